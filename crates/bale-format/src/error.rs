@@ -1,0 +1,96 @@
+use std::fmt;
+
+use crate::layout;
+
+/// Everything that can go wrong reading or writing a bale.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("not a bale: the data does not start with the bale signature")]
+    NotABale,
+    #[error("truncated bale: {found} bytes, the header says {expected}")]
+    Truncated { expected: u64, found: u64 },
+    #[error(
+        "bale format version {major}.{minor} is not supported: this reader reads version {}.x",
+        layout::MAJOR
+    )]
+    UnsupportedVersion { major: u16, minor: u16 },
+    #[error("corrupt bale: {0}")]
+    Corrupt(#[from] Corruption),
+    #[error("compression codec {0} is unknown to this reader (written by a newer bale?)")]
+    UnsupportedCodec(u8),
+    #[error("an entry of {size} bytes does not fit in this process's memory")]
+    TooLarge { size: u64 },
+    #[error("invalid name {name:?}: {reason}")]
+    InvalidName { name: String, reason: &'static str },
+    #[error("{0}")]
+    Write(String),
+    /// Another error, with the module or file it happened to.
+    #[error("{entry}: {error}")]
+    Entry { entry: String, error: Box<Error> },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// Names the entry this error belongs to, for messages such as
+    /// `rich/console.py: corrupt bale: payload 17: checksum mismatch`.
+    pub fn in_entry(self, entry: impl Into<String>) -> Error {
+        Error::Entry { entry: entry.into(), error: Box::new(self) }
+    }
+
+    /// The error without the entry names wrapped around it.
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Entry { error, .. } => error.root(),
+            other => other,
+        }
+    }
+
+    /// True for damage to the bale itself, as opposed to a bale this reader cannot read.
+    pub fn is_corruption(&self) -> bool {
+        matches!(self.root(), Error::Corrupt(_) | Error::Truncated { .. })
+    }
+}
+
+/// Which fixed-width table a record belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    Modules,
+    Files,
+    Payloads,
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Table::Modules => "module",
+            Table::Files => "file",
+            Table::Payloads => "payload",
+        })
+    }
+}
+
+/// A check that failed: the bale's bytes are not what its writer wrote.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Corruption {
+    #[error("header checksum mismatch")]
+    HeaderChecksum,
+    #[error("header: {0}")]
+    Header(&'static str),
+    #[error("{table} record {index}: checksum mismatch")]
+    Record { table: Table, index: u32 },
+    #[error("{table} hash bucket {index}: checksum mismatch")]
+    Bucket { table: Table, index: u32 },
+    #[error("{table} record {index}: {problem}")]
+    Structure { table: Table, index: u32, problem: &'static str },
+    #[error("{table} index: {problem}")]
+    Index { table: Table, problem: &'static str },
+    #[error("payload {index}: checksum mismatch")]
+    PayloadChecksum { index: u32 },
+    #[error("payload {index}: {problem}")]
+    Payload { index: u32, problem: String },
+    #[error("body checksum mismatch: bytes outside every checked structure changed")]
+    Body,
+}

@@ -1,0 +1,24 @@
+//! Opening a bale file through a memory map.
+
+use std::fs::File;
+use std::path::Path;
+
+use memmap2::Mmap;
+
+use crate::{Bale, Error};
+
+/// A bale read from a file through a read-only memory map: pages are read from disk
+/// when first touched, and shared with every other process mapping the same file.
+pub type MappedBale = Bale<Mmap>;
+
+impl Bale<Mmap> {
+    /// Maps `path` and opens it. The file must not be truncated or rewritten in place
+    /// while it is open (writers replace bales by renaming, which is safe).
+    pub fn open_path(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let file = File::open(path.as_ref())?;
+        // SAFETY: the map is read-only; a file changed underneath it is the one case the
+        // caller must exclude (see above), as with every memory-mapped reader.
+        let map = unsafe { Mmap::map(&file)? };
+        Bale::open(map)
+    }
+}

@@ -1,0 +1,689 @@
+//! Reading a bale in place.
+//!
+//! [`Bale::open`] checks the header and nothing else, so it costs the same for ten
+//! entries or a million. Every later read checks what it touches before trusting it:
+//! the hash bucket and record a lookup lands on, the key bytes it returns, the payload
+//! it hands out. Whatever a call returns has passed its checksum.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use byteorder::{ByteOrder, LittleEndian as LE};
+use xxhash_rust::xxh3::xxh3_64;
+use zstd::zstd_safe::DDict;
+
+use crate::codec::{self, Codec};
+use crate::error::{Corruption, Error, Table};
+use crate::layout::{self, FileRecord, KeyFields, ModuleRecord, PayloadRecord, TreeDescriptor, header as h};
+
+/// Index of a module record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleId(pub u32);
+/// Index of a file record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+/// Index of a payload record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PayloadId(pub u32);
+
+/// The decoded, checked header.
+#[derive(Clone, Debug)]
+pub struct Header {
+    pub major: u16,
+    pub minor: u16,
+    pub header_size: u32,
+    pub file_size: u64,
+    pub body_hash: u64,
+    target: String,
+    /// The first four bytes of every `.pyc` in the bale, or zeros if it has none.
+    pub bytecode_magic: [u8; 4],
+    pub payload_count: u32,
+    pub dictionary: Option<PayloadId>,
+    pub payloads_offset: u64,
+    pub strings_offset: u64,
+    pub strings_size: u64,
+    pub modules: TreeDescriptor,
+    pub files: TreeDescriptor,
+}
+
+impl Header {
+    /// The platform the bale's bytecode and native code were built for, such as
+    /// `cpython-3.11-x86_64-linux-gnu`, or `any` when it holds neither.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+}
+
+/// A module: a name, whether it is a package, and where its code is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Module<'a> {
+    pub id: ModuleId,
+    /// The full dotted name, such as `rich.console`.
+    pub name: &'a str,
+    pub is_package: bool,
+    /// A PEP 420 namespace package: a package with no `__init__`.
+    pub is_namespace: bool,
+    pub parent: Option<ModuleId>,
+    /// The `.py` file (kind [`FileKind::Source`]).
+    pub source: Option<FileId>,
+    /// A complete `.pyc` file: 16-byte header, then the marshalled code object.
+    pub bytecode: Option<PayloadId>,
+    /// The extension module (kind [`FileKind::Extension`]).
+    pub extension: Option<FileId>,
+    /// For packages: the folder that holds the package's files.
+    pub directory: Option<FileId>,
+    children: Span,
+}
+
+impl Module<'_> {
+    pub fn child_count(&self) -> u32 {
+        self.children.count
+    }
+}
+
+/// What a file is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    Directory,
+    /// The source of a module.
+    Source,
+    /// An extension module (`.so`, `.pyd`).
+    Extension,
+    /// A data file inside a package (`importlib.resources`).
+    Resource,
+    /// A shared library outside any package, such as `numpy.libs/libopenblas.so`.
+    SharedLibrary,
+    /// A file of a `*.dist-info` folder.
+    Metadata,
+    /// Any other file, at a path relative to the bale's root.
+    Data,
+    /// A kind from a newer version of the format; readers treat it as [`FileKind::Data`].
+    Unknown(u8),
+}
+
+impl FileKind {
+    pub fn from_byte(b: u8) -> FileKind {
+        match b {
+            0 => FileKind::Directory,
+            1 => FileKind::Source,
+            2 => FileKind::Extension,
+            3 => FileKind::Resource,
+            4 => FileKind::SharedLibrary,
+            5 => FileKind::Metadata,
+            6 => FileKind::Data,
+            other => FileKind::Unknown(other),
+        }
+    }
+
+    pub fn to_byte(self) -> u8 {
+        match self {
+            FileKind::Directory => 0,
+            FileKind::Source => 1,
+            FileKind::Extension => 2,
+            FileKind::Resource => 3,
+            FileKind::SharedLibrary => 4,
+            FileKind::Metadata => 5,
+            FileKind::Data => 6,
+            FileKind::Unknown(b) => b,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Directory => "directory",
+            FileKind::Source => "source",
+            FileKind::Extension => "extension",
+            FileKind::Resource => "resource",
+            FileKind::SharedLibrary => "shared-library",
+            FileKind::Metadata => "metadata",
+            FileKind::Data => "data",
+            FileKind::Unknown(_) => "unknown",
+        }
+    }
+
+    /// Native code: stored page-aligned so it can be mapped in place.
+    pub fn is_native(self) -> bool {
+        matches!(self, FileKind::Extension | FileKind::SharedLibrary)
+    }
+}
+
+/// A file or folder at a `/`-separated path relative to the bale's root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct File<'a> {
+    pub id: FileId,
+    pub path: &'a str,
+    pub kind: FileKind,
+    /// The file had its executable bit set when packed.
+    pub executable: bool,
+    pub parent: Option<FileId>,
+    /// The bytes of the file; `None` for folders.
+    pub payload: Option<PayloadId>,
+    /// For source and extension files, their module; for resources, the package
+    /// whose folder holds them.
+    pub module: Option<ModuleId>,
+    children: Span,
+}
+
+impl File<'_> {
+    pub fn is_dir(&self) -> bool {
+        self.kind == FileKind::Directory
+    }
+
+    pub fn child_count(&self) -> u32 {
+        self.children.count
+    }
+
+    /// The last component of the path.
+    pub fn name(&self) -> &str {
+        crate::name::last_component(self.path, '/')
+    }
+}
+
+/// Where a payload's bytes are and how to decode them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Payload {
+    pub id: PayloadId,
+    pub offset: u64,
+    pub stored_size: u64,
+    pub size: u64,
+    pub hash: u64,
+    pub codec: Codec,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    first: u32,
+    count: u32,
+}
+
+/// A bale opened over any bytes: a slice, a `Vec`, a memory map.
+pub struct Bale<D> {
+    data: D,
+    header: Header,
+    dictionary: OnceLock<DDict<'static>>,
+}
+
+impl<D: AsRef<[u8]>> Bale<D> {
+    /// Checks the header and returns the bale. Costs the same whatever the number of
+    /// entries: nothing is read beyond the header until it is asked for.
+    pub fn open(data: D) -> Result<Self, Error> {
+        let header = parse_header(data.as_ref())?;
+        Ok(Bale { data, header, dictionary: OnceLock::new() })
+    }
+
+    /// The bale's bytes (without anything that followed it in the data given to `open`).
+    pub fn bytes(&self) -> &[u8] {
+        &self.data.as_ref()[..self.header.file_size as usize]
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub fn target(&self) -> &str {
+        self.header.target()
+    }
+
+    /// The `.pyc` magic number of the bale's bytecode, if it holds any.
+    pub fn bytecode_magic(&self) -> Option<[u8; 4]> {
+        let m = self.header.bytecode_magic;
+        (m != [0; 4]).then_some(m)
+    }
+
+    pub fn module_count(&self) -> u32 {
+        self.header.modules.count
+    }
+
+    pub fn file_count(&self) -> u32 {
+        self.header.files.count
+    }
+
+    pub fn payload_count(&self) -> u32 {
+        self.header.payload_count
+    }
+
+    /// Looks up a module by its full dotted name.
+    pub fn module(&self, name: &str) -> Result<Option<Module<'_>>, Error> {
+        let Some((index, bytes)) = self.find(Table::Modules, name)? else { return Ok(None) };
+        // `find` compared the key with `name`, so it is the key the record hashed.
+        let key = &self.bytes()[self.key_range(Table::Modules, index, &KeyFields::decode(bytes))?];
+        let name = std::str::from_utf8(key).map_err(|_| structure(Table::Modules, index, "key is not UTF-8"))?;
+        Ok(Some(decode_module(index, name, bytes)))
+    }
+
+    /// Looks up a file or folder by its path.
+    pub fn file(&self, path: &str) -> Result<Option<File<'_>>, Error> {
+        let Some((index, bytes)) = self.find(Table::Files, path)? else { return Ok(None) };
+        let key = &self.bytes()[self.key_range(Table::Files, index, &KeyFields::decode(bytes))?];
+        let path = std::str::from_utf8(key).map_err(|_| structure(Table::Files, index, "key is not UTF-8"))?;
+        Ok(Some(decode_file(index, path, bytes)))
+    }
+
+    pub fn module_by_id(&self, id: ModuleId) -> Result<Module<'_>, Error> {
+        let bytes = self.record(Table::Modules, id.0)?;
+        let name = self.checked_key(Table::Modules, id.0, bytes)?;
+        Ok(decode_module(id.0, name, bytes))
+    }
+
+    pub fn file_by_id(&self, id: FileId) -> Result<File<'_>, Error> {
+        let bytes = self.record(Table::Files, id.0)?;
+        let path = self.checked_key(Table::Files, id.0, bytes)?;
+        Ok(decode_file(id.0, path, bytes))
+    }
+
+    /// The top-level modules, sorted by name.
+    pub fn root_modules(&self) -> Children<'_, D, Module<'_>> {
+        self.children(Table::Modules, None, Span { first: 0, count: self.header.modules.root_count })
+    }
+
+    /// The submodules and subpackages of a package, sorted by name.
+    pub fn module_children(&self, module: &Module<'_>) -> Children<'_, D, Module<'_>> {
+        self.children(Table::Modules, Some(module.id.0), module.children)
+    }
+
+    /// The files and folders at the top of the bale, sorted by name.
+    pub fn root_files(&self) -> Children<'_, D, File<'_>> {
+        self.children(Table::Files, None, Span { first: 0, count: self.header.files.root_count })
+    }
+
+    /// The files and folders inside a folder, sorted by name.
+    pub fn file_children(&self, dir: &File<'_>) -> Children<'_, D, File<'_>> {
+        self.children(Table::Files, Some(dir.id.0), dir.children)
+    }
+
+    /// Every module, in index order (parents before children).
+    pub fn modules(&self) -> impl Iterator<Item = Result<Module<'_>, Error>> {
+        (0..self.header.modules.count).map(|i| self.module_by_id(ModuleId(i)))
+    }
+
+    /// Every file and folder, in index order (parents before children).
+    pub fn files(&self) -> impl Iterator<Item = Result<File<'_>, Error>> {
+        (0..self.header.files.count).map(|i| self.file_by_id(FileId(i)))
+    }
+
+    pub fn payload(&self, id: PayloadId) -> Result<Payload, Error> {
+        let b = self.record(Table::Payloads, id.0)?;
+        let r = PayloadRecord::decode(b);
+        Ok(Payload {
+            id,
+            offset: r.offset,
+            stored_size: r.stored_size,
+            size: r.size,
+            hash: r.hash,
+            codec: Codec::from_byte(r.codec),
+        })
+    }
+
+    /// The payload's bytes as stored (compressed or not), after checking their hash.
+    pub fn stored(&self, payload: &Payload) -> Result<&[u8], Error> {
+        let index = payload.id.0;
+        let bytes = self.bytes();
+        let end = payload.offset.checked_add(payload.stored_size);
+        let range = match end {
+            Some(end) if payload.offset >= u64::from(self.header.header_size) && end <= bytes.len() as u64 => {
+                payload.offset as usize..end as usize
+            }
+            _ => return Err(structure(Table::Payloads, index, "bytes lie outside the bale")),
+        };
+        let stored = &bytes[range];
+        if xxh3_64(stored) != payload.hash {
+            return Err(Corruption::PayloadChecksum { index }.into());
+        }
+        Ok(stored)
+    }
+
+    /// The payload's content: borrowed from the bale when stored as is, decompressed
+    /// into a buffer of exactly the recorded size otherwise.
+    pub fn read(&self, payload: &Payload) -> Result<Cow<'_, [u8]>, Error> {
+        let stored = self.stored(payload)?;
+        match payload.codec {
+            Codec::Stored => {
+                if payload.stored_size != payload.size {
+                    return Err(structure(Table::Payloads, payload.id.0, "stored payload with two sizes"));
+                }
+                Ok(Cow::Borrowed(stored))
+            }
+            Codec::Zstd => Ok(Cow::Owned(codec::decompress(payload.id.0, stored, payload.size, None)?)),
+            Codec::ZstdDictionary => {
+                let dict = self.dictionary()?;
+                Ok(Cow::Owned(codec::decompress(payload.id.0, stored, payload.size, Some(dict))?))
+            }
+            Codec::Unknown(c) => Err(Error::UnsupportedCodec(c)),
+        }
+    }
+
+    /// The content of a file, with the file's path in any error.
+    pub fn read_file(&self, file: &File<'_>) -> Result<Cow<'_, [u8]>, Error> {
+        let Some(id) = file.payload else {
+            return Ok(Cow::Borrowed(&[]));
+        };
+        self.payload(id).and_then(|p| self.read(&p)).map_err(|e| e.in_entry(file.path))
+    }
+
+    /// The raw zstd dictionary, if the bale has one.
+    pub fn dictionary_bytes(&self) -> Result<Option<&[u8]>, Error> {
+        let Some(id) = self.header.dictionary else { return Ok(None) };
+        let p = self.payload(id)?;
+        if p.codec != Codec::Stored {
+            return Err(structure(Table::Payloads, id.0, "the dictionary must be stored uncompressed"));
+        }
+        self.stored(&p).map(Some)
+    }
+
+    fn dictionary(&self) -> Result<&DDict<'static>, Error> {
+        if let Some(d) = self.dictionary.get() {
+            return Ok(d);
+        }
+        let bytes = self
+            .dictionary_bytes()?
+            .ok_or(Corruption::Header("a payload uses the dictionary, but the bale has none"))?;
+        let index = self.header.dictionary.map_or(0, |p| p.0);
+        let dict = DDict::try_create(bytes)
+            .ok_or_else(|| Corruption::Payload { index, problem: "not a zstd dictionary".into() })?;
+        Ok(self.dictionary.get_or_init(|| dict))
+    }
+
+    // ---- the index ----
+
+    /// Finds the record whose key is `key`: one bucket read in the common case.
+    pub(crate) fn find(&self, table: Table, key: &str) -> Result<Option<(u32, &[u8])>, Error> {
+        let tree = self.tree(table);
+        let hash = layout::key_hash(key.as_bytes());
+        let (mut b, tag) = layout::bucket_and_tag(hash, tree.bucket_count);
+        for _ in 0..tree.bucket_count {
+            let bucket = self.bucket(table, b)?;
+            let count = LE::read_u32(&bucket[layout::BUCKET_COUNT_AT..]) as usize;
+            if count > layout::BUCKET_SLOTS {
+                return Err(Corruption::Index { table, problem: "bucket holds more than seven slots" }.into());
+            }
+            for slot in 0..count {
+                let (slot_tag, index) = layout::bucket_slot(bucket, slot);
+                if slot_tag != tag {
+                    continue;
+                }
+                let record = self.record(table, index)?;
+                let fields = KeyFields::decode(record);
+                if fields.hash != hash {
+                    continue;
+                }
+                let stored_key = &self.bytes()[self.key_range(table, index, &fields)?];
+                if stored_key == key.as_bytes() {
+                    return Ok(Some((index, record)));
+                }
+                // Same 64-bit hash, other key: either the key bytes are damaged, or the
+                // query collides with a key in the bale (writers refuse collisions inside
+                // one bale, but not with names they never saw).
+                if xxh3_64(stored_key) != hash {
+                    return Err(structure(table, index, "key does not match its hash"));
+                }
+            }
+            if count < layout::BUCKET_SLOTS {
+                return Ok(None);
+            }
+            b = (b + 1) & (tree.bucket_count - 1);
+        }
+        Ok(None)
+    }
+
+    fn tree(&self, table: Table) -> &TreeDescriptor {
+        match table {
+            Table::Modules => &self.header.modules,
+            Table::Files => &self.header.files,
+            Table::Payloads => unreachable!("payloads are not a tree"),
+        }
+    }
+
+    pub(crate) fn bucket(&self, table: Table, index: u32) -> Result<&[u8], Error> {
+        let tree = self.tree(table);
+        let start = tree.buckets_offset as usize + index as usize * layout::BUCKET_SIZE;
+        let bucket = &self.bytes()[start..start + layout::BUCKET_SIZE];
+        if !layout::is_sealed(bucket, index) {
+            return Err(Corruption::Bucket { table, index }.into());
+        }
+        Ok(bucket)
+    }
+
+    /// The bytes of record `index`, after checking its checksum.
+    pub(crate) fn record(&self, table: Table, index: u32) -> Result<&[u8], Error> {
+        let (offset, count, size) = match table {
+            Table::Modules => (self.header.modules.records_offset, self.header.modules.count, ModuleRecord::SIZE),
+            Table::Files => (self.header.files.records_offset, self.header.files.count, FileRecord::SIZE),
+            Table::Payloads => (self.header.payloads_offset, self.header.payload_count, PayloadRecord::SIZE),
+        };
+        if index >= count {
+            return Err(Corruption::Index { table, problem: "reference to a record that does not exist" }.into());
+        }
+        let start = offset as usize + index as usize * size;
+        let record = &self.bytes()[start..start + size];
+        if !layout::is_sealed(record, index) {
+            return Err(Corruption::Record { table, index }.into());
+        }
+        Ok(record)
+    }
+
+    fn key_range(&self, table: Table, index: u32, f: &KeyFields) -> Result<std::ops::Range<usize>, Error> {
+        let end = u64::from(f.key_offset) + u64::from(f.key_len);
+        if end > self.header.strings_size {
+            return Err(structure(table, index, "key lies outside the string table"));
+        }
+        let start = (self.header.strings_offset + u64::from(f.key_offset)) as usize;
+        Ok(start..start + usize::from(f.key_len))
+    }
+
+    /// The key of a record reached by index rather than by name: its bytes are
+    /// checked against the hash in the record.
+    fn checked_key(&self, table: Table, index: u32, record: &[u8]) -> Result<&str, Error> {
+        let fields = KeyFields::decode(record);
+        let key = &self.bytes()[self.key_range(table, index, &fields)?];
+        if xxh3_64(key) != fields.hash {
+            return Err(structure(table, index, "key does not match its hash"));
+        }
+        std::str::from_utf8(key).map_err(|_| structure(table, index, "key is not UTF-8"))
+    }
+
+    fn children<T>(&self, table: Table, parent: Option<u32>, span: Span) -> Children<'_, D, T> {
+        Children { bale: self, table, parent, next: span.first, end: span.first.saturating_add(span.count), item: std::marker::PhantomData }
+    }
+}
+
+/// The children of a package or folder (or the roots of a tree), in name order. Each
+/// item is checked: its record, its key, and that it names this parent as its own.
+pub struct Children<'a, D, T> {
+    bale: &'a Bale<D>,
+    table: Table,
+    parent: Option<u32>,
+    next: u32,
+    end: u32,
+    item: std::marker::PhantomData<T>,
+}
+
+impl<'a, D: AsRef<[u8]>, T: Child<'a>> Iterator for Children<'a, D, T> {
+    type Item = Result<T, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.end {
+            return None;
+        }
+        let index = self.next;
+        self.next += 1;
+        let item = T::load(self.bale, index).and_then(|item| {
+            if item.parent_index() == self.parent {
+                Ok(item)
+            } else {
+                Err(structure(self.table, index, "listed under a parent that is not its own"))
+            }
+        });
+        if item.is_err() {
+            self.next = self.end;
+        }
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = (self.end - self.next) as usize;
+        (0, Some(n))
+    }
+}
+
+/// A record type that can be listed as a child: [`Module`] or [`File`].
+pub trait Child<'a>: Sized {
+    fn load<D: AsRef<[u8]>>(bale: &'a Bale<D>, index: u32) -> Result<Self, Error>;
+    fn parent_index(&self) -> Option<u32>;
+}
+
+impl<'a> Child<'a> for Module<'a> {
+    fn load<D: AsRef<[u8]>>(bale: &'a Bale<D>, index: u32) -> Result<Self, Error> {
+        bale.module_by_id(ModuleId(index))
+    }
+    fn parent_index(&self) -> Option<u32> {
+        self.parent.map(|p| p.0)
+    }
+}
+
+impl<'a> Child<'a> for File<'a> {
+    fn load<D: AsRef<[u8]>>(bale: &'a Bale<D>, index: u32) -> Result<Self, Error> {
+        bale.file_by_id(FileId(index))
+    }
+    fn parent_index(&self) -> Option<u32> {
+        self.parent.map(|p| p.0)
+    }
+}
+
+fn some(index: u32) -> Option<u32> {
+    (index != layout::NONE).then_some(index)
+}
+
+fn decode_module<'a>(index: u32, name: &'a str, bytes: &[u8]) -> Module<'a> {
+    let r = ModuleRecord::decode(bytes);
+    Module {
+        id: ModuleId(index),
+        name,
+        is_package: r.flags & layout::MODULE_PACKAGE != 0,
+        is_namespace: r.flags & layout::MODULE_NAMESPACE != 0,
+        parent: some(r.key.parent).map(ModuleId),
+        source: some(r.source).map(FileId),
+        bytecode: some(r.bytecode).map(PayloadId),
+        extension: some(r.extension).map(FileId),
+        directory: some(r.directory).map(FileId),
+        children: Span { first: r.key.first_child, count: r.key.child_count },
+    }
+}
+
+fn decode_file<'a>(index: u32, path: &'a str, bytes: &[u8]) -> File<'a> {
+    let r = FileRecord::decode(bytes);
+    File {
+        id: FileId(index),
+        path,
+        kind: FileKind::from_byte(r.kind),
+        executable: r.flags & layout::FILE_EXECUTABLE != 0,
+        parent: some(r.key.parent).map(FileId),
+        payload: some(r.payload).map(PayloadId),
+        module: some(r.module).map(ModuleId),
+        children: Span { first: r.key.first_child, count: r.key.child_count },
+    }
+}
+
+pub(crate) fn structure(table: Table, index: u32, problem: &'static str) -> Error {
+    Corruption::Structure { table, index, problem }.into()
+}
+
+/// Checks the fixed header and the shape of every section, touching no other byte.
+fn parse_header(data: &[u8]) -> Result<Header, Error> {
+    let found = data.len() as u64;
+    let prefix = data.len().min(layout::MAGIC.len());
+    if data[..prefix] != layout::MAGIC[..prefix] {
+        return Err(Error::NotABale);
+    }
+    if data.len() < h::MINOR + 2 {
+        return Err(Error::Truncated { expected: layout::HEADER_SIZE as u64, found });
+    }
+    let major = LE::read_u16(&data[h::MAJOR..]);
+    let minor = LE::read_u16(&data[h::MINOR..]);
+    if major != layout::MAJOR {
+        return Err(Error::UnsupportedVersion { major, minor });
+    }
+    if data.len() < layout::HEADER_SIZE {
+        return Err(Error::Truncated { expected: layout::HEADER_SIZE as u64, found });
+    }
+    let base = &data[..layout::HEADER_SIZE];
+    let hash_at = layout::HEADER_SIZE - h::HASH_FROM_END;
+    if LE::read_u64(&base[hash_at..]) != xxh3_64(&base[..hash_at]) {
+        return Err(Corruption::HeaderChecksum.into());
+    }
+
+    let bad = |what| Error::Corrupt(Corruption::Header(what));
+    let header_size = LE::read_u32(&base[h::HEADER_SIZE..]);
+    let file_size = LE::read_u64(&base[h::FILE_SIZE..]);
+    if (header_size as usize) < layout::HEADER_SIZE || header_size % 8 != 0 || u64::from(header_size) > file_size {
+        return Err(bad("header size out of range"));
+    }
+    if file_size > found {
+        return Err(Error::Truncated { expected: file_size, found });
+    }
+    let target_bytes = &base[h::TARGET..h::TARGET + layout::TARGET_LEN];
+    let target_len = target_bytes.iter().position(|&b| b == 0).unwrap_or(layout::TARGET_LEN);
+    if target_bytes[target_len..].iter().any(|&b| b != 0)
+        || !target_bytes[..target_len].iter().all(|b| b.is_ascii_graphic())
+    {
+        return Err(bad("target is not printable ASCII padded with NUL bytes"));
+    }
+    let target = String::from_utf8(target_bytes[..target_len].to_vec()).map_err(|_| bad("target"))?;
+
+    let header = Header {
+        major,
+        minor,
+        header_size,
+        file_size,
+        body_hash: LE::read_u64(&base[h::BODY_HASH..]),
+        target,
+        bytecode_magic: base[h::BYTECODE_MAGIC..h::BYTECODE_MAGIC + 4].try_into().expect("4 bytes"),
+        payload_count: LE::read_u32(&base[h::PAYLOAD_COUNT..]),
+        dictionary: some(LE::read_u32(&base[h::DICTIONARY..])).map(PayloadId),
+        payloads_offset: LE::read_u64(&base[h::PAYLOADS_OFFSET..]),
+        strings_offset: LE::read_u64(&base[h::STRINGS_OFFSET..]),
+        strings_size: LE::read_u64(&base[h::STRINGS_SIZE..]),
+        modules: TreeDescriptor::decode(&base[h::MODULES..]),
+        files: TreeDescriptor::decode(&base[h::FILES..]),
+    };
+
+    // Every section must lie inside the bale, so that later reads can slice without
+    // further bounds arithmetic going wrong.
+    let inside = |offset: u64, count: u64, size: u64| {
+        count
+            .checked_mul(size)
+            .and_then(|len| offset.checked_add(len))
+            .is_some_and(|end| offset >= u64::from(header_size) && end <= file_size)
+    };
+    for (tree, record_size) in [(&header.modules, ModuleRecord::SIZE), (&header.files, FileRecord::SIZE)] {
+        if !tree.bucket_count.is_power_of_two() || tree.bucket_count > 1 << 31 {
+            return Err(bad("bucket count is not a power of two"));
+        }
+        if tree.root_count > tree.count || tree.count == layout::NONE {
+            return Err(bad("root count exceeds record count"));
+        }
+        if tree.records_offset % layout::SECTION_ALIGN != 0 || tree.buckets_offset % layout::SECTION_ALIGN != 0 {
+            return Err(bad("index section not aligned"));
+        }
+        if !inside(tree.records_offset, tree.count.into(), record_size as u64)
+            || !inside(tree.buckets_offset, tree.bucket_count.into(), layout::BUCKET_SIZE as u64)
+        {
+            return Err(bad("index section outside the bale"));
+        }
+    }
+    if !header.payloads_offset.is_multiple_of(layout::SECTION_ALIGN)
+        || header.payload_count == layout::NONE
+        || !inside(header.payloads_offset, header.payload_count.into(), PayloadRecord::SIZE as u64)
+    {
+        return Err(bad("payload table outside the bale"));
+    }
+    if !inside(header.strings_offset, header.strings_size, 1) {
+        return Err(bad("string table outside the bale"));
+    }
+    if header.dictionary.is_some_and(|d| d.0 >= header.payload_count) {
+        return Err(bad("dictionary is not a payload"));
+    }
+    if usize::try_from(file_size).is_err() {
+        return Err(Error::TooLarge { size: file_size });
+    }
+    Ok(header)
+}
