@@ -36,7 +36,10 @@ impl Error {
     /// Names the entry this error belongs to, for messages such as
     /// `rich/console.py: corrupt bale: payload 17: checksum mismatch`.
     pub fn in_entry(self, entry: impl Into<String>) -> Error {
-        Error::Entry { entry: entry.into(), error: Box::new(self) }
+        Error::Entry {
+            entry: entry.into(),
+            error: Box::new(self),
+        }
     }
 
     /// The error without the entry names wrapped around it.
@@ -84,7 +87,11 @@ pub enum Corruption {
     #[error("{table} hash bucket {index}: checksum mismatch")]
     Bucket { table: Table, index: u32 },
     #[error("{table} record {index}: {problem}")]
-    Structure { table: Table, index: u32, problem: &'static str },
+    Structure {
+        table: Table,
+        index: u32,
+        problem: &'static str,
+    },
     #[error("{table} index: {problem}")]
     Index { table: Table, problem: &'static str },
     #[error("payload {index}: checksum mismatch")]
