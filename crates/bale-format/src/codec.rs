@@ -59,19 +59,12 @@ thread_local! {
 /// The output buffer is allocated once, at the recorded size, before decoding starts,
 /// and zstd may not write past it: a frame that declares or produces any other size is
 /// refused, so no input can make this allocate more than the record promised.
-pub fn decompress(
-    index: u32,
-    src: &[u8],
-    size: u64,
-    dict: Option<&DDict<'_>>,
-) -> Result<Vec<u8>, Error> {
+pub fn decompress(index: u32, src: &[u8], size: u64, dict: Option<&DDict<'_>>) -> Result<Vec<u8>, Error> {
     let corrupt = |problem: String| Error::Corrupt(Corruption::Payload { index, problem });
     match zstd_safe::get_frame_content_size(src) {
         Ok(Some(declared)) if declared == size => {}
         Ok(Some(declared)) => {
-            return Err(corrupt(format!(
-                "zstd frame declares {declared} bytes, the record says {size}"
-            )));
+            return Err(corrupt(format!("zstd frame declares {declared} bytes, the record says {size}")));
         }
         Ok(None) => return Err(corrupt("zstd frame does not declare its size".into())),
         Err(_) => return Err(corrupt("not a zstd frame".into())),
@@ -80,16 +73,12 @@ pub fn decompress(
         Ok(n) if n == src.len() => {}
         Ok(_) => return Err(corrupt("bytes after the zstd frame".into())),
         Err(code) => {
-            return Err(corrupt(format!(
-                "zstd: {}",
-                zstd_safe::get_error_name(code)
-            )));
+            return Err(corrupt(format!("zstd: {}", zstd_safe::get_error_name(code))));
         }
     }
     let len = usize::try_from(size).map_err(|_| Error::TooLarge { size })?;
     let mut out = Vec::new();
-    out.try_reserve_exact(len)
-        .map_err(|_| Error::TooLarge { size })?;
+    out.try_reserve_exact(len).map_err(|_| Error::TooLarge { size })?;
     let result = DCTX.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
@@ -104,23 +93,15 @@ pub fn decompress(
     })?;
     match result {
         Ok(n) if n == len => Ok(out),
-        Ok(n) => Err(corrupt(format!(
-            "zstd frame produced {n} bytes, the record says {size}"
-        ))),
-        Err(code) => Err(corrupt(format!(
-            "zstd: {}",
-            zstd_safe::get_error_name(code)
-        ))),
+        Ok(n) => Err(corrupt(format!("zstd frame produced {n} bytes, the record says {size}"))),
+        Err(code) => Err(corrupt(format!("zstd: {}", zstd_safe::get_error_name(code)))),
     }
 }
 
 /// A zstd compressor that writes frames the way a bale requires: one frame per
 /// payload, with its content size declared and no zstd checksum (the payload hash
 /// already covers the bytes). Make one per thread and reuse it.
-pub fn compressor(
-    level: i32,
-    dictionary: Option<&[u8]>,
-) -> std::io::Result<zstd::bulk::Compressor<'static>> {
+pub fn compressor(level: i32, dictionary: Option<&[u8]>) -> std::io::Result<zstd::bulk::Compressor<'static>> {
     let mut compressor = match dictionary {
         Some(d) => zstd::bulk::Compressor::with_dictionary(level, d)?,
         None => zstd::bulk::Compressor::new(level)?,

@@ -10,10 +10,7 @@ pub enum Error {
     NotABale,
     #[error("truncated bale: {found} bytes, the header says {expected}")]
     Truncated { expected: u64, found: u64 },
-    #[error(
-        "bale format version {major}.{minor} is not supported: this reader reads version {}.x",
-        layout::MAJOR
-    )]
+    #[error("bale format version {major}.{minor} is not supported: this reader reads version {}.x", layout::MAJOR)]
     UnsupportedVersion { major: u16, minor: u16 },
     #[error("corrupt bale: {0}")]
     Corrupt(#[from] Corruption),
@@ -36,10 +33,7 @@ impl Error {
     /// Names the entry this error belongs to, for messages such as
     /// `rich/console.py: corrupt bale: payload 17: checksum mismatch`.
     pub fn in_entry(self, entry: impl Into<String>) -> Error {
-        Error::Entry {
-            entry: entry.into(),
-            error: Box::new(self),
-        }
+        Error::Entry { entry: entry.into(), error: Box::new(self) }
     }
 
     /// The error without the entry names wrapped around it.
@@ -87,11 +81,7 @@ pub enum Corruption {
     #[error("{table} hash bucket {index}: checksum mismatch")]
     Bucket { table: Table, index: u32 },
     #[error("{table} record {index}: {problem}")]
-    Structure {
-        table: Table,
-        index: u32,
-        problem: &'static str,
-    },
+    Structure { table: Table, index: u32, problem: &'static str },
     #[error("{table} index: {problem}")]
     Index { table: Table, problem: &'static str },
     #[error("payload {index}: checksum mismatch")]

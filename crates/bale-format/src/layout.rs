@@ -257,10 +257,7 @@ pub const BUCKET_COUNT_AT: usize = 56;
 /// Reads slot `i` of a bucket: (tag, record index).
 #[inline]
 pub fn bucket_slot(bucket: &[u8], i: usize) -> (u32, u32) {
-    (
-        LE::read_u32(&bucket[i * 8..]),
-        LE::read_u32(&bucket[i * 8 + 4..]),
-    )
+    (LE::read_u32(&bucket[i * 8..]), LE::read_u32(&bucket[i * 8 + 4..]))
 }
 
 pub fn write_bucket(b: &mut [u8], slots: &[(u32, u32)], position: u32) {

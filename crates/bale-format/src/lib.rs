@@ -42,7 +42,5 @@ pub use codec::Codec;
 pub use error::{Corruption, Error, Table};
 #[cfg(feature = "mmap")]
 pub use mmap::MappedBale;
-pub use reader::{
-    Bale, Child, Children, File, FileId, FileKind, Header, Module, ModuleId, Payload, PayloadId,
-};
+pub use reader::{Bale, Child, Children, File, FileId, FileKind, Header, Module, ModuleId, Payload, PayloadId};
 pub use writer::{Compression, ModuleSpec, WriteOptions, WriteSummary, Writer};

@@ -15,12 +15,7 @@ pub const MAX_KEY_LEN: usize = u16::MAX as usize;
 /// `.` and `..`, NUL and other control characters, `\` (a separator on Windows), a
 /// first component like `C:` (a drive on Windows), and paths longer than 65,535 bytes.
 pub fn check_path(path: &str) -> Result<(), Error> {
-    let fail = |reason| {
-        Err(Error::InvalidName {
-            name: path.to_owned(),
-            reason,
-        })
-    };
+    let fail = |reason| Err(Error::InvalidName { name: path.to_owned(), reason });
     if path.is_empty() {
         return fail("empty path");
     }
@@ -49,12 +44,7 @@ pub fn check_path(path: &str) -> Result<(), Error> {
 /// Checks a module name: `.`-separated non-empty components, no path separators
 /// or control characters.
 pub fn check_module_name(name: &str) -> Result<(), Error> {
-    let fail = |reason| {
-        Err(Error::InvalidName {
-            name: name.to_owned(),
-            reason,
-        })
-    };
+    let fail = |reason| Err(Error::InvalidName { name: name.to_owned(), reason });
     if name.is_empty() {
         return fail("empty module name");
     }
@@ -79,11 +69,7 @@ fn bad_character(s: &str, forbidden: &[char]) -> Option<&'static str> {
             return Some("contains a control character");
         }
         if forbidden.contains(&c) {
-            return Some(if c == '\\' {
-                "contains a backslash"
-            } else {
-                "contains a path separator"
-            });
+            return Some(if c == '\\' { "contains a backslash" } else { "contains a path separator" });
         }
     }
     None

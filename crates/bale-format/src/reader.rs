@@ -14,9 +14,7 @@ use zstd::zstd_safe::DDict;
 
 use crate::codec::{self, Codec};
 use crate::error::{Corruption, Error, Table};
-use crate::layout::{
-    self, FileRecord, KeyFields, ModuleRecord, PayloadRecord, TreeDescriptor, header as h,
-};
+use crate::layout::{self, FileRecord, KeyFields, ModuleRecord, PayloadRecord, TreeDescriptor, header as h};
 
 /// Index of a module record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -210,11 +208,7 @@ impl<D: AsRef<[u8]>> Bale<D> {
     /// entries: nothing is read beyond the header until it is asked for.
     pub fn open(data: D) -> Result<Self, Error> {
         let header = parse_header(data.as_ref())?;
-        Ok(Bale {
-            data,
-            header,
-            dictionary: OnceLock::new(),
-        })
+        Ok(Bale { data, header, dictionary: OnceLock::new() })
     }
 
     /// The bale's bytes (without anything that followed it in the data given to `open`).
@@ -280,14 +274,7 @@ impl<D: AsRef<[u8]>> Bale<D> {
 
     /// The top-level modules, sorted by name.
     pub fn root_modules(&self) -> Children<'_, D, Module<'_>> {
-        self.children(
-            Table::Modules,
-            None,
-            Span {
-                first: 0,
-                count: self.header.modules.root_count,
-            },
-        )
+        self.children(Table::Modules, None, Span { first: 0, count: self.header.modules.root_count })
     }
 
     /// The submodules and subpackages of a package, sorted by name.
@@ -297,14 +284,7 @@ impl<D: AsRef<[u8]>> Bale<D> {
 
     /// The files and folders at the top of the bale, sorted by name.
     pub fn root_files(&self) -> Children<'_, D, File<'_>> {
-        self.children(
-            Table::Files,
-            None,
-            Span {
-                first: 0,
-                count: self.header.files.root_count,
-            },
-        )
+        self.children(Table::Files, None, Span { first: 0, count: self.header.files.root_count })
     }
 
     /// The files and folders inside a folder, sorted by name.
@@ -341,18 +321,11 @@ impl<D: AsRef<[u8]>> Bale<D> {
         let bytes = self.bytes();
         let end = payload.offset.checked_add(payload.stored_size);
         let range = match end {
-            Some(end)
-                if payload.offset >= u64::from(self.header.header_size)
-                    && end <= bytes.len() as u64 =>
-            {
+            Some(end) if payload.offset >= u64::from(self.header.header_size) && end <= bytes.len() as u64 => {
                 payload.offset as usize..end as usize
             }
             _ => {
-                return Err(structure(
-                    Table::Payloads,
-                    index,
-                    "bytes lie outside the bale",
-                ));
+                return Err(structure(Table::Payloads, index, "bytes lie outside the bale"));
             }
         };
         let stored = &bytes[range];
@@ -369,28 +342,14 @@ impl<D: AsRef<[u8]>> Bale<D> {
         match payload.codec {
             Codec::Stored => {
                 if payload.stored_size != payload.size {
-                    return Err(structure(
-                        Table::Payloads,
-                        payload.id.0,
-                        "stored payload with two sizes",
-                    ));
+                    return Err(structure(Table::Payloads, payload.id.0, "stored payload with two sizes"));
                 }
                 Ok(Cow::Borrowed(stored))
             }
-            Codec::Zstd => Ok(Cow::Owned(codec::decompress(
-                payload.id.0,
-                stored,
-                payload.size,
-                None,
-            )?)),
+            Codec::Zstd => Ok(Cow::Owned(codec::decompress(payload.id.0, stored, payload.size, None)?)),
             Codec::ZstdDictionary => {
                 let dict = self.dictionary()?;
-                Ok(Cow::Owned(codec::decompress(
-                    payload.id.0,
-                    stored,
-                    payload.size,
-                    Some(dict),
-                )?))
+                Ok(Cow::Owned(codec::decompress(payload.id.0, stored, payload.size, Some(dict))?))
             }
             Codec::Unknown(c) => Err(Error::UnsupportedCodec(c)),
         }
@@ -401,9 +360,7 @@ impl<D: AsRef<[u8]>> Bale<D> {
         let Some(id) = file.payload else {
             return Ok(Cow::Borrowed(&[]));
         };
-        self.payload(id)
-            .and_then(|p| self.read(&p))
-            .map_err(|e| e.in_entry(file.path))
+        self.payload(id).and_then(|p| self.read(&p)).map_err(|e| e.in_entry(file.path))
     }
 
     /// The raw zstd dictionary, if the bale has one.
@@ -413,11 +370,7 @@ impl<D: AsRef<[u8]>> Bale<D> {
         };
         let p = self.payload(id)?;
         if p.codec != Codec::Stored {
-            return Err(structure(
-                Table::Payloads,
-                id.0,
-                "the dictionary must be stored uncompressed",
-            ));
+            return Err(structure(Table::Payloads, id.0, "the dictionary must be stored uncompressed"));
         }
         self.stored(&p).map(Some)
     }
@@ -426,14 +379,12 @@ impl<D: AsRef<[u8]>> Bale<D> {
         if let Some(d) = self.dictionary.get() {
             return Ok(d);
         }
-        let bytes = self.dictionary_bytes()?.ok_or(Corruption::Header(
-            "a payload uses the dictionary, but the bale has none",
-        ))?;
+        let bytes = self
+            .dictionary_bytes()?
+            .ok_or(Corruption::Header("a payload uses the dictionary, but the bale has none"))?;
         let index = self.header.dictionary.map_or(0, |p| p.0);
-        let dict = DDict::try_create(bytes).ok_or_else(|| Corruption::Payload {
-            index,
-            problem: "not a zstd dictionary".into(),
-        })?;
+        let dict = DDict::try_create(bytes)
+            .ok_or_else(|| Corruption::Payload { index, problem: "not a zstd dictionary".into() })?;
         Ok(self.dictionary.get_or_init(|| dict))
     }
 
@@ -448,11 +399,7 @@ impl<D: AsRef<[u8]>> Bale<D> {
             let bucket = self.bucket(table, b)?;
             let count = LE::read_u32(&bucket[layout::BUCKET_COUNT_AT..]) as usize;
             if count > layout::BUCKET_SLOTS {
-                return Err(Corruption::Index {
-                    table,
-                    problem: "bucket holds more than seven slots",
-                }
-                .into());
+                return Err(Corruption::Index { table, problem: "bucket holds more than seven slots" }.into());
             }
             for slot in 0..count {
                 let (slot_tag, index) = layout::bucket_slot(bucket, slot);
@@ -504,28 +451,12 @@ impl<D: AsRef<[u8]>> Bale<D> {
     /// The bytes of record `index`, after checking its checksum.
     pub(crate) fn record(&self, table: Table, index: u32) -> Result<&[u8], Error> {
         let (offset, count, size) = match table {
-            Table::Modules => (
-                self.header.modules.records_offset,
-                self.header.modules.count,
-                ModuleRecord::SIZE,
-            ),
-            Table::Files => (
-                self.header.files.records_offset,
-                self.header.files.count,
-                FileRecord::SIZE,
-            ),
-            Table::Payloads => (
-                self.header.payloads_offset,
-                self.header.payload_count,
-                PayloadRecord::SIZE,
-            ),
+            Table::Modules => (self.header.modules.records_offset, self.header.modules.count, ModuleRecord::SIZE),
+            Table::Files => (self.header.files.records_offset, self.header.files.count, FileRecord::SIZE),
+            Table::Payloads => (self.header.payloads_offset, self.header.payload_count, PayloadRecord::SIZE),
         };
         if index >= count {
-            return Err(Corruption::Index {
-                table,
-                problem: "reference to a record that does not exist",
-            }
-            .into());
+            return Err(Corruption::Index { table, problem: "reference to a record that does not exist" }.into());
         }
         let start = offset as usize + index as usize * size;
         let record = &self.bytes()[start..start + size];
@@ -535,12 +466,7 @@ impl<D: AsRef<[u8]>> Bale<D> {
         Ok(record)
     }
 
-    fn key_range(
-        &self,
-        table: Table,
-        index: u32,
-        f: &KeyFields,
-    ) -> Result<std::ops::Range<usize>, Error> {
+    fn key_range(&self, table: Table, index: u32, f: &KeyFields) -> Result<std::ops::Range<usize>, Error> {
         let end = u64::from(f.key_offset) + u64::from(f.key_len);
         if end > self.header.strings_size {
             return Err(structure(table, index, "key lies outside the string table"));
@@ -552,20 +478,13 @@ impl<D: AsRef<[u8]>> Bale<D> {
     /// The key of a record, as a name that obeys the rules of [`crate::name`]. A key
     /// reached by index rather than by lookup is first checked against the record's
     /// hash (a lookup already compared it with the name it hashed).
-    fn valid_key(
-        &self,
-        table: Table,
-        index: u32,
-        record: &[u8],
-        check_hash: bool,
-    ) -> Result<&str, Error> {
+    fn valid_key(&self, table: Table, index: u32, record: &[u8], check_hash: bool) -> Result<&str, Error> {
         let fields = KeyFields::decode(record);
         let key = &self.bytes()[self.key_range(table, index, &fields)?];
         if check_hash && xxh3_64(key) != fields.hash {
             return Err(structure(table, index, "key does not match its hash"));
         }
-        let key =
-            std::str::from_utf8(key).map_err(|_| structure(table, index, "key is not UTF-8"))?;
+        let key = std::str::from_utf8(key).map_err(|_| structure(table, index, "key is not UTF-8"))?;
         let valid = match table {
             Table::Modules => crate::name::check_module_name(key),
             _ => crate::name::check_path(key),
@@ -610,11 +529,7 @@ impl<'a, D: AsRef<[u8]>, T: Child<'a>> Iterator for Children<'a, D, T> {
             if item.parent_index() == self.parent {
                 Ok(item)
             } else {
-                Err(structure(
-                    self.table,
-                    index,
-                    "listed under a parent that is not its own",
-                ))
+                Err(structure(self.table, index, "listed under a parent that is not its own"))
             }
         });
         if item.is_err() {
@@ -669,10 +584,7 @@ fn decode_module<'a>(index: u32, name: &'a str, bytes: &[u8]) -> Module<'a> {
         bytecode: some(r.bytecode).map(PayloadId),
         extension: some(r.extension).map(FileId),
         directory: some(r.directory).map(FileId),
-        children: Span {
-            first: r.key.first_child,
-            count: r.key.child_count,
-        },
+        children: Span { first: r.key.first_child, count: r.key.child_count },
     }
 }
 
@@ -686,20 +598,12 @@ fn decode_file<'a>(index: u32, path: &'a str, bytes: &[u8]) -> File<'a> {
         parent: some(r.key.parent).map(FileId),
         payload: some(r.payload).map(PayloadId),
         module: some(r.module).map(ModuleId),
-        children: Span {
-            first: r.key.first_child,
-            count: r.key.child_count,
-        },
+        children: Span { first: r.key.first_child, count: r.key.child_count },
     }
 }
 
 pub(crate) fn structure(table: Table, index: u32, problem: &'static str) -> Error {
-    Corruption::Structure {
-        table,
-        index,
-        problem,
-    }
-    .into()
+    Corruption::Structure { table, index, problem }.into()
 }
 
 /// Checks the fixed header and the shape of every section, touching no other byte.
@@ -710,10 +614,7 @@ fn parse_header(data: &[u8]) -> Result<Header, Error> {
         return Err(Error::NotABale);
     }
     if data.len() < h::MINOR + 2 {
-        return Err(Error::Truncated {
-            expected: layout::HEADER_SIZE as u64,
-            found,
-        });
+        return Err(Error::Truncated { expected: layout::HEADER_SIZE as u64, found });
     }
     let major = LE::read_u16(&data[h::MAJOR..]);
     let minor = LE::read_u16(&data[h::MINOR..]);
@@ -721,10 +622,7 @@ fn parse_header(data: &[u8]) -> Result<Header, Error> {
         return Err(Error::UnsupportedVersion { major, minor });
     }
     if data.len() < layout::HEADER_SIZE {
-        return Err(Error::Truncated {
-            expected: layout::HEADER_SIZE as u64,
-            found,
-        });
+        return Err(Error::Truncated { expected: layout::HEADER_SIZE as u64, found });
     }
     let base = &data[..layout::HEADER_SIZE];
     let hash_at = layout::HEADER_SIZE - h::HASH_FROM_END;
@@ -735,32 +633,20 @@ fn parse_header(data: &[u8]) -> Result<Header, Error> {
     let bad = |what| Error::Corrupt(Corruption::Header(what));
     let header_size = LE::read_u32(&base[h::HEADER_SIZE..]);
     let file_size = LE::read_u64(&base[h::FILE_SIZE..]);
-    if (header_size as usize) < layout::HEADER_SIZE
-        || header_size % 8 != 0
-        || u64::from(header_size) > file_size
-    {
+    if (header_size as usize) < layout::HEADER_SIZE || header_size % 8 != 0 || u64::from(header_size) > file_size {
         return Err(bad("header size out of range"));
     }
     if file_size > found {
-        return Err(Error::Truncated {
-            expected: file_size,
-            found,
-        });
+        return Err(Error::Truncated { expected: file_size, found });
     }
     let target_bytes = &base[h::TARGET..h::TARGET + layout::TARGET_LEN];
-    let target_len = target_bytes
-        .iter()
-        .position(|&b| b == 0)
-        .unwrap_or(layout::TARGET_LEN);
+    let target_len = target_bytes.iter().position(|&b| b == 0).unwrap_or(layout::TARGET_LEN);
     if target_bytes[target_len..].iter().any(|&b| b != 0)
-        || !target_bytes[..target_len]
-            .iter()
-            .all(|b| b.is_ascii_graphic())
+        || !target_bytes[..target_len].iter().all(|b| b.is_ascii_graphic())
     {
         return Err(bad("target is not printable ASCII padded with NUL bytes"));
     }
-    let target =
-        String::from_utf8(target_bytes[..target_len].to_vec()).map_err(|_| bad("target"))?;
+    let target = String::from_utf8(target_bytes[..target_len].to_vec()).map_err(|_| bad("target"))?;
 
     let header = Header {
         major,
@@ -769,9 +655,7 @@ fn parse_header(data: &[u8]) -> Result<Header, Error> {
         file_size,
         body_hash: LE::read_u64(&base[h::BODY_HASH..]),
         target,
-        bytecode_magic: base[h::BYTECODE_MAGIC..h::BYTECODE_MAGIC + 4]
-            .try_into()
-            .expect("4 bytes"),
+        bytecode_magic: base[h::BYTECODE_MAGIC..h::BYTECODE_MAGIC + 4].try_into().expect("4 bytes"),
         payload_count: LE::read_u32(&base[h::PAYLOAD_COUNT..]),
         dictionary: some(LE::read_u32(&base[h::DICTIONARY..])).map(PayloadId),
         payloads_offset: LE::read_u64(&base[h::PAYLOADS_OFFSET..]),
@@ -789,48 +673,32 @@ fn parse_header(data: &[u8]) -> Result<Header, Error> {
             .and_then(|len| offset.checked_add(len))
             .is_some_and(|end| offset >= u64::from(header_size) && end <= file_size)
     };
-    for (tree, record_size) in [
-        (&header.modules, ModuleRecord::SIZE),
-        (&header.files, FileRecord::SIZE),
-    ] {
+    for (tree, record_size) in [(&header.modules, ModuleRecord::SIZE), (&header.files, FileRecord::SIZE)] {
         if !tree.bucket_count.is_power_of_two() || tree.bucket_count > 1 << 31 {
             return Err(bad("bucket count is not a power of two"));
         }
         if tree.root_count > tree.count || tree.count == layout::NONE {
             return Err(bad("root count exceeds record count"));
         }
-        if tree.records_offset % layout::SECTION_ALIGN != 0
-            || tree.buckets_offset % layout::SECTION_ALIGN != 0
-        {
+        if tree.records_offset % layout::SECTION_ALIGN != 0 || tree.buckets_offset % layout::SECTION_ALIGN != 0 {
             return Err(bad("index section not aligned"));
         }
         if !inside(tree.records_offset, tree.count.into(), record_size as u64)
-            || !inside(
-                tree.buckets_offset,
-                tree.bucket_count.into(),
-                layout::BUCKET_SIZE as u64,
-            )
+            || !inside(tree.buckets_offset, tree.bucket_count.into(), layout::BUCKET_SIZE as u64)
         {
             return Err(bad("index section outside the bale"));
         }
     }
     if !header.payloads_offset.is_multiple_of(layout::SECTION_ALIGN)
         || header.payload_count == layout::NONE
-        || !inside(
-            header.payloads_offset,
-            header.payload_count.into(),
-            PayloadRecord::SIZE as u64,
-        )
+        || !inside(header.payloads_offset, header.payload_count.into(), PayloadRecord::SIZE as u64)
     {
         return Err(bad("payload table outside the bale"));
     }
     if !inside(header.strings_offset, header.strings_size, 1) {
         return Err(bad("string table outside the bale"));
     }
-    if header
-        .dictionary
-        .is_some_and(|d| d.0 >= header.payload_count)
-    {
+    if header.dictionary.is_some_and(|d| d.0 >= header.payload_count) {
         return Err(bad("dictionary is not a payload"));
     }
     if usize::try_from(file_size).is_err() {

@@ -19,7 +19,7 @@ impl<D: AsRef<[u8]>> Bale<D> {
     /// means the bale is intact.
     pub fn verify(&self) -> Vec<Error> {
         let mut problems = Vec::new();
-        let body = &self.bytes()[self.header().header_size as usize..];
+        let body = &self.bytes()[layout::HEADER_SIZE..];
         if xxh3_64(body) != self.header().body_hash {
             problems.push(Corruption::Body.into());
         }
@@ -29,14 +29,10 @@ impl<D: AsRef<[u8]>> Bale<D> {
         self.verify_modules(&mut problems, &mut payload_users);
         self.verify_files(&mut problems, &mut payload_users);
         if let Some(dict) = self.header().dictionary {
-            payload_users
-                .entry(dict.0)
-                .or_insert_with(|| "the zstd dictionary".into());
+            payload_users.entry(dict.0).or_insert_with(|| "the zstd dictionary".into());
         }
         for index in 0..self.payload_count() {
-            let result = self
-                .payload(PayloadId(index))
-                .and_then(|p| self.read(&p).map(|_| ()));
+            let result = self.payload(PayloadId(index)).and_then(|p| self.read(&p).map(|_| ()));
             if let Err(e) = result {
                 problems.push(match payload_users.get(&index) {
                     Some(user) => e.in_entry(user.clone()),
@@ -63,13 +59,7 @@ impl<D: AsRef<[u8]>> Bale<D> {
             }
         }
         if slots != u64::from(tree.count) {
-            problems.push(
-                Corruption::Index {
-                    table,
-                    problem: "hash table and record count disagree",
-                }
-                .into(),
-            );
+            problems.push(Corruption::Index { table, problem: "hash table and record count disagree" }.into());
         }
         let separator = if table == Table::Modules { '.' } else { '/' };
         // Children of consecutive records are consecutive runs after the roots.
@@ -93,11 +83,7 @@ impl<D: AsRef<[u8]>> Bale<D> {
                 },
             };
             let named = |e: Error| e.in_entry(key.to_owned());
-            let valid = if table == Table::Modules {
-                check_module_name(key)
-            } else {
-                check_path(key)
-            };
+            let valid = if table == Table::Modules { check_module_name(key) } else { check_path(key) };
             if let Err(e) = valid {
                 problems.push(named(e));
             }
@@ -112,12 +98,8 @@ impl<D: AsRef<[u8]>> Bale<D> {
             if let Some(p) = parent_index {
                 let parent_key = parent(key, separator);
                 let parent_ok = match table {
-                    Table::Modules => self
-                        .module_by_id(ModuleId(p))
-                        .is_ok_and(|m| Some(m.name) == parent_key),
-                    _ => self
-                        .file_by_id(FileId(p))
-                        .is_ok_and(|f| Some(f.path) == parent_key),
+                    Table::Modules => self.module_by_id(ModuleId(p)).is_ok_and(|m| Some(m.name) == parent_key),
+                    _ => self.file_by_id(FileId(p)).is_ok_and(|f| Some(f.path) == parent_key),
                 };
                 if !parent_ok {
                     problems.push(named(fail("parent record does not hold the parent name")));
@@ -125,67 +107,40 @@ impl<D: AsRef<[u8]>> Bale<D> {
             }
             if count > 0 {
                 let first = self.first_child(table, index);
-                if first != next_child
-                    || u64::from(first) + u64::from(count) > u64::from(tree.count)
-                {
-                    problems.push(named(fail(
-                        "children are not where breadth-first order puts them",
-                    )));
+                if first != next_child || u64::from(first) + u64::from(count) > u64::from(tree.count) {
+                    problems.push(named(fail("children are not where breadth-first order puts them")));
                 }
                 next_child = next_child.saturating_add(count);
             }
         }
         if next_child != tree.count {
-            problems.push(
-                Corruption::Index {
-                    table,
-                    problem: "children runs do not cover the tree",
-                }
-                .into(),
-            );
+            problems.push(Corruption::Index { table, problem: "children runs do not cover the tree" }.into());
         }
     }
 
     fn verify_modules(&self, problems: &mut Vec<Error>, payload_users: &mut HashMap<u32, String>) {
         for m in self.modules().flatten() {
-            let fail = |problem| {
-                structure(Table::Modules, m.id.0, problem).in_entry(format!("module {}", m.name))
-            };
-            if m.is_namespace
-                && (!m.is_package
-                    || m.source.is_some()
-                    || m.bytecode.is_some()
-                    || m.extension.is_some())
+            let fail = |problem| structure(Table::Modules, m.id.0, problem).in_entry(format!("module {}", m.name));
+            if m.is_namespace && (!m.is_package || m.source.is_some() || m.bytecode.is_some() || m.extension.is_some())
             {
                 problems.push(fail("a namespace package with code"));
             }
-            for (file, kind) in [
-                (m.source, FileKind::Source),
-                (m.extension, FileKind::Extension),
-            ] {
+            for (file, kind) in [(m.source, FileKind::Source), (m.extension, FileKind::Extension)] {
                 let Some(file) = file else { continue };
-                if !self
-                    .file_by_id(file)
-                    .is_ok_and(|f| f.kind == kind && f.module == Some(m.id))
-                {
+                if !self.file_by_id(file).is_ok_and(|f| f.kind == kind && f.module == Some(m.id)) {
                     problems.push(fail("points at a file that does not point back"));
                 }
             }
             if m.is_package != m.directory.is_some()
-                || m.directory
-                    .is_some_and(|d| !self.file_by_id(d).is_ok_and(|f| f.is_dir()))
+                || m.directory.is_some_and(|d| !self.file_by_id(d).is_ok_and(|f| f.is_dir()))
             {
                 problems.push(fail("package folder missing or not a folder"));
             }
             if let Some(p) = m.bytecode {
-                payload_users
-                    .entry(p.0)
-                    .or_insert_with(|| format!("module {} (bytecode)", m.name));
+                payload_users.entry(p.0).or_insert_with(|| format!("module {} (bytecode)", m.name));
                 let magic = self.header().bytecode_magic;
-                let starts_ok = self
-                    .payload(p)
-                    .and_then(|p| self.read(&p))
-                    .map(|code| code.len() >= 16 && code[..4] == magic);
+                let starts_ok =
+                    self.payload(p).and_then(|p| self.read(&p)).map(|code| code.len() >= 16 && code[..4] == magic);
                 if let Ok(false) = starts_ok {
                     problems.push(fail("bytecode does not start with the bale's magic number"));
                 }
@@ -195,15 +150,12 @@ impl<D: AsRef<[u8]>> Bale<D> {
 
     fn verify_files(&self, problems: &mut Vec<Error>, payload_users: &mut HashMap<u32, String>) {
         for f in self.files().flatten() {
-            let fail =
-                |problem| structure(Table::Files, f.id.0, problem).in_entry(f.path.to_owned());
+            let fail = |problem| structure(Table::Files, f.id.0, problem).in_entry(f.path.to_owned());
             if f.is_dir() != f.payload.is_none() || (!f.is_dir() && f.child_count() > 0) {
                 problems.push(fail("folders have children, files have bytes"));
             }
             if let Some(p) = f.payload {
-                payload_users
-                    .entry(p.0)
-                    .or_insert_with(|| f.path.to_owned());
+                payload_users.entry(p.0).or_insert_with(|| f.path.to_owned());
             }
             if let Some(m) = f.module {
                 if self.module_by_id(m).is_err() {
@@ -224,7 +176,6 @@ impl<D: AsRef<[u8]>> Bale<D> {
     }
 
     fn first_child(&self, table: Table, index: u32) -> u32 {
-        self.record(table, index)
-            .map_or(0, |r| layout::KeyFields::decode(r).first_child)
+        self.record(table, index).map_or(0, |r| layout::KeyFields::decode(r).first_child)
     }
 }

@@ -12,9 +12,7 @@ use byteorder::{ByteOrder, LittleEndian as LE};
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use crate::codec::{self, Codec};
-use crate::layout::{
-    self, FileRecord, KeyFields, ModuleRecord, PayloadRecord, TreeDescriptor, header as h,
-};
+use crate::layout::{self, FileRecord, KeyFields, ModuleRecord, PayloadRecord, TreeDescriptor, header as h};
 use crate::name::{self, check_module_name, check_path};
 use crate::{Error, FileKind};
 
@@ -100,20 +98,10 @@ impl Writer {
     /// `target` names the platform of the bale's bytecode and native code, such as
     /// `cpython-3.11-x86_64-linux-gnu`, or `any`: printable ASCII, at most 48 bytes.
     pub fn new(target: &str) -> Result<Writer, Error> {
-        if target.is_empty()
-            || target.len() > layout::TARGET_LEN
-            || !target.bytes().all(|b| b.is_ascii_graphic())
-        {
-            return Err(Error::Write(format!(
-                "target {target:?} must be 1 to 48 printable ASCII characters"
-            )));
+        if target.is_empty() || target.len() > layout::TARGET_LEN || !target.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::Write(format!("target {target:?} must be 1 to 48 printable ASCII characters")));
         }
-        Ok(Writer {
-            target: target.to_owned(),
-            bytecode_magic: None,
-            files: BTreeMap::new(),
-            modules: BTreeMap::new(),
-        })
+        Ok(Writer { target: target.to_owned(), bytecode_magic: None, files: BTreeMap::new(), modules: BTreeMap::new() })
     }
 
     /// The `.pyc` magic number all bytecode in this bale starts with.
@@ -121,13 +109,7 @@ impl Writer {
         self.bytecode_magic = Some(magic);
     }
 
-    pub fn add_file(
-        &mut self,
-        path: &str,
-        kind: FileKind,
-        content: Vec<u8>,
-        executable: bool,
-    ) -> Result<(), Error> {
+    pub fn add_file(&mut self, path: &str, kind: FileKind, content: Vec<u8>, executable: bool) -> Result<(), Error> {
         check_path(path)?;
         if kind == FileKind::Directory {
             return self.add_directory(path);
@@ -135,14 +117,7 @@ impl Writer {
         if self.files.contains_key(path) {
             return Err(Error::Write(format!("{path}: added twice")));
         }
-        self.files.insert(
-            path.to_owned(),
-            PendingFile {
-                kind,
-                executable,
-                content,
-            },
-        );
+        self.files.insert(path.to_owned(), PendingFile { kind, executable, content });
         Ok(())
     }
 
@@ -150,18 +125,12 @@ impl Writer {
     pub fn add_directory(&mut self, path: &str) -> Result<(), Error> {
         check_path(path)?;
         match self.files.get(path) {
-            Some(f) if f.kind != FileKind::Directory => {
-                Err(Error::Write(format!("{path}: both a file and a folder")))
-            }
+            Some(f) if f.kind != FileKind::Directory => Err(Error::Write(format!("{path}: both a file and a folder"))),
             Some(_) => Ok(()),
             None => {
                 self.files.insert(
                     path.to_owned(),
-                    PendingFile {
-                        kind: FileKind::Directory,
-                        executable: false,
-                        content: Vec::new(),
-                    },
+                    PendingFile { kind: FileKind::Directory, executable: false, content: Vec::new() },
                 );
                 Ok(())
             }
@@ -187,29 +156,16 @@ impl Writer {
 
     /// Lays out and writes the bale. `out` is written from its current position to the
     /// end, then the header is written last, at the start.
-    pub fn write<W: Write + Seek>(
-        mut self,
-        mut out: W,
-        options: &WriteOptions,
-    ) -> Result<WriteSummary, Error> {
-        if !options.native_alignment.is_power_of_two()
-            || options.native_alignment < layout::PAYLOAD_ALIGN
-        {
-            return Err(Error::Write(
-                "native alignment must be a power of two of at least 8".into(),
-            ));
+    pub fn write<W: Write + Seek>(mut self, mut out: W, options: &WriteOptions) -> Result<WriteSummary, Error> {
+        if !options.native_alignment.is_power_of_two() || options.native_alignment < layout::PAYLOAD_ALIGN {
+            return Err(Error::Write("native alignment must be a power of two of at least 8".into()));
         }
         self.add_implied_directories()?;
         self.check_modules()?;
 
         let module_tree = Tree::new(self.modules.keys().map(String::as_str), '.')?;
         let file_tree = Tree::new(self.files.keys().map(String::as_str), '/')?;
-        let file_index: HashMap<&str, u32> = file_tree
-            .order
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (*k, i as u32))
-            .collect();
+        let file_index: HashMap<&str, u32> = file_tree.order.iter().enumerate().map(|(i, k)| (*k, i as u32)).collect();
 
         // Which module owns each source and extension file, and which package each folder is.
         let mut owner: HashMap<&str, u32> = HashMap::new();
@@ -243,11 +199,7 @@ impl Writer {
                 if f.kind == FileKind::Directory {
                     return layout::NONE;
                 }
-                let align = if f.kind.is_native() {
-                    options.native_alignment
-                } else {
-                    layout::PAYLOAD_ALIGN
-                };
+                let align = if f.kind.is_native() { options.native_alignment } else { layout::PAYLOAD_ALIGN };
                 payloads.add(&f.content, PayloadUse::Other, align)
             })
             .collect();
@@ -263,8 +215,7 @@ impl Writer {
         let mut strings = Vec::new();
         let mut key_fields = |tree: &Tree, i: usize| -> Result<KeyFields, Error> {
             let key = tree.order[i];
-            let offset = u32::try_from(strings.len())
-                .map_err(|_| Error::Write("more than 4 GiB of names".into()))?;
+            let offset = u32::try_from(strings.len()).map_err(|_| Error::Write("more than 4 GiB of names".into()))?;
             strings.extend_from_slice(key.as_bytes());
             Ok(KeyFields {
                 hash: tree.hashes[i],
@@ -280,17 +231,9 @@ impl Writer {
         for (i, name) in module_tree.order.iter().enumerate() {
             let m = &self.modules[*name];
             let file_id = |p: &Option<String>| p.as_deref().map_or(layout::NONE, |p| file_index[p]);
-            let directory = if m.package {
-                file_index[name.replace('.', "/").as_str()]
-            } else {
-                layout::NONE
-            };
+            let directory = if m.package { file_index[name.replace('.', "/").as_str()] } else { layout::NONE };
             let flags = if m.package { layout::MODULE_PACKAGE } else { 0 }
-                | if m.namespace {
-                    layout::MODULE_NAMESPACE
-                } else {
-                    0
-                };
+                | if m.namespace { layout::MODULE_NAMESPACE } else { 0 };
             ModuleRecord {
                 key: key_fields(&module_tree, i)?,
                 flags,
@@ -299,10 +242,7 @@ impl Writer {
                 extension: file_id(&m.extension),
                 directory,
             }
-            .encode(
-                &mut module_records[i * ModuleRecord::SIZE..][..ModuleRecord::SIZE],
-                i as u32,
-            );
+            .encode(&mut module_records[i * ModuleRecord::SIZE..][..ModuleRecord::SIZE], i as u32);
         }
 
         let mut file_records = vec![0u8; file_tree.len() * FileRecord::SIZE];
@@ -316,18 +256,11 @@ impl Writer {
             FileRecord {
                 key: key_fields(&file_tree, i)?,
                 kind: f.kind.to_byte(),
-                flags: if f.executable {
-                    layout::FILE_EXECUTABLE
-                } else {
-                    0
-                },
+                flags: if f.executable { layout::FILE_EXECUTABLE } else { 0 },
                 payload: file_payload[i],
                 module,
             }
-            .encode(
-                &mut file_records[i * FileRecord::SIZE..][..FileRecord::SIZE],
-                i as u32,
-            );
+            .encode(&mut file_records[i * FileRecord::SIZE..][..FileRecord::SIZE], i as u32);
         }
 
         // Layout: header, buckets, records, strings, payloads.
@@ -345,11 +278,7 @@ impl Writer {
         let file_records_at = place(file_records.len(), layout::SECTION_ALIGN);
         let payload_records_at = place(payloads.len() * PayloadRecord::SIZE, layout::SECTION_ALIGN);
         let strings_at = place(strings.len(), layout::SECTION_ALIGN);
-        let payload_at: Vec<u64> = payloads
-            .items
-            .iter()
-            .map(|p| place(p.stored.len(), p.align))
-            .collect();
+        let payload_at: Vec<u64> = payloads.items.iter().map(|p| place(p.stored.len(), p.align)).collect();
         let file_size = at;
 
         let mut payload_records = vec![0u8; payloads.len() * PayloadRecord::SIZE];
@@ -361,19 +290,12 @@ impl Writer {
                 hash: xxh3_64(&p.stored),
                 codec: p.codec.to_byte(),
             }
-            .encode(
-                &mut payload_records[i * PayloadRecord::SIZE..][..PayloadRecord::SIZE],
-                i as u32,
-            );
+            .encode(&mut payload_records[i * PayloadRecord::SIZE..][..PayloadRecord::SIZE], i as u32);
         }
 
         // The body, hashed as it is written.
         let start = out.stream_position()?;
-        let mut body = HashingWriter {
-            out: &mut out,
-            hash: Xxh3::new(),
-            at: 0,
-        };
+        let mut body = HashingWriter { out: &mut out, hash: Xxh3::new(), at: 0 };
         body.write_all(&[0; layout::HEADER_SIZE])?;
         body.hash.reset();
         let sections: [(u64, &[u8]); 6] = [
@@ -403,14 +325,10 @@ impl Writer {
         LE::write_u64(&mut header[h::BODY_HASH..], body_hash);
         header[h::TARGET..h::TARGET + self.target.len()].copy_from_slice(self.target.as_bytes());
         if module_bytecode.iter().any(|&p| p != layout::NONE) {
-            header[h::BYTECODE_MAGIC..h::BYTECODE_MAGIC + 4]
-                .copy_from_slice(&self.bytecode_magic.unwrap_or_default());
+            header[h::BYTECODE_MAGIC..h::BYTECODE_MAGIC + 4].copy_from_slice(&self.bytecode_magic.unwrap_or_default());
         }
         LE::write_u32(&mut header[h::PAYLOAD_COUNT..], payloads.len() as u32);
-        LE::write_u32(
-            &mut header[h::DICTIONARY..],
-            dictionary_index.unwrap_or(layout::NONE),
-        );
+        LE::write_u32(&mut header[h::DICTIONARY..], dictionary_index.unwrap_or(layout::NONE));
         LE::write_u64(&mut header[h::PAYLOADS_OFFSET..], payload_records_at);
         LE::write_u64(&mut header[h::STRINGS_OFFSET..], strings_at);
         LE::write_u64(&mut header[h::STRINGS_SIZE..], strings.len() as u64);
@@ -476,12 +394,7 @@ impl Writer {
         let fail = |name: &str, what: String| Err(Error::Write(format!("module {name}: {what}")));
         let mut claimed: HashMap<&str, &str> = HashMap::new();
         for (name, m) in &self.modules {
-            if m.namespace
-                && (!m.package
-                    || m.source.is_some()
-                    || m.bytecode.is_some()
-                    || m.extension.is_some())
-            {
+            if m.namespace && (!m.package || m.source.is_some() || m.bytecode.is_some() || m.extension.is_some()) {
                 return fail(name, "a namespace package has no code".into());
             }
             if let Some(parent) = name::parent(name, '.') {
@@ -491,18 +404,12 @@ impl Writer {
                     None => return fail(name, format!("its parent {parent} is not in the bale")),
                 }
             }
-            for (path, kind) in [
-                (&m.source, FileKind::Source),
-                (&m.extension, FileKind::Extension),
-            ] {
+            for (path, kind) in [(&m.source, FileKind::Source), (&m.extension, FileKind::Extension)] {
                 let Some(path) = path else { continue };
                 match self.files.get(path.as_str()) {
                     Some(f) if f.kind == kind => {}
                     Some(f) => {
-                        return fail(
-                            name,
-                            format!("{path} is a {} file, not {}", f.kind.name(), kind.name()),
-                        );
+                        return fail(name, format!("{path} is a {} file, not {}", f.kind.name(), kind.name()));
                     }
                     None => return fail(name, format!("{path} is not in the bale")),
                 }
@@ -512,27 +419,16 @@ impl Writer {
             }
             if let Some(code) = &m.bytecode {
                 let Some(magic) = self.bytecode_magic else {
-                    return fail(
-                        name,
-                        "has bytecode, but the bale has no bytecode magic".into(),
-                    );
+                    return fail(name, "has bytecode, but the bale has no bytecode magic".into());
                 };
                 if code.len() < 16 || code[..4] != magic {
-                    return fail(
-                        name,
-                        "bytecode is not a .pyc with the bale's magic number".into(),
-                    );
+                    return fail(name, "bytecode is not a .pyc with the bale's magic number".into());
                 }
             }
         }
         for (path, f) in &self.files {
-            if matches!(f.kind, FileKind::Source | FileKind::Extension)
-                && !claimed.contains_key(path.as_str())
-            {
-                return Err(Error::Write(format!(
-                    "{path}: a {} file that belongs to no module",
-                    f.kind.name()
-                )));
+            if matches!(f.kind, FileKind::Source | FileKind::Extension) && !claimed.contains_key(path.as_str()) {
+                return Err(Error::Write(format!("{path}: a {} file that belongs to no module", f.kind.name())));
             }
         }
         Ok(())
@@ -567,10 +463,7 @@ impl<'a> Tree<'a> {
     fn new(keys: impl Iterator<Item = &'a str>, separator: char) -> Result<Tree<'a>, Error> {
         let mut by_parent: HashMap<Option<&str>, Vec<&str>> = HashMap::new();
         for key in keys {
-            by_parent
-                .entry(name::parent(key, separator))
-                .or_default()
-                .push(key);
+            by_parent.entry(name::parent(key, separator)).or_default().push(key);
         }
         let mut order: Vec<&str> = by_parent.remove(&None).unwrap_or_default();
         let roots = order.len() as u32;
@@ -579,45 +472,25 @@ impl<'a> Tree<'a> {
         let mut i = 0;
         while i < order.len() {
             let kids = by_parent.remove(&Some(order[i])).unwrap_or_default();
-            children.push((
-                if kids.is_empty() {
-                    0
-                } else {
-                    order.len() as u32
-                },
-                kids.len() as u32,
-            ));
+            children.push((if kids.is_empty() { 0 } else { order.len() as u32 }, kids.len() as u32));
             parent.extend(std::iter::repeat_n(i as u32, kids.len()));
             order.extend(kids);
             i += 1;
         }
         if let Some((Some(orphan_parent), _)) = by_parent.iter().next() {
-            return Err(Error::Write(format!(
-                "{orphan_parent}: missing from the bale, but has children"
-            )));
+            return Err(Error::Write(format!("{orphan_parent}: missing from the bale, but has children")));
         }
         if order.len() >= layout::NONE as usize {
             return Err(Error::Write("too many entries".into()));
         }
-        let hashes: Vec<u64> = order
-            .iter()
-            .map(|k| layout::key_hash(k.as_bytes()))
-            .collect();
+        let hashes: Vec<u64> = order.iter().map(|k| layout::key_hash(k.as_bytes())).collect();
         let mut seen: HashMap<u64, &str> = HashMap::with_capacity(hashes.len());
         for (k, &hash) in order.iter().zip(&hashes) {
             if let Some(other) = seen.insert(hash, k) {
-                return Err(Error::Write(format!(
-                    "{k} and {other} have the same 64-bit hash; rename one"
-                )));
+                return Err(Error::Write(format!("{k} and {other} have the same 64-bit hash; rename one")));
             }
         }
-        Ok(Tree {
-            order,
-            hashes,
-            parent,
-            children,
-            roots,
-        })
+        Ok(Tree { order, hashes, parent, children, roots })
     }
 
     fn len(&self) -> usize {
@@ -637,11 +510,7 @@ impl<'a> Tree<'a> {
         }
         let mut bytes = vec![0u8; count as usize * layout::BUCKET_SIZE];
         for (b, s) in slots.iter().enumerate() {
-            layout::write_bucket(
-                &mut bytes[b * layout::BUCKET_SIZE..][..layout::BUCKET_SIZE],
-                s,
-                b as u32,
-            );
+            layout::write_bucket(&mut bytes[b * layout::BUCKET_SIZE..][..layout::BUCKET_SIZE], s, b as u32);
         }
         bytes
     }
@@ -729,12 +598,8 @@ impl PayloadSet {
     /// A zstd dictionary trained on the bytecode, or `None` when there is too little
     /// bytecode to train on.
     fn train_dictionary(&self, max_size: usize) -> Option<Vec<u8>> {
-        let samples: Vec<&[u8]> = self
-            .items
-            .iter()
-            .filter(|p| p.used_as == PayloadUse::Bytecode)
-            .map(|p| p.content.as_slice())
-            .collect();
+        let samples: Vec<&[u8]> =
+            self.items.iter().filter(|p| p.used_as == PayloadUse::Bytecode).map(|p| p.content.as_slice()).collect();
         // zstd's trainer needs a few samples to find anything common to them.
         if samples.len() < 8 {
             return None;
@@ -763,27 +628,18 @@ impl PayloadSet {
                 .map(|_| {
                     scope.spawn(|| -> Result<(), Error> {
                         let mut plain = codec::compressor(level, None)?;
-                        let mut with_dict = dictionary
-                            .map(|d| codec::compressor(level, Some(d)))
-                            .transpose()?;
+                        let mut with_dict = dictionary.map(|d| codec::compressor(level, Some(d))).transpose()?;
                         loop {
-                            let Some(chunk) = chunks
-                                .lock()
-                                .expect("no worker panics holding the lock")
-                                .next()
-                            else {
+                            let Some(chunk) = chunks.lock().expect("no worker panics holding the lock").next() else {
                                 return Ok(());
                             };
                             for p in chunk {
                                 let (codec, compressor) = match (p.used_as, with_dict.as_mut()) {
                                     (PayloadUse::Dictionary, _) => (Codec::Stored, None),
-                                    (PayloadUse::Bytecode, Some(c)) => {
-                                        (Codec::ZstdDictionary, Some(c))
-                                    }
+                                    (PayloadUse::Bytecode, Some(c)) => (Codec::ZstdDictionary, Some(c)),
                                     _ => (Codec::Zstd, Some(&mut plain)),
                                 };
-                                let compressed =
-                                    compressor.map(|c| c.compress(&p.content)).transpose()?;
+                                let compressed = compressor.map(|c| c.compress(&p.content)).transpose()?;
                                 match compressed {
                                     Some(c) if c.len() < p.content.len() => {
                                         p.stored = c;
@@ -799,9 +655,7 @@ impl PayloadSet {
                     })
                 })
                 .collect();
-            workers
-                .into_iter()
-                .try_for_each(|w| w.join().expect("compression thread panicked"))
+            workers.into_iter().try_for_each(|w| w.join().expect("compression thread panicked"))
         })
     }
 }

@@ -5,10 +5,7 @@ use std::io::Cursor;
 use std::ops::Range;
 
 use bale_format::layout::{self, header as h};
-use bale_format::{
-    Bale, Codec, Compression, Corruption, Error, FileKind, ModuleSpec, PayloadId, WriteOptions,
-    Writer,
-};
+use bale_format::{Bale, Codec, Compression, Corruption, Error, FileKind, ModuleSpec, PayloadId, WriteOptions, Writer};
 use byteorder::{ByteOrder, LittleEndian as LE};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -19,79 +16,33 @@ const MAGIC: [u8; 4] = [0xa7, 0x0d, 0x0d, 0x0a];
 fn sample(options: &WriteOptions) -> Vec<u8> {
     let mut w = Writer::new("cpython-3.11-x86_64-linux-gnu").unwrap();
     w.set_bytecode_magic(MAGIC);
-    w.add_file(
-        "pkg/__init__.py",
-        FileKind::Source,
-        b"from . import m0\n".to_vec(),
-        false,
-    )
-    .unwrap();
-    w.add_module(
-        "pkg",
-        ModuleSpec {
-            package: true,
-            source: Some("pkg/__init__.py".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    w.add_file("pkg/__init__.py", FileKind::Source, b"from . import m0\n".to_vec(), false).unwrap();
+    w.add_module("pkg", ModuleSpec { package: true, source: Some("pkg/__init__.py".into()), ..Default::default() })
+        .unwrap();
     for i in 0..10 {
         let mut pyc = MAGIC.to_vec();
         pyc.extend_from_slice(&[0; 12]);
         pyc.extend_from_slice(
-            format!("code object {i}: LOAD_CONST LOAD_NAME CALL_FUNCTION RETURN_VALUE ")
-                .repeat(4)
-                .as_bytes(),
+            format!("code object {i}: LOAD_CONST LOAD_NAME CALL_FUNCTION RETURN_VALUE ").repeat(4).as_bytes(),
         );
         let source = format!("pkg/m{i}.py");
-        w.add_file(
-            &source,
-            FileKind::Source,
-            format!("x = {i}\n").into_bytes(),
-            false,
-        )
-        .unwrap();
+        w.add_file(&source, FileKind::Source, format!("x = {i}\n").into_bytes(), false).unwrap();
         w.add_module(
             &format!("pkg.m{i}"),
-            ModuleSpec {
-                source: Some(source),
-                bytecode: Some(pyc),
-                ..Default::default()
-            },
+            ModuleSpec { source: Some(source), bytecode: Some(pyc), ..Default::default() },
         )
         .unwrap();
     }
-    w.add_file(
-        "pkg/data/table.txt",
-        FileKind::Resource,
-        b"resource ".repeat(20),
-        false,
-    )
-    .unwrap();
-    w.add_file(
-        "pkg/fast.cpython-311-x86_64-linux-gnu.so",
-        FileKind::Extension,
-        b"\x7fELF not really".to_vec(),
-        true,
-    )
-    .unwrap();
+    w.add_file("pkg/data/table.txt", FileKind::Resource, b"resource ".repeat(20), false).unwrap();
+    w.add_file("pkg/fast.cpython-311-x86_64-linux-gnu.so", FileKind::Extension, b"\x7fELF not really".to_vec(), true)
+        .unwrap();
     w.add_module(
         "pkg.fast",
-        ModuleSpec {
-            extension: Some("pkg/fast.cpython-311-x86_64-linux-gnu.so".into()),
-            ..Default::default()
-        },
+        ModuleSpec { extension: Some("pkg/fast.cpython-311-x86_64-linux-gnu.so".into()), ..Default::default() },
     )
     .unwrap();
-    w.add_file(
-        "pkg-1.0.dist-info/METADATA",
-        FileKind::Metadata,
-        b"Name: pkg\nVersion: 1.0\n".to_vec(),
-        false,
-    )
-    .unwrap();
-    w.add_file("notes.txt", FileKind::Data, b"plain".to_vec(), false)
-        .unwrap();
+    w.add_file("pkg-1.0.dist-info/METADATA", FileKind::Metadata, b"Name: pkg\nVersion: 1.0\n".to_vec(), false).unwrap();
+    w.add_file("notes.txt", FileKind::Data, b"plain".to_vec(), false).unwrap();
     let mut out = Cursor::new(Vec::new());
     w.write(&mut out, options).unwrap();
     out.into_inner()
@@ -147,15 +98,10 @@ fn checked_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
     let hd = bale.header();
     let mut ranges = vec![0..layout::HEADER_SIZE];
     for (t, size) in [(&hd.modules, 48), (&hd.files, 40)] {
-        ranges
-            .push(t.records_offset as usize..(t.records_offset as usize + t.count as usize * size));
-        ranges.push(
-            t.buckets_offset as usize..(t.buckets_offset as usize + t.bucket_count as usize * 64),
-        );
+        ranges.push(t.records_offset as usize..(t.records_offset as usize + t.count as usize * size));
+        ranges.push(t.buckets_offset as usize..(t.buckets_offset as usize + t.bucket_count as usize * 64));
     }
-    ranges.push(
-        hd.payloads_offset as usize..hd.payloads_offset as usize + hd.payload_count as usize * 40,
-    );
+    ranges.push(hd.payloads_offset as usize..hd.payloads_offset as usize + hd.payload_count as usize * 40);
     ranges.push(hd.strings_offset as usize..(hd.strings_offset + hd.strings_size) as usize);
     for i in 0..hd.payload_count {
         let p = bale.payload(PayloadId(i)).unwrap();
@@ -173,15 +119,9 @@ fn the_sample_is_sound() {
     }
     let bale_bytes = sample(&compressed());
     let bale = Bale::open(bale_bytes.as_slice()).unwrap();
-    assert!(
-        bale.header().dictionary.is_some(),
-        "the sample trains a dictionary"
-    );
+    assert!(bale.header().dictionary.is_some(), "the sample trains a dictionary");
     let m = bale.module("pkg.m3").unwrap().unwrap();
-    assert_eq!(
-        bale.payload(m.bytecode.unwrap()).unwrap().codec,
-        Codec::ZstdDictionary
-    );
+    assert_eq!(bale.payload(m.bytecode.unwrap()).unwrap().codec, Codec::ZstdDictionary);
 }
 
 #[test]
@@ -195,11 +135,7 @@ fn every_flipped_byte_is_reported_by_verify() {
                 Err(_) => true,
                 Ok(bale) => !bale.verify().is_empty(),
             };
-            assert!(
-                reported,
-                "a flip at byte {i} of {} went unnoticed",
-                good.len()
-            );
+            assert!(reported, "a flip at byte {i} of {} went unnoticed", good.len());
         }
     }
 }
@@ -208,10 +144,7 @@ fn every_flipped_byte_is_reported_by_verify() {
 /// flip anywhere except in the padding between structures.
 #[test]
 fn every_flipped_byte_that_a_read_uses_is_caught_by_that_read() {
-    let stored = WriteOptions {
-        native_alignment: 64,
-        ..Default::default()
-    };
+    let stored = WriteOptions { native_alignment: 64, ..Default::default() };
     for options in [stored, compressed()] {
         let good = sample(&options);
         let checked = checked_ranges(&good);
@@ -223,10 +156,7 @@ fn every_flipped_byte_that_a_read_uses_is_caught_by_that_read() {
             }
             let mut bad = good.clone();
             bad[i] ^= 0xff;
-            assert!(
-                read_everything(&bad).is_err(),
-                "a flip at byte {i} passed an ordinary read"
-            );
+            assert!(read_everything(&bad).is_err(), "a flip at byte {i} passed an ordinary read");
         }
         assert!(padding < good.len() / 2, "{padding} bytes of padding");
     }
@@ -248,12 +178,7 @@ fn truncated_bales_are_refused_as_truncated() {
 
 #[test]
 fn foreign_data_is_not_a_bale() {
-    for data in [
-        &b"PK\x03\x04 a zip file"[..],
-        b"\x7fELF",
-        b"\x89PNG\r\n\x1a\n....",
-        b"hello world, this is text",
-    ] {
+    for data in [&b"PK\x03\x04 a zip file"[..], b"\x7fELF", b"\x89PNG\r\n\x1a\n....", b"hello world, this is text"] {
         assert!(matches!(Bale::open(data), Err(Error::NotABale)));
     }
 }
@@ -285,10 +210,7 @@ fn another_major_version_is_refused_and_a_newer_minor_is_read() {
     reseal_header(&mut bytes);
     match Bale::open(bytes.as_slice()) {
         Err(e @ Error::UnsupportedVersion { major: 2, minor: 0 }) => {
-            assert!(
-                e.to_string().contains("version 2.0 is not supported"),
-                "{e}"
-            );
+            assert!(e.to_string().contains("version 2.0 is not supported"), "{e}");
         }
         other => panic!("{:?}", other.map(|_| ())),
     }
@@ -305,10 +227,7 @@ fn another_major_version_is_refused_and_a_newer_minor_is_read() {
 fn payload_record_of(bytes: &[u8], bytecode_of: &str) -> (usize, u32) {
     let bale = Bale::open(bytes).unwrap();
     let id = bale.module(bytecode_of).unwrap().unwrap().bytecode.unwrap();
-    (
-        bale.header().payloads_offset as usize + id.0 as usize * 40,
-        id.0,
-    )
+    (bale.header().payloads_offset as usize + id.0 as usize * 40, id.0)
 }
 
 #[test]
@@ -316,19 +235,14 @@ fn a_zstd_frame_that_declares_more_than_the_recorded_size_is_refused() {
     let good = sample(&compressed());
     let (at, index) = payload_record_of(&good, "pkg.m4");
     let size = LE::read_u64(&good[at + 16..]);
-    for (recorded, expect) in [
-        (size - 1, "declares"),
-        (size + 1, "declares"),
-        (1 << 40, "declares"),
-        (u64::MAX, "declares"),
-    ] {
+    for (recorded, expect) in
+        [(size - 1, "declares"), (size + 1, "declares"), (1 << 40, "declares"), (u64::MAX, "declares")]
+    {
         let mut bad = good.clone();
         LE::write_u64(&mut bad[at + 16..], recorded);
         reseal_record(&mut bad, at, 40, index);
         let bale = Bale::open(bad.as_slice()).unwrap();
-        let err = bale
-            .read(&bale.payload(PayloadId(index)).unwrap())
-            .unwrap_err();
+        let err = bale.read(&bale.payload(PayloadId(index)).unwrap()).unwrap_err();
         assert!(err.to_string().contains(expect), "{recorded}: {err}");
         assert!(err.is_corruption());
         assert!(!bale.verify().is_empty());
@@ -349,12 +263,7 @@ fn a_zstd_frame_without_a_declared_size_is_refused() {
     let mut good = sample(&WriteOptions::default());
     // Swap the frame in for the resource's stored bytes, which are longer.
     let bale = Bale::open(good.as_slice()).unwrap();
-    let id = bale
-        .file("pkg/data/table.txt")
-        .unwrap()
-        .unwrap()
-        .payload
-        .unwrap();
+    let id = bale.file("pkg/data/table.txt").unwrap().unwrap().payload.unwrap();
     let p = bale.payload(id).unwrap();
     assert!(frame.len() <= p.stored_size as usize);
     let at = bale.header().payloads_offset as usize + id.0 as usize * 40;
@@ -366,10 +275,7 @@ fn a_zstd_frame_without_a_declared_size_is_refused() {
     reseal_record(&mut good, at, 40, id.0);
     let bale = Bale::open(good.as_slice()).unwrap();
     let err = bale.read(&bale.payload(id).unwrap()).unwrap_err();
-    assert!(
-        err.to_string().contains("does not declare its size"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("does not declare its size"), "{err}");
 }
 
 #[test]
@@ -380,10 +286,7 @@ fn an_unknown_codec_is_reported_without_harming_other_entries() {
     newer[at + 32] = 9;
     reseal_record(&mut newer, at, 40, index);
     let bale = Bale::open(newer.as_slice()).unwrap();
-    assert!(matches!(
-        bale.read(&bale.payload(PayloadId(index)).unwrap()),
-        Err(Error::UnsupportedCodec(9))
-    ));
+    assert!(matches!(bale.read(&bale.payload(PayloadId(index)).unwrap()), Err(Error::UnsupportedCodec(9))));
     let other = bale.module("pkg.m3").unwrap().unwrap().bytecode.unwrap();
     bale.read(&bale.payload(other).unwrap()).unwrap();
 }
@@ -392,33 +295,14 @@ fn an_unknown_codec_is_reported_without_harming_other_entries() {
 fn a_damaged_payload_names_its_file() {
     let mut bytes = sample(&WriteOptions::default());
     let bale = Bale::open(bytes.as_slice()).unwrap();
-    let p = bale
-        .payload(
-            bale.file("pkg/data/table.txt")
-                .unwrap()
-                .unwrap()
-                .payload
-                .unwrap(),
-        )
-        .unwrap();
+    let p = bale.payload(bale.file("pkg/data/table.txt").unwrap().unwrap().payload.unwrap()).unwrap();
     bytes[p.offset as usize + 3] ^= 1;
     let bale = Bale::open(bytes.as_slice()).unwrap();
     let f = bale.file("pkg/data/table.txt").unwrap().unwrap();
     let err = bale.read_file(&f).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        format!(
-            "pkg/data/table.txt: corrupt bale: payload {}: checksum mismatch",
-            p.id.0
-        )
-    );
+    assert_eq!(err.to_string(), format!("pkg/data/table.txt: corrupt bale: payload {}: checksum mismatch", p.id.0));
     let problems: Vec<String> = bale.verify().iter().map(ToString::to_string).collect();
-    assert!(
-        problems
-            .iter()
-            .any(|p| p.starts_with("pkg/data/table.txt: ")),
-        "{problems:?}"
-    );
+    assert!(problems.iter().any(|p| p.starts_with("pkg/data/table.txt: ")), "{problems:?}");
 }
 
 /// A hostile bale whose paths escape: the writer never makes one, so the test forges it
@@ -447,17 +331,9 @@ fn forged_names_that_escape_are_refused_by_the_reader() {
 
         let bale = Bale::open(bad.as_slice()).unwrap();
         let err = bale.file_by_id(f.id).unwrap_err();
-        assert!(
-            matches!(err.root(), Error::InvalidName { .. }),
-            "{evil:?}: {err}"
-        );
+        assert!(matches!(err.root(), Error::InvalidName { .. }), "{evil:?}: {err}");
         assert!(bale.files().any(|f| f.is_err()));
-        assert!(
-            bale.verify()
-                .iter()
-                .any(|e| matches!(e.root(), Error::InvalidName { .. })),
-            "{evil:?}"
-        );
+        assert!(bale.verify().iter().any(|e| matches!(e.root(), Error::InvalidName { .. })), "{evil:?}");
     }
 }
 

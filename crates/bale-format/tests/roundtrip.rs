@@ -34,22 +34,11 @@ fn content() -> impl Strategy<Value = Vec<u8>> {
 fn tree() -> impl Strategy<Value = Tree> {
     let names = proptest::collection::vec(proptest::collection::vec("[a-dé_]{1,3}", 1..4), 0..25);
     let variants = proptest::collection::vec((0u8..5, content(), content(), any::<bool>()), 64);
-    let resources = proptest::collection::vec(
-        (
-            0usize..64,
-            "[a-z]{1,4}(/[a-z][a-z.]{0,3}){0,2}",
-            content(),
-            any::<bool>(),
-        ),
-        0..12,
-    );
+    let resources =
+        proptest::collection::vec((0usize..64, "[a-z]{1,4}(/[a-z][a-z.]{0,3}){0,2}", content(), any::<bool>()), 0..12);
     let extras = proptest::collection::vec(
         (
-            prop_oneof![
-                Just(FileKind::Data),
-                Just(FileKind::Metadata),
-                Just(FileKind::SharedLibrary)
-            ],
+            prop_oneof![Just(FileKind::Data), Just(FileKind::Metadata), Just(FileKind::SharedLibrary)],
             "[a-z]{1,5}",
             content(),
         ),
@@ -62,27 +51,14 @@ fn tree() -> impl Strategy<Value = Tree> {
                 all.insert(parts[..i].join("."));
             }
         }
-        let has_children: BTreeSet<&str> = all
-            .iter()
-            .filter_map(|n| n.rsplit_once('.').map(|(p, _)| p))
-            .collect();
-        let mut t = Tree {
-            modules: BTreeMap::new(),
-            files: BTreeMap::new(),
-        };
+        let has_children: BTreeSet<&str> = all.iter().filter_map(|n| n.rsplit_once('.').map(|(p, _)| p)).collect();
+        let mut t = Tree { modules: BTreeMap::new(), files: BTreeMap::new() };
         for (i, name) in all.iter().enumerate() {
             let (variant, source, code, leaf_is_package) = &variants[i % variants.len()];
             let package = has_children.contains(name.as_str()) || *leaf_is_package;
             let base = name.replace('.', "/");
-            let source_path = if package {
-                format!("{base}/__init__.py")
-            } else {
-                format!("{base}.py")
-            };
-            let mut spec = ModuleSpec {
-                package,
-                ..Default::default()
-            };
+            let source_path = if package { format!("{base}/__init__.py") } else { format!("{base}.py") };
+            let mut spec = ModuleSpec { package, ..Default::default() };
             match variant {
                 0 => spec.source = Some(source_path.clone()),
                 1 => {
@@ -92,35 +68,26 @@ fn tree() -> impl Strategy<Value = Tree> {
                 2 => spec.bytecode = Some(pyc(code)),
                 3 if !package => {
                     let so = format!("{base}.cpython-311-x86_64-linux-gnu.so");
-                    t.files
-                        .insert(so.clone(), (FileKind::Extension, code.clone(), true));
+                    t.files.insert(so.clone(), (FileKind::Extension, code.clone(), true));
                     spec.extension = Some(so);
                 }
                 _ if package => spec.namespace = true,
                 _ => spec.source = Some(source_path.clone()),
             }
             if let Some(s) = &spec.source {
-                t.files
-                    .insert(s.clone(), (FileKind::Source, source.clone(), false));
+                t.files.insert(s.clone(), (FileKind::Source, source.clone(), false));
             }
             t.modules.insert(name.clone(), spec);
         }
-        let packages: Vec<String> = t
-            .modules
-            .iter()
-            .filter(|(_, m)| m.package)
-            .map(|(n, _)| n.replace('.', "/"))
-            .collect();
+        let packages: Vec<String> =
+            t.modules.iter().filter(|(_, m)| m.package).map(|(n, _)| n.replace('.', "/")).collect();
         for (p, rel, data, exec) in resources {
             if packages.is_empty() {
                 break;
             }
             let path = format!("{}/res_{rel}", packages[p % packages.len()]);
             // A resource path may not pass through a subpackage's folder or a file.
-            if t.files
-                .keys()
-                .any(|k| k.starts_with(&format!("{path}/")) || path.starts_with(&format!("{k}/")))
-            {
+            if t.files.keys().any(|k| k.starts_with(&format!("{path}/")) || path.starts_with(&format!("{k}/"))) {
                 continue;
             }
             t.files.insert(path, (FileKind::Resource, data, exec));
@@ -140,10 +107,7 @@ fn tree() -> impl Strategy<Value = Tree> {
 fn options() -> impl Strategy<Value = WriteOptions> {
     prop_oneof![
         Just(WriteOptions::default()),
-        (1i32..6).prop_map(|level| WriteOptions {
-            compression: Compression::Zstd { level },
-            ..Default::default()
-        }),
+        (1i32..6).prop_map(|level| WriteOptions { compression: Compression::Zstd { level }, ..Default::default() }),
         Just(WriteOptions {
             compression: Compression::Zstd { level: 3 },
             dictionary_size: Some(1024),
@@ -170,11 +134,7 @@ fn write(t: &Tree, options: &WriteOptions) -> Vec<u8> {
 /// Folders implied by the files and the packages.
 fn expected_dirs(t: &Tree) -> BTreeSet<String> {
     let mut dirs = BTreeSet::new();
-    let packages = t
-        .modules
-        .iter()
-        .filter(|(_, m)| m.package)
-        .map(|(n, _)| n.replace('.', "/") + "/x");
+    let packages = t.modules.iter().filter(|(_, m)| m.package).map(|(n, _)| n.replace('.', "/") + "/x");
     for path in t.files.keys().cloned().chain(packages) {
         let mut p = path.as_str();
         while let Some((parent, _)) = p.rsplit_once('/') {
@@ -196,26 +156,14 @@ fn check(t: &Tree, bytes: &[u8]) {
     assert_eq!(bale.module_count() as usize, t.modules.len());
 
     for (path, (kind, data, exec)) in &t.files {
-        let f = bale
-            .file(path)
-            .unwrap()
-            .unwrap_or_else(|| panic!("{path} missing"));
-        assert_eq!(
-            (f.path, f.kind, f.executable),
-            (path.as_str(), *kind, *exec)
-        );
+        let f = bale.file(path).unwrap().unwrap_or_else(|| panic!("{path} missing"));
+        assert_eq!((f.path, f.kind, f.executable), (path.as_str(), *kind, *exec));
         assert_eq!(&*bale.read_file(&f).unwrap(), data.as_slice(), "{path}");
     }
     for dir in &dirs {
-        let f = bale
-            .file(dir)
-            .unwrap()
-            .unwrap_or_else(|| panic!("folder {dir} missing"));
+        let f = bale.file(dir).unwrap().unwrap_or_else(|| panic!("folder {dir} missing"));
         assert!(f.is_dir());
-        let listed: Vec<String> = bale
-            .file_children(&f)
-            .map(|c| c.unwrap().path.to_owned())
-            .collect();
+        let listed: Vec<String> = bale.file_children(&f).map(|c| c.unwrap().path.to_owned()).collect();
         let mut expected: Vec<String> = t
             .files
             .keys()
@@ -228,48 +176,23 @@ fn check(t: &Tree, bytes: &[u8]) {
         assert_eq!(listed, expected, "children of {dir}");
     }
     for (name, spec) in &t.modules {
-        let m = bale
-            .module(name)
-            .unwrap()
-            .unwrap_or_else(|| panic!("module {name} missing"));
-        assert_eq!(
-            (m.name, m.is_package, m.is_namespace),
-            (name.as_str(), spec.package, spec.namespace)
-        );
+        let m = bale.module(name).unwrap().unwrap_or_else(|| panic!("module {name} missing"));
+        assert_eq!((m.name, m.is_package, m.is_namespace), (name.as_str(), spec.package, spec.namespace));
         let path_of = |id| bale.file_by_id(id).unwrap().path.to_owned();
         assert_eq!(m.source.map(path_of), spec.source);
         assert_eq!(m.extension.map(path_of), spec.extension);
-        let code = m
-            .bytecode
-            .map(|p| bale.read(&bale.payload(p).unwrap()).unwrap().into_owned());
+        let code = m.bytecode.map(|p| bale.read(&bale.payload(p).unwrap()).unwrap().into_owned());
         assert_eq!(code, spec.bytecode);
         if spec.package {
             assert_eq!(path_of(m.directory.unwrap()), name.replace('.', "/"));
         }
-        let children: Vec<String> = bale
-            .module_children(&m)
-            .map(|c| c.unwrap().name.to_owned())
-            .collect();
-        let expected: Vec<String> = t
-            .modules
-            .keys()
-            .filter(|k| k.rsplit_once('.').is_some_and(|(p, _)| p == name))
-            .cloned()
-            .collect();
+        let children: Vec<String> = bale.module_children(&m).map(|c| c.unwrap().name.to_owned()).collect();
+        let expected: Vec<String> =
+            t.modules.keys().filter(|k| k.rsplit_once('.').is_some_and(|(p, _)| p == name)).cloned().collect();
         assert_eq!(children, expected, "submodules of {name}");
     }
-    let roots: Vec<String> = bale
-        .root_modules()
-        .map(|m| m.unwrap().name.to_owned())
-        .collect();
-    assert_eq!(
-        roots,
-        t.modules
-            .keys()
-            .filter(|k| !k.contains('.'))
-            .cloned()
-            .collect::<Vec<_>>()
-    );
+    let roots: Vec<String> = bale.root_modules().map(|m| m.unwrap().name.to_owned()).collect();
+    assert_eq!(roots, t.modules.keys().filter(|k| !k.contains('.')).cloned().collect::<Vec<_>>());
     for absent in ["zzz", "a.zzz", "é.b.zzzz", ""] {
         assert!(bale.module(absent).unwrap().is_none() || t.modules.contains_key(absent));
     }
@@ -294,46 +217,19 @@ proptest! {
 #[test]
 fn stored_native_code_is_page_aligned() {
     let mut w = Writer::new("cpython-3.11-x86_64-linux-gnu").unwrap();
-    w.add_file("a.txt", FileKind::Data, vec![1; 13], false)
+    w.add_file("a.txt", FileKind::Data, vec![1; 13], false).unwrap();
+    w.add_file("m.cpython-311-x86_64-linux-gnu.so", FileKind::Extension, vec![7; 5000], true).unwrap();
+    w.add_file("x.libs/libx.so", FileKind::SharedLibrary, vec![9; 100], true).unwrap();
+    w.add_module("m", ModuleSpec { extension: Some("m.cpython-311-x86_64-linux-gnu.so".into()), ..Default::default() })
         .unwrap();
-    w.add_file(
-        "m.cpython-311-x86_64-linux-gnu.so",
-        FileKind::Extension,
-        vec![7; 5000],
-        true,
-    )
-    .unwrap();
-    w.add_file(
-        "x.libs/libx.so",
-        FileKind::SharedLibrary,
-        vec![9; 100],
-        true,
-    )
-    .unwrap();
-    w.add_module(
-        "m",
-        ModuleSpec {
-            extension: Some("m.cpython-311-x86_64-linux-gnu.so".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
     let mut out = Cursor::new(Vec::new());
     w.write(&mut out, &WriteOptions::default()).unwrap();
     let bytes = out.into_inner();
     let bale = Bale::open(bytes.as_slice()).unwrap();
-    for path in [
-        "m.cpython-311-x86_64-linux-gnu.so",
-        "x.libs/libx.so",
-        "a.txt",
-    ] {
+    for path in ["m.cpython-311-x86_64-linux-gnu.so", "x.libs/libx.so", "a.txt"] {
         let f = bale.file(path).unwrap().unwrap();
         let p = bale.payload(f.payload.unwrap()).unwrap();
-        let align = if f.kind.is_native() {
-            bale_format::layout::NATIVE_ALIGN
-        } else {
-            8
-        };
+        let align = if f.kind.is_native() { bale_format::layout::NATIVE_ALIGN } else { 8 };
         assert_eq!(p.offset % align, 0, "{path} at {}", p.offset);
     }
 }
@@ -342,13 +238,7 @@ fn stored_native_code_is_page_aligned() {
 fn identical_payloads_are_stored_once() {
     let mut w = Writer::new("any").unwrap();
     for i in 0..10 {
-        w.add_file(
-            &format!("d{i}/LICENSE"),
-            FileKind::Data,
-            b"MIT License...".repeat(50),
-            false,
-        )
-        .unwrap();
+        w.add_file(&format!("d{i}/LICENSE"), FileKind::Data, b"MIT License...".repeat(50), false).unwrap();
     }
     let mut out = Cursor::new(Vec::new());
     let summary = w.write(&mut out, &WriteOptions::default()).unwrap();
@@ -356,26 +246,15 @@ fn identical_payloads_are_stored_once() {
     assert_eq!(summary.deduplicated, 9);
     let bale = Bale::open(out.into_inner()).unwrap();
     assert!(bale.verify().is_empty());
-    assert_eq!(
-        bale.read_file(&bale.file("d7/LICENSE").unwrap().unwrap())
-            .unwrap()
-            .len(),
-        700
-    );
+    assert_eq!(bale.read_file(&bale.file("d7/LICENSE").unwrap().unwrap()).unwrap().len(), 700);
 }
 
 #[test]
 fn an_empty_bale_opens() {
     let mut out = Cursor::new(Vec::new());
-    Writer::new("any")
-        .unwrap()
-        .write(&mut out, &WriteOptions::default())
-        .unwrap();
+    Writer::new("any").unwrap().write(&mut out, &WriteOptions::default()).unwrap();
     let bale = Bale::open(out.into_inner()).unwrap();
-    assert_eq!(
-        (bale.module_count(), bale.file_count(), bale.payload_count()),
-        (0, 0, 0)
-    );
+    assert_eq!((bale.module_count(), bale.file_count(), bale.payload_count()), (0, 0, 0));
     assert!(bale.module("x").unwrap().is_none());
     assert_eq!(bale.root_files().count(), 0);
     assert!(bale.verify().is_empty());
