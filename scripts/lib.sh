@@ -1,0 +1,60 @@
+# Shared helpers for the project's scripts: installing what the build needs, once.
+# Source it: `. "$(dirname "$0")/lib.sh"`.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WORK="$ROOT/.work"
+mkdir -p "$WORK"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Installs Debian packages that are missing (apt-get update only when needed).
+ensure_apt() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "apt-get install ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_rust_targets() {
+    local installed
+    installed=$(rustup target list --installed)
+    for t in "$@"; do
+        grep -qx "$t" <<<"$installed" || { log "rustup target add $t"; rustup target add "$t" >/dev/null; }
+    done
+}
+
+# C headers for compiling zstd to wasm32-unknown-emscripten with clang: Emscripten's libc
+# headers, taken (not installed) from Debian's emscripten package. The ABI is
+# Emscripten's; only the headers are needed because nothing is linked here.
+emscripten_sysroot() {
+    local dir="$WORK/emsysroot"
+    local sysroot="$dir/usr/share/emscripten/cache/sysroot"
+    if [ ! -d "$sysroot/include" ]; then
+        log "fetching Emscripten libc headers from Debian's emscripten package"
+        mkdir -p "$dir"
+        (cd "$dir" && apt-get download emscripten >/dev/null 2>&1 ||
+            { apt-get update -qq && apt-get download emscripten >/dev/null; })
+        dpkg-deb --fsys-tarfile "$dir"/emscripten_*.deb | tar -x -C "$dir" ./usr/share/emscripten/cache/sysroot/include
+        rm -f "$dir"/emscripten_*.deb
+    fi
+    echo "$sysroot"
+}
+
+# Environment for building C dependencies (zstd) for both WebAssembly targets.
+wasm_c_env() {
+    ensure_apt clang-19 lld-19 llvm-19
+    ensure_rust_targets wasm32-unknown-unknown wasm32-unknown-emscripten
+    local sysroot
+    sysroot=$(emscripten_sysroot)
+    export CC_wasm32_unknown_unknown=clang-19 AR_wasm32_unknown_unknown=llvm-ar-19
+    export CC_wasm32_unknown_emscripten=clang-19 AR_wasm32_unknown_emscripten=llvm-ar-19
+    # Hidden visibility: Pyodide's main module exports its own ZSTD_* symbols.
+    export CFLAGS_wasm32_unknown_emscripten="--target=wasm32-unknown-emscripten --sysroot=$sysroot -fPIC -fvisibility=hidden -fwasm-exceptions -O2"
+}
