@@ -1,0 +1,115 @@
+//! `bale`: pack Python import trees into one indexed file, and inspect, verify and
+//! extract them.
+//!
+//! Exit codes: 0 success, 1 failure, 2 bad usage, 3 the bale is damaged (corrupt or
+//! truncated).
+
+mod extract;
+mod inspect;
+mod pack;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "bale", version, about = "Pack Python apps into one indexed, checksummed file that imports fast.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a bale from import roots (site-packages, app folders) and wheels.
+    Pack(pack::PackArgs),
+    /// Show what is inside a bale: entries by kind, sizes per package, target Python.
+    Inspect {
+        bale: PathBuf,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every checksum and structure; name each damaged entry.
+    Verify { bale: PathBuf },
+    /// Write the bale's contents back as files, never outside DIR.
+    Extract {
+        bale: PathBuf,
+        /// Folder to extract into (created if missing).
+        #[arg(short = 'C', long = "directory", value_name = "DIR")]
+        dir: PathBuf,
+        /// Replace files that already exist in DIR.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// A failure whose exit code is not 1.
+#[derive(Debug)]
+pub struct Exit(pub u8, pub String);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.1)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+pub const EXIT_DAMAGED: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Pack(args) => pack::run(args),
+        Command::Inspect { bale, json } => inspect::run(&bale, json),
+        Command::Verify { bale } => inspect::verify(&bale),
+        Command::Extract { bale, dir, force } => extract::run(&bale, &dir, force),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+fn exit_code(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if let Some(Exit(code, _)) = cause.downcast_ref::<Exit>() {
+            return *code;
+        }
+        if let Some(err) = cause.downcast_ref::<bale_format::Error>()
+            && err.is_corruption()
+        {
+            return EXIT_DAMAGED;
+        }
+        if let Some(bale_pack::PackError::Format(err)) = cause.downcast_ref::<bale_pack::PackError>()
+            && err.is_corruption()
+        {
+            return EXIT_DAMAGED;
+        }
+    }
+    1
+}
+
+/// Opens a bale file, with the path in any error.
+pub fn open(path: &std::path::Path) -> anyhow::Result<bale_format::MappedBale> {
+    use anyhow::Context;
+    bale_format::Bale::open_path(path).with_context(|| format!("{}", path.display()))
+}
+
+/// Sizes for people: `1.5 MiB`.
+pub fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < UNITS.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{size:.1} {}", UNITS[unit]) }
+}

@@ -1,0 +1,64 @@
+//! Writing an output file so that it appears complete or not at all.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::PackError;
+
+/// A file written under a temporary name in the destination's folder, and renamed
+/// over the destination only once complete. Dropped before that, it leaves nothing.
+pub struct AtomicFile {
+    temp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file now, so an unwritable destination fails before any
+    /// work is done.
+    pub fn create(path: &Path) -> Result<AtomicFile, PackError> {
+        let fail = |reason: String| PackError::Output { path: path.to_owned(), reason };
+        if path.is_dir() {
+            return Err(fail("it is a folder".into()));
+        }
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let name = path.file_name().ok_or_else(|| fail("no file name".into()))?.to_string_lossy();
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(AtomicFile { temp, path: path.to_owned() })
+    }
+
+    /// Writes the content with `write`, flushes it to disk and renames it into place.
+    pub fn write_with<T, E>(self, write: impl FnOnce(&mut BufWriter<&File>) -> Result<T, E>) -> Result<T, PackError>
+    where
+        PackError: From<E>,
+    {
+        let fail = |reason: String| PackError::Output { path: self.path.clone(), reason };
+        let mut out = BufWriter::with_capacity(1 << 20, self.temp.as_file());
+        let value = write(&mut out)?;
+        out.flush().map_err(|e| fail(e.to_string()))?;
+        drop(out);
+        self.temp.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
+        set_readable(self.temp.as_file()).map_err(|e| fail(e.to_string()))?;
+        self.temp.persist(&self.path).map_err(|e| fail(e.error.to_string()))?;
+        Ok(value)
+    }
+}
+
+/// Temporary files are private (0600); the output is an ordinary file (0644).
+#[cfg(unix)]
+fn set_readable(file: &File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn set_readable(_: &File) -> std::io::Result<()> {
+    Ok(())
+}

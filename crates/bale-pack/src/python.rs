@@ -1,0 +1,152 @@
+//! The target interpreter: what it is (its bale target, bytecode magic, extension
+//! suffixes) and compiling sources with it.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+use crate::PackError;
+
+/// What the packer needs to know about an interpreter, asked of the interpreter itself.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PythonInfo {
+    pub implementation: String,
+    pub version: (u32, u32, u32),
+    /// `importlib.util.MAGIC_NUMBER`, hex-encoded.
+    magic: String,
+    /// `sys.implementation.cache_tag`, e.g. `cpython-311`.
+    pub cache_tag: String,
+    /// `importlib.machinery.EXTENSION_SUFFIXES`, in the order the path finder tries them.
+    pub extension_suffixes: Vec<String>,
+    /// The platform part of the target, e.g. `x86_64-linux-gnu`.
+    pub platform: String,
+    pub executable: PathBuf,
+    pub stdlib: PathBuf,
+    pub platstdlib: PathBuf,
+}
+
+impl PythonInfo {
+    /// The bale target, e.g. `cpython-3.11-x86_64-linux-gnu`.
+    pub fn target(&self) -> String {
+        format!("{}-{}.{}-{}", self.implementation, self.version.0, self.version.1, self.platform)
+    }
+
+    pub fn magic(&self) -> [u8; 4] {
+        let b: Vec<u8> = (0..8)
+            .step_by(2)
+            .filter_map(|i| self.magic.get(i..i + 2))
+            .filter_map(|h| u8::from_str_radix(h, 16).ok())
+            .collect();
+        b.try_into().unwrap_or([0; 4])
+    }
+}
+
+/// An interpreter the packer runs.
+#[derive(Clone, Debug)]
+pub struct Python {
+    pub path: PathBuf,
+    pub info: PythonInfo,
+}
+
+impl Python {
+    /// Asks the interpreter at `path` (or a name found on `PATH`) to describe itself.
+    pub fn find(path: &Path) -> Result<Python, PackError> {
+        let fail = |reason: String| PackError::Python { python: path.to_owned(), reason };
+        let output = Command::new(path)
+            .args(["-I", "-c", include_str!("python/introspect.py")])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| fail(format!("cannot run it: {e}")))?;
+        if !output.status.success() {
+            return Err(fail(format!("it failed: {}", String::from_utf8_lossy(&output.stderr).trim())));
+        }
+        let info: PythonInfo =
+            serde_json::from_slice(&output.stdout).map_err(|e| fail(format!("unexpected answer: {e}")))?;
+        if info.magic().iter().all(|&b| b == 0) {
+            return Err(fail("it reported no bytecode magic number".into()));
+        }
+        Ok(Python { path: path.to_owned(), info })
+    }
+
+    /// Compiles each `(name, source)` to a checked hash-based `.pyc`, with `name` as the
+    /// code's file name. Runs one interpreter per core; a source that does not compile
+    /// gets `Err` with the interpreter's message.
+    pub fn compile(
+        &self,
+        sources: &[(&str, &[u8])],
+        optimize: u8,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Vec<Result<Vec<u8>, String>>, PackError> {
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(sources.len().max(1));
+        let chunk = sources.len().div_ceil(workers).max(1);
+        let results = std::thread::scope(|scope| {
+            let handles: Vec<_> = sources
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || self.compile_batch(part, optimize, progress)))
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("compile thread panicked")).collect::<Vec<_>>()
+        });
+        let mut all = Vec::with_capacity(sources.len());
+        for r in results {
+            all.extend(r?);
+        }
+        Ok(all)
+    }
+
+    fn compile_batch(
+        &self,
+        sources: &[(&str, &[u8])],
+        optimize: u8,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Vec<Result<Vec<u8>, String>>, PackError> {
+        let fail = |reason: String| PackError::Python { python: self.path.clone(), reason };
+        let mut child = Command::new(&self.path)
+            .args(["-I", "-c", include_str!("python/compile.py"), &optimize.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| fail(format!("cannot run it: {e}")))?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let mut stdout = child.stdout.take().expect("piped");
+        // Feed requests from another thread: the interpreter answers while it reads, and
+        // a full pipe in each direction would otherwise deadlock.
+        let results = std::thread::scope(|scope| {
+            scope.spawn(move || {
+                for (name, source) in sources {
+                    let ok = stdin
+                        .write_all(&(name.len() as u32).to_le_bytes())
+                        .and_then(|_| stdin.write_all(name.as_bytes()))
+                        .and_then(|_| stdin.write_all(&(source.len() as u32).to_le_bytes()))
+                        .and_then(|_| stdin.write_all(source));
+                    if ok.is_err() {
+                        break; // the reader below reports why the interpreter stopped
+                    }
+                }
+            });
+            let mut results = Vec::with_capacity(sources.len());
+            for _ in sources {
+                let mut head = [0u8; 5];
+                if stdout.read_exact(&mut head).is_err() {
+                    break;
+                }
+                let len = u32::from_le_bytes(head[1..5].try_into().expect("4 bytes")) as usize;
+                let mut body = vec![0u8; len];
+                if stdout.read_exact(&mut body).is_err() {
+                    break;
+                }
+                results.push(if head[0] == 0 { Ok(body) } else { Err(String::from_utf8_lossy(&body).into_owned()) });
+                progress(1);
+            }
+            results
+        });
+        let output = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
+        if results.len() != sources.len() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return Err(fail(format!("the compiler stopped early: {}", stderr.trim())));
+        }
+        Ok(results)
+    }
+}

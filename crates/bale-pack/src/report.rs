@@ -1,0 +1,137 @@
+//! A summary of a bale: counts and sizes by kind, by codec and by top-level package.
+//! `bale inspect` prints it; `bale pack` prints its package table.
+
+use std::collections::{BTreeMap, HashSet};
+
+use bale_format::{Bale, Codec, Error, FileKind, PayloadId};
+use serde::Serialize;
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    pub file_size: u64,
+    pub format_version: String,
+    pub target: String,
+    /// The bytecode magic number as CPython prints it (`int.from_bytes(magic[:2], "little")`).
+    pub bytecode_magic: Option<u16>,
+    pub modules: ModuleCounts,
+    pub kinds: Vec<Row>,
+    pub codecs: Vec<Row>,
+    pub dictionary_size: Option<u64>,
+    /// One row per top-level package or module (first path component for other files).
+    pub packages: Vec<Row>,
+    pub total: Row,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ModuleCounts {
+    pub total: u32,
+    pub packages: u32,
+    pub namespace_packages: u32,
+    pub with_source: u32,
+    pub with_bytecode: u32,
+    pub extensions: u32,
+}
+
+/// Entries and their sizes: `size` decoded, `stored` as stored in the bale (a payload
+/// shared by several entries counts once, for the first).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Row {
+    pub name: String,
+    pub files: u64,
+    pub modules: u64,
+    pub size: u64,
+    pub stored: u64,
+}
+
+impl Row {
+    fn add(&mut self, files: u64, modules: u64, size: u64, stored: u64) {
+        self.files += files;
+        self.modules += modules;
+        self.size += size;
+        self.stored += stored;
+    }
+}
+
+pub fn report<D: AsRef<[u8]>>(bale: &Bale<D>) -> Result<Report, Error> {
+    let header = bale.header();
+    let magic = bale.bytecode_magic().map(|m| u16::from_le_bytes([m[0], m[1]]));
+    let mut r = Report {
+        file_size: header.file_size,
+        format_version: format!("{}.{}", header.major, header.minor),
+        target: bale.target().to_owned(),
+        bytecode_magic: magic,
+        ..Default::default()
+    };
+    let mut kinds: BTreeMap<&'static str, Row> = BTreeMap::new();
+    let mut codecs: BTreeMap<&'static str, Row> = BTreeMap::new();
+    let mut packages: BTreeMap<String, Row> = BTreeMap::new();
+    let mut seen: HashSet<PayloadId> = HashSet::new();
+    let mut account = |id: PayloadId, codec_rows: &mut BTreeMap<&'static str, Row>| -> Result<(u64, u64), Error> {
+        let p = bale.payload(id)?;
+        let first = seen.insert(id);
+        let stored = if first { p.stored_size } else { 0 };
+        if first {
+            codec_rows.entry(p.codec.name()).or_default().add(0, 0, p.size, p.stored_size);
+            codec_rows.get_mut(p.codec.name()).expect("just added").files += 1;
+        }
+        Ok((p.size, stored))
+    };
+
+    for m in bale.modules() {
+        let m = m?;
+        let c = &mut r.modules;
+        c.total += 1;
+        c.packages += u32::from(m.is_package);
+        c.namespace_packages += u32::from(m.is_namespace);
+        c.with_source += u32::from(m.source.is_some());
+        c.with_bytecode += u32::from(m.bytecode.is_some());
+        c.extensions += u32::from(m.extension.is_some());
+        let top = m.name.split('.').next().unwrap_or(m.name).to_owned();
+        let (size, stored) = match m.bytecode {
+            Some(id) => account(id, &mut codecs)?,
+            None => (0, 0),
+        };
+        packages.entry(top).or_default().add(0, 1, size, stored);
+        if m.bytecode.is_some() {
+            kinds.entry("bytecode").or_default().add(1, 0, size, stored);
+        }
+    }
+    for f in bale.files() {
+        let f = f?;
+        if f.kind == FileKind::Directory {
+            continue;
+        }
+        let (size, stored) = match f.payload {
+            Some(id) => account(id, &mut codecs)?,
+            None => (0, 0),
+        };
+        // Group a module's files with its package, so `six.py` sits with module `six`.
+        let top = match f.module {
+            Some(m) => bale.module_by_id(m)?.name.split('.').next().unwrap_or_default().to_owned(),
+            None => f.path.split('/').next().unwrap_or(f.path).to_owned(),
+        };
+        packages.entry(top).or_default().add(1, 0, size, stored);
+        kinds.entry(f.kind.name()).or_default().add(1, 0, size, stored);
+    }
+    if let Some(dict) = bale.dictionary_bytes()? {
+        r.dictionary_size = Some(dict.len() as u64);
+        if let Some(id) = header.dictionary
+            && seen.insert(id)
+        {
+            codecs.entry(Codec::Stored.name()).or_default().add(1, 0, dict.len() as u64, dict.len() as u64);
+        }
+    }
+    r.kinds = named(kinds);
+    r.codecs = named(codecs);
+    r.packages = named(packages);
+    r.total = Row { name: "total".into(), ..Default::default() };
+    for p in &r.packages {
+        r.total.add(p.files, p.modules, p.size, p.stored);
+    }
+    Ok(r)
+}
+
+/// Rows keyed by name, as a list with the names filled in.
+fn named<K: ToString>(rows: BTreeMap<K, Row>) -> Vec<Row> {
+    rows.into_iter().map(|(name, row)| Row { name: name.to_string(), ..row }).collect()
+}
