@@ -96,7 +96,8 @@ fn read_everything(bytes: &[u8]) -> Result<(), Error> {
 fn checked_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
     let bale = Bale::open(bytes).unwrap();
     let hd = bale.header();
-    let mut ranges: Vec<Range<usize>> = Vec::from([0..layout::HEADER_SIZE]);
+    let mut ranges = Vec::new();
+    ranges.push(0..layout::HEADER_SIZE);
     for (t, size) in [(&hd.modules, 48), (&hd.files, 40)] {
         ranges.push(t.records_offset as usize..(t.records_offset as usize + t.count as usize * size));
         ranges.push(t.buckets_offset as usize..(t.buckets_offset as usize + t.bucket_count as usize * 64));
