@@ -16,6 +16,9 @@ impl Bale<Mmap> {
     /// while it is open (writers replace bales by renaming, which is safe).
     pub fn open_path(path: impl AsRef<Path>) -> Result<Self, Error> {
         let file = File::open(path.as_ref())?;
+        if !file.metadata()?.is_file() {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file").into());
+        }
         // SAFETY: the map is read-only; a file changed underneath it is the one case the
         // caller must exclude (see above), as with every memory-mapped reader.
         let map = unsafe { Mmap::map(&file)? };

@@ -1,0 +1,313 @@
+//! `bale pack`, `inspect`, `verify` and `extract`, run as a user runs them.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::Value;
+
+fn inspect_json(bale: &Path) -> Value {
+    serde_json::from_str(&bale_ok(&["inspect", "--json", s(bale)])).unwrap()
+}
+
+#[test]
+fn pack_verify_extract_gives_back_every_file() {
+    let dir = tempdir();
+    let root = dir.path().join("site");
+    fixture(&root);
+    for (name, extra) in [
+        ("plain", vec![]),
+        ("zstd", vec!["--compress", "zstd:5"]),
+        ("dict", vec!["--compress", "zstd:19", "--dictionary", "4096"]),
+    ] {
+        let out = dir.path().join(format!("{name}.bale"));
+        let mut args = vec!["pack", s(&root), "-o", s(&out)];
+        args.extend(extra);
+        let stdout = bale_ok(&args);
+        assert!(stdout.contains("did not compile"), "app/broken.py must be reported:\n{stdout}");
+        bale_ok(&["verify", s(&out)]);
+        let dest = dir.path().join(format!("{name}-out"));
+        bale_ok(&["extract", s(&out), "-C", s(&dest)]);
+        assert_same_tree(&root, &dest);
+        // The bytecode is written where CPython looks for it, and it imports.
+        let tag = python_eval("__import__('sys').implementation.cache_tag");
+        assert!(dest.join(format!("app/__pycache__/core.{tag}.pyc")).is_file());
+        assert!(!dest.join(format!("app/__pycache__/broken.{tag}.pyc")).exists());
+        let got = python_in(&dest, "import top, nsp.plugin, legacy; print(nsp.plugin.NAME, legacy.LEGACY)");
+        assert_eq!(got, "top ran\nplugin True\n");
+    }
+}
+
+#[test]
+fn inspect_reports_kinds_packages_and_target() {
+    let dir = tempdir();
+    let root = dir.path().join("site");
+    fixture(&root);
+    let out = dir.path().join("a.bale");
+    bale_ok(&["pack", s(&root), "-o", s(&out)]);
+    let r = inspect_json(&out);
+    let version = python_eval("'%d.%d' % __import__('sys').version_info[:2]");
+    assert!(r["target"].as_str().unwrap().starts_with(&format!("cpython-{version}-")), "{r}");
+    let m = &r["modules"];
+    // app, app.core, app.broken, app._speed, app.data, app.templates, nsp, nsp.plugin,
+    // top, legacy, and the folders bin and données: named like identifiers, so the path
+    // finder imports them as namespace packages too.
+    assert_eq!(m["total"], 12, "{m}");
+    assert_eq!(m["namespace_packages"], 5, "app.data, app.templates, nsp, bin, données: {m}");
+    assert_eq!(m["extensions"], 1);
+    assert_eq!(m["with_bytecode"], 5, "app, core, nsp.plugin, top, legacy (sourceless), not broken: {m}");
+    let kinds: Vec<(&str, u64)> =
+        r["kinds"].as_array().unwrap().iter().map(|k| (k["name"].as_str().unwrap(), k["files"].as_u64().unwrap())).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("bytecode", 5),
+            ("extension", 1),
+            ("metadata", 2),
+            ("resource", 5),
+            ("shared-library", 1),
+            ("source", 5)
+        ]
+    );
+    let text = bale_ok(&["inspect", s(&out)]);
+    assert!(text.contains("modules: 12 (6 packages, 5 namespace)"), "{text}");
+}
+
+#[test]
+fn content_modes() {
+    let dir = tempdir();
+    let root = dir.path().join("site");
+    fixture(&root);
+
+    let bytecode = dir.path().join("bytecode.bale");
+    bale_ok(&["pack", s(&root), "-o", s(&bytecode), "--content", "bytecode"]);
+    let m = inspect_json(&bytecode)["modules"].clone();
+    assert_eq!(m["with_source"], 1, "only the module that does not compile keeps its source: {m}");
+    let dest = dir.path().join("bytecode-out");
+    bale_ok(&["extract", s(&bytecode), "-C", s(&dest)]);
+    assert!(dest.join("app/core.pyc").is_file() && !dest.join("app/core.py").exists());
+    assert!(dest.join("app/broken.py").is_file());
+    assert_eq!(python_in(&dest, "import app; print(app.run())"), "ran\n");
+
+    let source = dir.path().join("source.bale");
+    bale_ok(&["pack", s(&root), "-o", s(&source), "--content", "source"]);
+    assert_eq!(inspect_json(&source)["modules"]["with_bytecode"], 1, "the sourceless module keeps its bytecode");
+
+    // A tree with no native code packed as source is for any Python.
+    let pure = dir.path().join("pure");
+    write(&pure, "p/__init__.py", b"X = 1\n", false);
+    let out = dir.path().join("pure.bale");
+    bale_ok(&["pack", s(&pure), "-o", s(&out), "--content", "source"]);
+    assert_eq!(inspect_json(&out)["target"], "any");
+}
+
+#[test]
+fn include_and_exclude() {
+    let dir = tempdir();
+    let root = dir.path().join("site");
+    fixture(&root);
+    let out = dir.path().join("a.bale");
+    let stdout = bale_ok(&["pack", s(&root), "-o", s(&out), "--include", "app", "--exclude", "*.json", "--exclude", "app/templates"]);
+    assert!(stdout.contains("left out by --include/--exclude"), "{stdout}");
+    let dest = dir.path().join("out");
+    bale_ok(&["extract", s(&out), "-C", s(&dest)]);
+    let files: Vec<String> = tree(&dest).into_keys().collect();
+    assert!(files.iter().all(|f| f.starts_with("app/")), "{files:?}");
+    assert!(files.contains(&"app/core.py".to_owned()));
+    assert!(!files.iter().any(|f| f.ends_with(".json") || f.starts_with("app/templates")), "{files:?}");
+}
+
+#[test]
+fn wheels_are_packed_as_installed() {
+    use std::io::Write;
+    let dir = tempdir();
+    let wheel = dir.path().join("demo-1.0-py3-none-any.whl");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&wheel).unwrap());
+    let opts = zip::write::SimpleFileOptions::default().unix_permissions(0o644);
+    for (name, content) in [
+        ("demo/__init__.py", "VALUE = 7\n"),
+        ("demo-1.0.data/purelib/demo_extra.py", "EXTRA = 1\n"),
+        ("demo-1.0.data/scripts/demo-cli", "#!python\n"),
+        ("demo-1.0.dist-info/METADATA", "Name: demo\nVersion: 1.0\n"),
+    ] {
+        zip.start_file(name, opts).unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    let out = dir.path().join("w.bale");
+    let result = bale(&["pack", s(&wheel), "-o", s(&out)]);
+    assert!(result.status.success());
+    assert!(String::from_utf8_lossy(&result.stderr).contains("left out 1 file"), "the script is reported");
+    let dest = dir.path().join("out");
+    bale_ok(&["extract", s(&out), "-C", s(&dest)]);
+    let files: Vec<String> = tree(&dest).into_keys().collect();
+    assert_eq!(files, ["demo-1.0.dist-info/METADATA", "demo/__init__.py", "demo_extra.py"]);
+    assert_eq!(python_in(&dest, "import demo, demo_extra; print(demo.VALUE + demo_extra.EXTRA)"), "8\n");
+}
+
+#[test]
+fn pack_json_summarizes() {
+    let dir = tempdir();
+    let root = dir.path().join("site");
+    fixture(&root);
+    let out = dir.path().join("a.bale");
+    let v: Value = serde_json::from_str(&bale_ok(&["pack", s(&root), "-o", s(&out), "--json"])).unwrap();
+    assert_eq!(v["modules"], 12);
+    assert_eq!(v["compile_failures"].as_array().unwrap().len(), 1);
+    assert_eq!(v["bale"]["size"].as_u64().unwrap(), std::fs::metadata(&out).unwrap().len());
+    assert!(v["input"]["by_package"]["app"]["files"].as_u64().unwrap() >= 7);
+}
+
+// ---- bad input ----
+
+#[test]
+fn names_that_escape_are_refused_at_pack() {
+    use std::io::Write;
+    let dir = tempdir();
+    for evil in ["../evil.py", "/abs.py", "a/../../x.py", "a\\..\\x.py", "ok/./x.py"] {
+        let wheel = dir.path().join("evil-1.0-py3-none-any.whl");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&wheel).unwrap());
+        zip.start_file(evil, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(b"x = 1\n").unwrap();
+        zip.finish().unwrap();
+        let out = dir.path().join("evil.bale");
+        let stderr = bale_fails(&["pack", s(&wheel), "-o", s(&out)], 1);
+        assert!(stderr.contains("invalid name"), "{evil}: {stderr}");
+        assert!(!out.exists(), "nothing written for {evil}");
+    }
+    // A backslash is a legal file name on Linux, and a separator on Windows.
+    let root = dir.path().join("tricky");
+    write(&root, "pkg/..\\..\\x.py", b"", false);
+    let out = dir.path().join("tricky.bale");
+    let stderr = bale_fails(&["pack", s(&root), "-o", s(&out)], 1);
+    assert!(stderr.contains("backslash"), "{stderr}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!leftovers.iter().any(|n| n.to_string_lossy().ends_with(".tmp")), "{leftovers:?}");
+}
+
+#[test]
+fn an_unwritable_output_fails_before_any_work() {
+    let dir = tempdir();
+    let root = dir.path().join("site");
+    fixture(&root);
+    let missing = dir.path().join("no/such/folder/a.bale");
+    let stderr = bale_fails(&["pack", s(&root), "-o", s(&missing)], 1);
+    assert!(stderr.contains("cannot write"), "{stderr}");
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    set_mode(&locked, 0o555);
+    let target = locked.join("a.bale");
+    // An interpreter that does not exist: if the packer got as far as compiling, the
+    // error would name it instead.
+    let out = bale(&["pack", s(&root), "-o", s(&target), "--python", "/nonexistent/python"]);
+    set_mode(&locked, 0o755);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if nix_is_root() {
+        // root writes anywhere; the interpreter error shows the order instead.
+        assert!(stderr.contains("/nonexistent/python"), "{stderr}");
+    } else {
+        assert!(stderr.contains("cannot write"), "{stderr}");
+    }
+    assert!(!out.status.success());
+    let dir_as_output = dir.path().join("site");
+    assert!(bale_fails(&["pack", s(&root), "-o", s(&dir_as_output)], 1).contains("folder"));
+}
+
+fn nix_is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+#[test]
+fn missing_inputs_and_bad_options_are_reported() {
+    let dir = tempdir();
+    let out = dir.path().join("a.bale");
+    let stderr = bale_fails(&["pack", "/no/such/input", "-o", s(&out)], 1);
+    assert!(stderr.contains("/no/such/input"), "{stderr}");
+    bale_fails(&["pack", "x", "-o", s(&out), "--compress", "zstd:99"], 2);
+    bale_fails(&["pack", "x", "-o", s(&out), "--compress", "brotli"], 2);
+    let stderr = bale_fails(&["pack", s(dir.path()), "-o", s(&out), "--dictionary"], 1);
+    assert!(stderr.contains("--dictionary needs --compress zstd"), "{stderr}");
+    let stderr = bale_fails(&["pack", s(dir.path()), "-o", s(&out), "--python", "/nonexistent/python"], 1);
+    assert!(stderr.contains("/nonexistent/python"), "{stderr}");
+    let stderr = bale_fails(&["verify", "/no/such.bale"], 1);
+    assert!(stderr.contains("/no/such.bale"), "{stderr}");
+    let stderr = bale_fails(&["inspect", s(dir.path())], 1);
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+}
+
+#[test]
+fn damaged_bales_exit_3_and_name_the_entry() {
+    let v = vectors();
+    let stderr = bale_fails(&["verify", s(&v.join("corrupt-payload.bale"))], 3);
+    assert!(stderr.contains("greet/data/messages.txt: corrupt bale: payload"), "{stderr}");
+    let stderr = bale_fails(&["verify", s(&v.join("truncated.bale"))], 3);
+    assert!(stderr.contains("truncated bale: 1914 bytes, the header says 1915"), "{stderr}");
+    let stderr = bale_fails(&["inspect", s(&v.join("corrupt-header.bale"))], 3);
+    assert!(stderr.contains("header checksum mismatch"), "{stderr}");
+    let stderr = bale_fails(&["verify", s(&v.join("zstd-size-mismatch.bale"))], 3);
+    assert!(stderr.contains("zstd frame declares"), "{stderr}");
+    // Not damaged, just not readable here.
+    let stderr = bale_fails(&["inspect", s(&v.join("version-2.bale"))], 1);
+    assert!(stderr.contains("version 2.0 is not supported"), "{stderr}");
+    let stderr = bale_fails(&["verify", s(&v.join("bad-magic.bale"))], 1);
+    assert!(stderr.contains("not a bale"), "{stderr}");
+}
+
+#[test]
+fn every_flipped_byte_of_a_packed_bale_fails_verify() {
+    let dir = tempdir();
+    let root = dir.path().join("site");
+    write(&root, "m/__init__.py", b"A = 1\n", false);
+    write(&root, "m/d.txt", b"data", false);
+    let good = dir.path().join("good.bale");
+    bale_ok(&["pack", s(&root), "-o", s(&good), "--compress", "zstd"]);
+    let bytes = std::fs::read(&good).unwrap();
+    let bad = dir.path().join("bad.bale");
+    // Every byte of the index and payloads; stride through the rest of the padding.
+    for i in (0..bytes.len()).step_by(if bytes.len() > 4096 { 3 } else { 1 }) {
+        let mut b = bytes.clone();
+        b[i] ^= 0x55;
+        std::fs::write(&bad, &b).unwrap();
+        let out = bale(&["verify", s(&bad)]);
+        assert!(!out.status.success(), "flip at {i} of {} passed verify", bytes.len());
+    }
+}
+
+#[test]
+fn extract_refuses_escaping_names_and_writes_nothing() {
+    let dir = tempdir();
+    let dest = dir.path().join("out");
+    let stderr = bale_fails(&["extract", s(&vectors().join("escaping-name.bale")), "-C", s(&dest)], 3);
+    assert!(stderr.contains("../evil"), "{stderr}");
+    assert!(!dest.exists());
+    assert!(!dir.path().join("evil").exists());
+    let stderr = bale_fails(&["extract", s(&vectors().join("corrupt-payload.bale")), "-C", s(&dest)], 3);
+    assert!(stderr.contains("nothing extracted"), "{stderr}");
+    assert!(!dest.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no staging folder left behind");
+}
+
+#[test]
+fn extract_into_an_existing_folder() {
+    let dir = tempdir();
+    let bale_path = vectors().join("basic.bale");
+    let dest = dir.path().join("out");
+    std::fs::create_dir(&dest).unwrap();
+    // Through a symbolic link: refused.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dest.join("greet")).unwrap();
+    let stderr = bale_fails(&["extract", s(&bale_path), "-C", s(&dest)], 1);
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    std::fs::remove_file(dest.join("greet")).unwrap();
+    // Over an existing file: refused, then allowed with --force.
+    write(&dest, "COPYING", b"mine", false);
+    let stderr = bale_fails(&["extract", s(&bale_path), "-C", s(&dest)], 1);
+    assert!(stderr.contains("already exists"), "{stderr}");
+    assert_eq!(std::fs::read(dest.join("COPYING")).unwrap(), b"mine");
+    bale_ok(&["extract", s(&bale_path), "-C", s(&dest), "--force"]);
+    assert_eq!(std::fs::read(dest.join("COPYING")).unwrap(), b"Public domain.\n");
+    assert!(dest.join("greet/data/messages.txt").is_file());
+}
