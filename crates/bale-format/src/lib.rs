@@ -35,6 +35,9 @@ pub mod layout;
 mod mmap;
 pub mod name;
 mod reader;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 mod verify;
 mod writer;
 
