@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test: formatting and lints, the Rust tests (unit, property, vectors, the real
+# CLI on real packages), the WebAssembly builds, a bounded fuzzing run, and a single
+# pass of each benchmark (to prove they run; figures come from scripts in bench/).
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_apt clang-19 lld-19 llvm-19
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy"
+cargo clippy -q --workspace --all-targets -- -D warnings
+log "cargo test"
+cargo test -q --workspace
+log "WebAssembly builds"
+scripts/check-wasm.sh
+log "fuzzing"
+scripts/fuzz.sh "${BALE_FUZZ_SECONDS:-60}"
+log "benchmarks, one pass each"
+cargo bench -q -p bale-bench -- --test >/dev/null
+log "all tests passed"
