@@ -92,7 +92,8 @@ fn bench(c: &mut Criterion) {
         });
         // What a whole-index checksum at open would cost: the reason the format
         // checks each structure when it is used instead.
-        let index_end = Bale::open(bale.as_slice()).unwrap().payload(bale_format::PayloadId(0)).unwrap().offset as usize;
+        let index_end =
+            Bale::open(bale.as_slice()).unwrap().payload(bale_format::PayloadId(0)).unwrap().offset as usize;
         open.bench_with_input(BenchmarkId::new("hash whole bale index", n), &bale, |b, bytes| {
             b.iter(|| black_box(xxhash(&bytes[256..index_end])))
         });

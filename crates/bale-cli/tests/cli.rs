@@ -57,18 +57,15 @@ fn inspect_reports_kinds_packages_and_target() {
     assert_eq!(m["namespace_packages"], 5, "app.data, app.templates, nsp, bin, données: {m}");
     assert_eq!(m["extensions"], 1);
     assert_eq!(m["with_bytecode"], 5, "app, core, nsp.plugin, top, legacy (sourceless), not broken: {m}");
-    let kinds: Vec<(&str, u64)> =
-        r["kinds"].as_array().unwrap().iter().map(|k| (k["name"].as_str().unwrap(), k["files"].as_u64().unwrap())).collect();
+    let kinds: Vec<(&str, u64)> = r["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["name"].as_str().unwrap(), k["files"].as_u64().unwrap()))
+        .collect();
     assert_eq!(
         kinds,
-        [
-            ("bytecode", 5),
-            ("extension", 1),
-            ("metadata", 2),
-            ("resource", 5),
-            ("shared-library", 1),
-            ("source", 5)
-        ]
+        [("bytecode", 5), ("extension", 1), ("metadata", 2), ("resource", 5), ("shared-library", 1), ("source", 5)]
     );
     let text = bale_ok(&["inspect", s(&out)]);
     assert!(text.contains("modules: 12 (6 packages, 5 namespace)"), "{text}");
@@ -108,7 +105,18 @@ fn include_and_exclude() {
     let root = dir.path().join("site");
     fixture(&root);
     let out = dir.path().join("a.bale");
-    let stdout = bale_ok(&["pack", s(&root), "-o", s(&out), "--include", "app", "--exclude", "*.json", "--exclude", "app/templates"]);
+    let stdout = bale_ok(&[
+        "pack",
+        s(&root),
+        "-o",
+        s(&out),
+        "--include",
+        "app",
+        "--exclude",
+        "*.json",
+        "--exclude",
+        "app/templates",
+    ]);
     assert!(stdout.contains("left out by --include/--exclude"), "{stdout}");
     let dest = dir.path().join("out");
     bale_ok(&["extract", s(&out), "-C", s(&dest)]);
