@@ -1,0 +1,165 @@
+//! The Python package `bale`: imports modules, resources, distribution metadata and
+//! extension modules straight from a bale held in memory or memory-mapped.
+//!
+//! ```python
+//! import bale
+//! finder = bale.install("app.bale")   # or any bytes-like object
+//! import rich                         # from the bale
+//! finder.uninstall()
+//! ```
+//!
+//! `install` puts a [`BaleFinder`] first on `sys.meta_path`, where it finds and loads
+//! every module of the bale (the hot path, in Rust), puts the bale's virtual path on
+//! `sys.path` and adds a `sys.path_hooks` entry for it, so that path-based tools
+//! (`pkgutil`, namespace packages spanning the bale and the disk, `importlib.metadata`)
+//! see the bale as a folder. `importlib.resources` and `importlib.metadata` objects
+//! come from `support.py`, compiled on first use.
+
+mod finder;
+#[cfg(target_os = "linux")]
+mod native;
+mod runtime;
+mod storage;
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use pyo3::exceptions::{PyImportError, PyIsADirectoryError, PyOSError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyList;
+use pyo3::{create_exception, intern};
+
+pub use finder::{BaleFinder, BalePathFinder};
+use storage::Storage;
+
+create_exception!(
+    bale,
+    BaleError,
+    PyImportError,
+    "A bale cannot be read: damaged, truncated, of an unknown format version, or built for another Python."
+);
+
+/// The installed finders, which the path hook serves.
+static INSTALLED: PyOnceLock<Py<PyList>> = PyOnceLock::new();
+
+fn installed(py: Python<'_>) -> &Bound<'_, PyList> {
+    INSTALLED.get_or_init(py, || PyList::empty(py).unbind()).bind(py)
+}
+
+/// Opens a path (memory-mapped) or a bytes-like object (used in place), and gives
+/// the default virtual path to mount it at.
+pub(crate) fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<(Storage, String)> {
+    let os = py.import("os")?;
+    let is_path = source.is_instance_of::<pyo3::types::PyString>() || source.hasattr(intern!(py, "__fspath__"))?;
+    if is_path {
+        let path: std::path::PathBuf = os.call_method1("fspath", (source,))?.extract()?;
+        let shown = path.display().to_string();
+        #[cfg(not(target_family = "wasm"))]
+        let storage = Storage::map(&path).map_err(|e| match e.raw_os_error() {
+            Some(code) => PyOSError::new_err((code, e.to_string(), shown.clone())),
+            None if path.is_dir() => PyIsADirectoryError::new_err((21, "Is a directory", shown.clone())),
+            None => PyOSError::new_err(format!("{shown}: {e}")),
+        })?;
+        #[cfg(target_family = "wasm")]
+        let storage = Storage::Buffer(storage::Buffer::new(
+            &py.import("builtins")?.call_method1("open", (&path, "rb"))?.call_method0("read")?,
+        )?);
+        let root: String = os.getattr("path")?.call_method1("abspath", (&path,))?.extract()?;
+        return Ok((storage, root));
+    }
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let storage = Storage::Buffer(storage::Buffer::new(source)?);
+    Ok((storage, format!("/memory/{}.bale", COUNT.fetch_add(1, Ordering::Relaxed))))
+}
+
+/// Installs a bale: its finder goes first on `sys.meta_path`, its virtual path first
+/// on `sys.path`. `source` is a path or a bytes-like object; `path` overrides the
+/// virtual path it is mounted at. Returns the finder (`finder.uninstall()` undoes it).
+#[pyfunction]
+#[pyo3(signature = (source, *, path = None))]
+fn install<'py>(py: Python<'py>, source: &Bound<'py, PyAny>, path: Option<String>) -> PyResult<Bound<'py, BaleFinder>> {
+    let finder_type = py.get_type::<BaleFinder>();
+    let kwargs = pyo3::types::PyDict::new(py);
+    kwargs.set_item("path", path)?;
+    let finder = finder_type.call((source,), Some(&kwargs))?.cast_into::<BaleFinder>()?;
+    activate(py, &finder)?;
+    Ok(finder)
+}
+
+/// Puts an already made finder in place (what `install` does after making it).
+pub(crate) fn activate(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResult<()> {
+    let sys = py.import("sys")?;
+    sys.getattr("meta_path")?.call_method1("insert", (0, finder))?;
+    let hooks = sys.getattr("path_hooks")?;
+    let hook = py.import("bale")?.getattr("path_hook")?;
+    if !hooks.contains(&hook)? {
+        hooks.call_method1("insert", (0, hook))?;
+    }
+    let root = finder.get().root.clone();
+    sys.getattr("path")?.call_method1("insert", (0, &root))?;
+    sys.getattr("path_importer_cache")?.call_method1("pop", (&root, py.None()))?;
+    installed(py).append(finder)?;
+    Ok(())
+}
+
+/// Undoes [`activate`].
+pub(crate) fn deactivate(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResult<()> {
+    let sys = py.import("sys")?;
+    let root = finder.get().root.clone();
+    remove_all(&sys.getattr("meta_path")?, |item| item.is(finder))?;
+    remove_all(&sys.getattr("path")?, |item| item.extract::<String>().is_ok_and(|p| p == root))?;
+    let cache = sys.getattr("path_importer_cache")?;
+    let prefix = format!("{root}/");
+    for key in cache.call_method0("keys")?.try_iter()?.collect::<PyResult<Vec<_>>>()? {
+        if key.extract::<String>().is_ok_and(|k| k == root || k.starts_with(&prefix)) {
+            cache.del_item(key)?;
+        }
+    }
+    let list = installed(py);
+    remove_all(list.as_any(), |item| item.is(finder))?;
+    if list.is_empty() {
+        let hook = py.import("bale")?.getattr("path_hook")?;
+        remove_all(&sys.getattr("path_hooks")?, |item| item.is(&hook))?;
+    }
+    Ok(())
+}
+
+fn remove_all(list: &Bound<'_, PyAny>, matches: impl Fn(&Bound<'_, PyAny>) -> bool) -> PyResult<()> {
+    let len = list.len()?;
+    for i in (0..len).rev() {
+        if matches(&list.get_item(i)?) {
+            list.del_item(i)?;
+        }
+    }
+    Ok(())
+}
+
+/// The `sys.path_hooks` entry: a path-entry finder for a folder of an installed bale,
+/// or ImportError for any other path.
+#[pyfunction]
+fn path_hook(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<BalePathFinder> {
+    if let Ok(path) = path.extract::<String>() {
+        for finder in installed(py).iter() {
+            let finder = finder.cast_into::<BaleFinder>()?;
+            let this = finder.get();
+            let Some(rel) = this.relative(&path) else { continue };
+            let is_dir = rel.is_empty() || this.bale.file(rel).ok().flatten().is_some_and(|f| f.is_dir());
+            if is_dir {
+                return Ok(BalePathFinder::new(finder.unbind(), rel.to_owned()));
+            }
+        }
+    }
+    Err(PyImportError::new_err("not a folder of an installed bale"))
+}
+
+#[pymodule]
+fn bale(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<BaleFinder>()?;
+    m.add_class::<BalePathFinder>()?;
+    m.add_function(wrap_pyfunction!(install, m)?)?;
+    m.add_function(wrap_pyfunction!(path_hook, m)?)?;
+    m.add("BaleError", m.py().get_type::<BaleError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Where a bale's bytes live: a memory-mapped file, or the buffer of a Python
+//! bytes-like object, read in place in both cases.
+
+use std::ffi::{c_int, c_void};
+
+use pyo3::exceptions::PyBufferError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+/// The bytes of an installed bale.
+pub enum Storage {
+    #[cfg(not(target_family = "wasm"))]
+    Mapped(memmap2::Mmap),
+    Buffer(Buffer),
+}
+
+impl AsRef<[u8]> for Storage {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            #[cfg(not(target_family = "wasm"))]
+            Storage::Mapped(map) => map,
+            Storage::Buffer(b) => b.as_slice(),
+        }
+    }
+}
+
+impl Storage {
+    #[cfg(not(target_family = "wasm"))]
+    pub fn map(path: &std::path::Path) -> std::io::Result<Storage> {
+        let file = std::fs::File::open(path)?;
+        if !file.metadata()?.is_file() {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+        }
+        // SAFETY: read-only map; bales are replaced by renaming, never rewritten in place.
+        Ok(Storage::Mapped(unsafe { memmap2::Mmap::map(&file)? }))
+    }
+}
+
+// The buffer protocol. PyO3 offers it under the limited API only from Python 3.11,
+// and this module is built for the 3.10 stable ABI; the struct and the two functions
+// have had the same layout and signature since Python 3.3 and are exported by every
+// CPython 3 interpreter, 3.10 included, so they are declared here.
+#[repr(C)]
+struct PyBufferView {
+    buf: *mut c_void,
+    obj: *mut ffi::PyObject,
+    len: ffi::Py_ssize_t,
+    itemsize: ffi::Py_ssize_t,
+    readonly: c_int,
+    ndim: c_int,
+    format: *mut std::ffi::c_char,
+    shape: *mut ffi::Py_ssize_t,
+    strides: *mut ffi::Py_ssize_t,
+    suboffsets: *mut ffi::Py_ssize_t,
+    internal: *mut c_void,
+}
+
+unsafe extern "C" {
+    fn PyObject_GetBuffer(obj: *mut ffi::PyObject, view: *mut PyBufferView, flags: c_int) -> c_int;
+    fn PyBuffer_Release(view: *mut PyBufferView);
+}
+
+/// `PyBUF_SIMPLE`: one contiguous run of bytes, no format or shape.
+const PYBUF_SIMPLE: c_int = 0;
+
+/// A held buffer of a Python object. While it is held, the object cannot be resized
+/// (CPython refuses with `BufferError`), so the pointer stays valid.
+pub struct Buffer {
+    view: Box<PyBufferView>,
+}
+
+// SAFETY: the view is only read, and it is released with the interpreter attached.
+unsafe impl Send for Buffer {}
+unsafe impl Sync for Buffer {}
+
+impl Buffer {
+    pub fn new(object: &Bound<'_, PyAny>) -> PyResult<Buffer> {
+        let mut view = Box::new(PyBufferView {
+            buf: std::ptr::null_mut(),
+            obj: std::ptr::null_mut(),
+            len: 0,
+            itemsize: 0,
+            readonly: 0,
+            ndim: 0,
+            format: std::ptr::null_mut(),
+            shape: std::ptr::null_mut(),
+            strides: std::ptr::null_mut(),
+            suboffsets: std::ptr::null_mut(),
+            internal: std::ptr::null_mut(),
+        });
+        // SAFETY: `view` is a valid, writable Py_buffer; the interpreter is attached.
+        let status = unsafe { PyObject_GetBuffer(object.as_ptr(), &mut *view, PYBUF_SIMPLE) };
+        if status != 0 {
+            return Err(PyErr::take(object.py())
+                .unwrap_or_else(|| PyBufferError::new_err("the object does not export a contiguous buffer")));
+        }
+        Ok(Buffer { view })
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        if self.view.len <= 0 || self.view.buf.is_null() {
+            return &[];
+        }
+        // SAFETY: the exporter keeps `len` bytes at `buf` alive and unmoved until release.
+        unsafe { std::slice::from_raw_parts(self.view.buf as *const u8, self.view.len as usize) }
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        Python::attach(|_| {
+            // SAFETY: the view was filled by PyObject_GetBuffer and is released once.
+            unsafe { PyBuffer_Release(&mut *self.view) }
+        });
+    }
+}

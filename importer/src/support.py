@@ -1,0 +1,155 @@
+"""The parts of the bale importer that must be Python classes.
+
+`importlib.resources` wants a `Traversable` and a `TraversableResources` reader, and
+`importlib.metadata` wants `Distribution` objects: subclasses of the standard library's
+own abstract classes. They sit on primitives of the Rust finder (`_kind`, `_listdir`,
+`_read`, `_dist_info`), which do the work.
+"""
+
+import io
+import posixpath
+import re
+import sys
+from importlib.metadata import Distribution, DistributionFinder
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable, TraversableResources
+else:
+    from importlib.abc import Traversable, TraversableResources
+
+_MISSING, _FILE, _FOLDER = 0, 1, 2
+
+
+class BaleTraversable(Traversable):
+    """A file or folder inside a bale, found by its path from the bale's root."""
+
+    def __init__(self, finder, rel):
+        self._finder = finder
+        self._rel = rel
+
+    @property
+    def name(self):
+        return posixpath.basename(self._rel or self._finder.path)
+
+    @property
+    def parent(self):
+        return BaleTraversable(self._finder, posixpath.dirname(self._rel))
+
+    def is_dir(self):
+        return self._finder._kind(self._rel) == _FOLDER
+
+    def is_file(self):
+        return self._finder._kind(self._rel) == _FILE
+
+    def exists(self):
+        return self._finder._kind(self._rel) != _MISSING
+
+    def iterdir(self):
+        for name in self._finder._listdir(self._rel):
+            yield BaleTraversable(self._finder, posixpath.join(self._rel, name) if self._rel else name)
+
+    def joinpath(self, *descendants):
+        parts = self._rel.split("/") if self._rel else []
+        for descendant in descendants:
+            for part in str(descendant).split("/"):
+                if part == "..":
+                    if parts:
+                        parts.pop()
+                elif part not in ("", "."):
+                    parts.append(part)
+        return BaleTraversable(self._finder, "/".join(parts))
+
+    def __truediv__(self, child):
+        return self.joinpath(child)
+
+    def read_bytes(self):
+        if self.is_dir():
+            raise IsADirectoryError(21, "Is a directory", str(self))
+        return self._finder._read(self._rel)
+
+    def read_text(self, encoding=None, errors=None):
+        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
+
+    def open(self, mode="r", *args, **kwargs):
+        if set(mode) - set("rbt"):
+            raise ValueError(f"{self}: a bale is read-only; cannot open with mode {mode!r}")
+        stream = io.BytesIO(self.read_bytes())
+        if "b" in mode:
+            return stream
+        return io.TextIOWrapper(stream, *args, **kwargs)
+
+    def __str__(self):
+        return posixpath.join(self._finder.path, self._rel) if self._rel else self._finder.path
+
+    def __repr__(self):
+        return f"BaleTraversable({str(self)!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, BaleTraversable) and (self._finder, self._rel) == (other._finder, other._rel)
+
+    def __hash__(self):
+        return hash((id(self._finder), self._rel))
+
+
+class ResourceReader(TraversableResources):
+    """What a bale package's loader gives `importlib.resources`: its folder."""
+
+    def __init__(self, finder, rel):
+        self._finder = finder
+        self._rel = rel
+
+    def files(self):
+        return BaleTraversable(self._finder, self._rel)
+
+
+def _normalize(name):
+    """A distribution name as `importlib.metadata` compares them (PEP 503, with `_`)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+class BaleDistribution(Distribution):
+    """A distribution whose `.dist-info` folder is in a bale."""
+
+    def __init__(self, finder, folder):
+        self._finder = finder
+        self._folder = folder
+
+    def read_text(self, filename):
+        rel = posixpath.join(self._folder, filename)
+        if self._finder._kind(rel) != _FILE:
+            return None
+        return self._finder._read(rel).decode("utf-8")
+
+    read_text.__doc__ = Distribution.read_text.__doc__
+
+    def locate_file(self, path):
+        return BaleTraversable(self._finder, "").joinpath(str(path))
+
+    @property
+    def _normalized_name(self):
+        return _normalize(_project(self._folder))
+
+    def __repr__(self):
+        return f"<BaleDistribution {self._folder} in {self._finder.path}>"
+
+
+def _project(folder):
+    """`rich-13.7.1.dist-info` -> `rich`; `foo.egg-info` -> `foo`."""
+    stem = folder.rpartition(".")[0]
+    return stem.partition("-")[0]
+
+
+def find_distributions(finder, context=None):
+    """The bale's distributions that match `context` (a `DistributionFinder.Context`)."""
+    if context is None:
+        context = DistributionFinder.Context()
+    if finder.path not in context.path:
+        return iter(())
+    wanted = context.name and _normalize(context.name)
+    return iter(
+        [
+            BaleDistribution(finder, folder)
+            for folder in finder._dist_info()
+            if wanted is None or _normalize(_project(folder)) == wanted
+        ]
+    )
