@@ -58,3 +58,32 @@ wasm_c_env() {
     # Hidden visibility: Pyodide's main module exports its own ZSTD_* symbols.
     export CFLAGS_wasm32_unknown_emscripten="--target=wasm32-unknown-emscripten --sysroot=$sysroot -fPIC -fvisibility=hidden -fwasm-exceptions -O2"
 }
+
+# The project's Python tools (maturin, pytest), in their own virtual environment.
+tools_venv() {
+    local venv="$WORK/tools"
+    if [ ! -x "$venv/bin/maturin" ]; then
+        log "creating $venv (maturin, pytest)"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check "maturin==1.16.0" "pytest==8.4.2"
+    fi
+    echo "$venv"
+}
+
+# The interpreter of a CPython version from pyenv: `python_for 3.12`.
+python_for() {
+    local full
+    full=$(pyenv versions --bare 2>/dev/null | grep -E "^$1\.[0-9]+$" | sort -V | tail -1)
+    [ -n "$full" ] || { echo "CPython $1 is not installed (pyenv versions)" >&2; return 1; }
+    echo "$(pyenv prefix "$full")/bin/python$1"
+}
+
+# Builds the importer's abi3 wheel into $WORK/wheels and prints its path.
+build_importer_wheel() {
+    local tools
+    tools=$(tools_venv)
+    rm -rf "$WORK/wheels" && mkdir -p "$WORK/wheels"
+    log "building the importer wheel (abi3, CPython 3.10+)"
+    "$tools/bin/maturin" build -q --release -m "$ROOT/importer/Cargo.toml" -o "$WORK/wheels" -i python3 >&2
+    ls "$WORK"/wheels/bale-*.whl
+}

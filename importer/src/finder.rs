@@ -24,6 +24,9 @@ pub struct BaleFinder {
     pub(crate) root: String,
     /// Extension modules already written to memory files, by file record.
     native: Mutex<HashMap<u32, String>>,
+    /// Modules run before `linecache` was imported, as (file, module name): registered
+    /// with `linecache.lazycache` once it is (see `lines`).
+    pending_lines: Mutex<Vec<(String, String)>>,
 }
 
 /// Where a module's code comes from, decided once per lookup.
@@ -36,7 +39,12 @@ enum Code<'a> {
 
 impl BaleFinder {
     pub fn new(bale: Bale<Storage>, root: String) -> BaleFinder {
-        BaleFinder { bale: Arc::new(bale), root, native: Mutex::new(HashMap::new()) }
+        BaleFinder {
+            bale: Arc::new(bale),
+            root,
+            native: Mutex::new(HashMap::new()),
+            pending_lines: Mutex::new(Vec::new()),
+        }
     }
 
     /// An error naming the bale and the entry, as an ImportError subclass.
@@ -79,7 +87,11 @@ impl BaleFinder {
             (Some(f), _) | (None, Some(f)) => Some(self.virtual_path(self.file(py, f, m.name)?.path)),
             (None, None) if m.bytecode.is_some() => {
                 let base = m.name.replace('.', "/");
-                Some(self.virtual_path(&if m.is_package { format!("{base}/__init__.pyc") } else { format!("{base}.pyc") }))
+                Some(self.virtual_path(&if m.is_package {
+                    format!("{base}/__init__.pyc")
+                } else {
+                    format!("{base}.pyc")
+                }))
             }
             _ => None,
         })
@@ -153,9 +165,9 @@ impl BaleFinder {
             let payload = self.bale.payload(id).map_err(|e| self.error(py, m.name, e))?;
             let pyc = self.bale.read(&payload).map_err(|e| self.error(py, m.name, e))?;
             if pyc.len() >= 16 && pyc[..4] == rt.magic {
-                let code = rt.unmarshal(py, &pyc[16..]).map_err(|e| {
-                    self.error(py, m.name, format!("bytecode does not load: {}", e.value(py)))
-                })?;
+                let code = rt
+                    .unmarshal(py, &pyc[16..])
+                    .map_err(|e| self.error(py, m.name, format!("bytecode does not load: {}", e.value(py))))?;
                 rt.fix_co_filename.bind(py).call1((&code, &origin))?;
                 return Ok(code.unbind());
             }
@@ -181,6 +193,58 @@ impl BaleFinder {
         Ok(compiled?.unbind())
     }
 
+    /// Lets `linecache` find the source of a module by file name alone, as warnings
+    /// look lines up, through `linecache.lazycache`. Until `linecache` is imported
+    /// (importing it early would cost more than a whole small app), modules wait in
+    /// `pending_lines`; the import of `linecache` flushes them (see `find_spec`).
+    pub(crate) fn register_lines(slf: &Bound<'_, Self>, new: Option<(String, String)>) -> PyResult<()> {
+        let py = slf.py();
+        let mut pending = slf.get().pending_lines.lock().map_err(|_| PyImportError::new_err("line table poisoned"))?;
+        pending.extend(new);
+        let modules = py.import("sys")?.getattr(intern!(py, "modules"))?;
+        let Ok(linecache) = modules.get_item(intern!(py, "linecache")) else { return Ok(()) };
+        let lazycache = linecache.getattr(intern!(py, "lazycache"))?;
+        for (origin, name) in pending.drain(..) {
+            let globals = PyDict::new(py);
+            globals.set_item(intern!(py, "__name__"), name)?;
+            globals.set_item(intern!(py, "__loader__"), slf)?;
+            lazycache.call1((origin, globals))?;
+        }
+        Ok(())
+    }
+
+    /// The spec the rest of the import system gives `linecache`, with its loader
+    /// wrapped so that pending modules are registered as soon as it has run.
+    fn hook_linecache(&self, slf: &Bound<'_, Self>) -> PyResult<Option<Py<PyAny>>> {
+        let py = slf.py();
+        let meta_path = py.import("sys")?.getattr(intern!(py, "meta_path"))?;
+        let mut after_me = false;
+        for finder in meta_path.try_iter()? {
+            let finder = finder?;
+            if finder.is(slf) {
+                after_me = true;
+                continue;
+            }
+            if !after_me || !finder.hasattr(intern!(py, "find_spec"))? {
+                continue;
+            }
+            let spec = finder.call_method1(intern!(py, "find_spec"), ("linecache", py.None(), py.None()))?;
+            if spec.is_none() {
+                continue;
+            }
+            let loader = spec.getattr(intern!(py, "loader"))?;
+            if !loader.is_none() {
+                let hook = Bound::new(
+                    py,
+                    crate::finder::LinecacheLoader { loader: loader.unbind(), finder: slf.clone().unbind() },
+                )?;
+                spec.setattr(intern!(py, "loader"), hook)?;
+            }
+            return Ok(Some(spec.unbind()));
+        }
+        Ok(None)
+    }
+
     /// Writes an extension module to an in-memory file (once) and returns its path.
     #[cfg(target_os = "linux")]
     fn native_path(&self, py: Python<'_>, name: &str, file: &File<'_>) -> PyResult<String> {
@@ -198,7 +262,6 @@ impl BaleFinder {
         let _ = &self.native;
         Err(self.error(py, name, "loading extension modules from a bale is supported on Linux only"))
     }
-
 }
 
 #[pymethods]
@@ -245,7 +308,12 @@ impl BaleFinder {
         let _ = target;
         let py = slf.py();
         let this = slf.get();
-        let Some(m) = this.lookup(py, fullname)? else { return Ok(None) };
+        let Some(m) = this.lookup(py, fullname)? else {
+            if fullname == "linecache" && !this.pending_lines.lock().map(|p| p.is_empty()).unwrap_or(true) {
+                return this.hook_linecache(slf);
+            }
+            return Ok(None);
+        };
         // Namespace packages are assembled by the path finder from every portion on
         // the path, the bale's included (through the path hook), as on disk.
         if m.is_namespace {
@@ -302,7 +370,13 @@ impl BaleFinder {
             return Ok(());
         }
         let code = this.code(py, &m)?;
+        if m.source.is_some() {
+            Self::register_lines(slf, Some((this.origin(py, &m)?.unwrap_or_default(), name.clone())))?;
+        }
         rt.exec.bind(py).call1((code, module.getattr(intern!(py, "__dict__"))?))?;
+        if name == "linecache" {
+            Self::register_lines(slf, None)?;
+        }
         Ok(())
     }
 
@@ -404,7 +478,9 @@ impl BaleFinder {
         } else {
             match self.bale.file(rel).map_err(fail)? {
                 Some(dir) if dir.is_dir() => self.bale.file_children(&dir).collect(),
-                _ => return Err(PyFileNotFoundError::new_err((2, "No such folder in the bale", self.virtual_path(rel)))),
+                _ => {
+                    return Err(PyFileNotFoundError::new_err((2, "No such folder in the bale", self.virtual_path(rel))));
+                }
             }
         };
         children.into_iter().map(|c| c.map(|c| c.name().to_owned()).map_err(fail)).collect()
@@ -477,7 +553,12 @@ impl BalePathFinder {
     }
 
     #[pyo3(signature = (fullname, target = None))]
-    fn find_spec(&self, py: Python<'_>, fullname: &str, target: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
+    fn find_spec(
+        &self,
+        py: Python<'_>,
+        fullname: &str,
+        target: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
         let _ = target;
         let parent = fullname.rsplit_once('.').map_or("", |(p, _)| p);
         if parent.replace('.', "/") != self.dir {
@@ -507,10 +588,41 @@ impl BalePathFinder {
         let items = this._iter_modules(py, &package)?;
         let tuples: Vec<Bound<'py, PyTuple>> = items
             .into_iter()
-            .map(|(name, is_package)| PyTuple::new(py, [format!("{prefix}{name}").into_bound_py_any(py)?, is_package.into_bound_py_any(py)?]))
+            .map(|(name, is_package)| {
+                PyTuple::new(py, [format!("{prefix}{name}").into_bound_py_any(py)?, is_package.into_bound_py_any(py)?])
+            })
             .collect::<PyResult<_>>()?;
         PyList::new(py, tuples)
     }
 
     fn invalidate_caches(&self) {}
+}
+
+/// The loader of `linecache` as the rest of the import system found it, wrapped so
+/// that the bale's modules run before it was imported are registered with it at once.
+#[pyclass(frozen, module = "bale")]
+pub struct LinecacheLoader {
+    loader: Py<PyAny>,
+    finder: Py<BaleFinder>,
+}
+
+#[pymethods]
+impl LinecacheLoader {
+    fn create_module(&self, py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let loader = self.loader.bind(py);
+        if loader.hasattr(intern!(py, "create_module"))? {
+            return Ok(loader.call_method1(intern!(py, "create_module"), (spec,))?.unbind());
+        }
+        Ok(py.None())
+    }
+
+    fn exec_module(&self, py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.loader.bind(py).call_method1(intern!(py, "exec_module"), (module,))?;
+        // `linecache` is in sys.modules while it runs; register the waiting modules.
+        BaleFinder::register_lines(self.finder.bind(py), None)
+    }
+
+    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        Ok(self.loader.bind(py).getattr(name)?.unbind())
+    }
 }

@@ -42,6 +42,13 @@ create_exception!(
 
 /// The installed finders, which the path hook serves.
 static INSTALLED: PyOnceLock<Py<PyList>> = PyOnceLock::new();
+/// The `path_hook` function object, as registered in `sys.path_hooks`.
+static HOOK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn hook(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    HOOK.get_or_try_init(py, || Ok::<_, PyErr>(wrap_pyfunction!(path_hook, py)?.into_any().unbind()))
+        .map(|h| h.bind(py))
+}
 
 fn installed(py: Python<'_>) -> &Bound<'_, PyList> {
     INSTALLED.get_or_init(py, || PyList::empty(py).unbind()).bind(py)
@@ -92,9 +99,15 @@ pub(crate) fn activate(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResu
     let sys = py.import("sys")?;
     sys.getattr("meta_path")?.call_method1("insert", (0, finder))?;
     let hooks = sys.getattr("path_hooks")?;
-    let hook = py.import("bale")?.getattr("path_hook")?;
-    if !hooks.contains(&hook)? {
+    let hook = hook(py)?;
+    if !hooks.contains(hook)? {
         hooks.call_method1("insert", (0, hook))?;
+    }
+    // Before 3.13 an uncaught exception's traceback is printed by C code that reads
+    // source lines from the file system only, not through the loader as `traceback`
+    // does; this hook prints through `traceback`, so the bale's lines show.
+    if py.version_info() < (3, 13) && sys.getattr("excepthook")?.is(&sys.getattr("__excepthook__")?) {
+        sys.setattr("excepthook", excepthook_fn(py)?)?;
     }
     let root = finder.get().root.clone();
     sys.getattr("path")?.call_method1("insert", (0, &root))?;
@@ -119,8 +132,11 @@ pub(crate) fn deactivate(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyRe
     let list = installed(py);
     remove_all(list.as_any(), |item| item.is(finder))?;
     if list.is_empty() {
-        let hook = py.import("bale")?.getattr("path_hook")?;
-        remove_all(&sys.getattr("path_hooks")?, |item| item.is(&hook))?;
+        let hook = hook(py)?;
+        remove_all(&sys.getattr("path_hooks")?, |item| item.is(hook))?;
+        if sys.getattr("excepthook")?.is(excepthook_fn(py)?) {
+            sys.setattr("excepthook", sys.getattr("__excepthook__")?)?;
+        }
     }
     Ok(())
 }
@@ -133,6 +149,30 @@ fn remove_all(list: &Bound<'_, PyAny>, matches: impl Fn(&Bound<'_, PyAny>) -> bo
         }
     }
     Ok(())
+}
+
+/// `sys.excepthook` while a bale is installed on Python < 3.13: the default printing,
+/// done by the `traceback` module so that source lines come through the loaders.
+#[pyfunction]
+fn excepthook(
+    py: Python<'_>,
+    kind: &Bound<'_, PyAny>,
+    value: &Bound<'_, PyAny>,
+    tb: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let printed = py.import("traceback").and_then(|t| t.call_method1("print_exception", (kind, value, tb)));
+    if printed.is_err() {
+        py.import("sys")?.getattr("__excepthook__")?.call1((kind, value, tb))?;
+    }
+    Ok(())
+}
+
+static EXCEPTHOOK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn excepthook_fn(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    EXCEPTHOOK
+        .get_or_try_init(py, || Ok::<_, PyErr>(wrap_pyfunction!(excepthook, py)?.into_any().unbind()))
+        .map(|h| h.bind(py))
 }
 
 /// The `sys.path_hooks` entry: a path-entry finder for a folder of an installed bale,
@@ -158,7 +198,7 @@ fn bale(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<BaleFinder>()?;
     m.add_class::<BalePathFinder>()?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
-    m.add_function(wrap_pyfunction!(path_hook, m)?)?;
+    m.add("path_hook", hook(m.py())?)?;
     m.add("BaleError", m.py().get_type::<BaleError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

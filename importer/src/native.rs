@@ -16,9 +16,9 @@ use std::os::fd::{FromRawFd, IntoRawFd};
 use std::sync::{Mutex, OnceLock};
 
 use bale_format::{Bale, File, FileId, FileKind};
+use object::Endianness;
 use object::elf::{DT_NEEDED, FileHeader64};
 use object::read::elf::{Dyn, FileHeader, SectionHeader};
-use object::Endianness;
 
 use crate::storage::Storage;
 
@@ -78,7 +78,11 @@ fn preload(
         // SAFETY: dlerror returns a thread-local C string or null.
         let reason = unsafe {
             let e = libc::dlerror();
-            if e.is_null() { "unknown error".into() } else { std::ffi::CStr::from_ptr(e).to_string_lossy().into_owned() }
+            if e.is_null() {
+                "unknown error".into()
+            } else {
+                std::ffi::CStr::from_ptr(e).to_string_lossy().into_owned()
+            }
         };
         opened.remove(name);
         return Err(format!("cannot load {} from the bale: {reason}", file.path));
