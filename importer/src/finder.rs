@@ -334,7 +334,12 @@ impl BaleFinder {
         let m = this.module_for(py, &name, state)?;
         let Code::Extension(file) = this.code_kind(py, &m)? else { return Ok(None) };
         let rt = Runtime::get(py)?;
-        if !rt.extension_suffixes.iter().any(|s| file.path.ends_with(s.as_str())) {
+        // As the path finder would: the file is `<module><suffix>` for one of this
+        // interpreter's suffixes (`fast.cpython-39-x86_64-linux-gnu.so` ends in `.so`,
+        // but is not `fast.so`).
+        let stem = if m.is_package { "__init__" } else { name.rsplit_once('.').map_or(name.as_str(), |(_, s)| s) };
+        let fits = rt.extension_suffixes.iter().any(|s| file.name().strip_prefix(stem) == Some(s.as_str()));
+        if !fits {
             return Err(this.error(
                 py,
                 &name,

@@ -63,8 +63,9 @@ pub(crate) fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult
         let path: std::path::PathBuf = os.call_method1("fspath", (source,))?.extract()?;
         let shown = path.display().to_string();
         #[cfg(not(target_family = "wasm"))]
+        let strerror = |code: i32| os.call_method1("strerror", (code,)).and_then(|s| s.extract::<String>());
         let storage = Storage::map(&path).map_err(|e| match e.raw_os_error() {
-            Some(code) => PyOSError::new_err((code, e.to_string(), shown.clone())),
+            Some(code) => PyOSError::new_err((code, strerror(code).unwrap_or_else(|_| e.to_string()), shown.clone())),
             None if path.is_dir() => PyIsADirectoryError::new_err((21, "Is a directory", shown.clone())),
             None => PyOSError::new_err(format!("{shown}: {e}")),
         })?;
