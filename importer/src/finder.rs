@@ -199,12 +199,15 @@ impl BaleFinder {
     /// `pending_lines`; the import of `linecache` flushes them (see `find_spec`).
     pub(crate) fn register_lines(slf: &Bound<'_, Self>, new: Option<(String, String)>) -> PyResult<()> {
         let py = slf.py();
-        let mut pending = slf.get().pending_lines.lock().map_err(|_| PyImportError::new_err("line table poisoned"))?;
-        pending.extend(new);
+        // The lock is never held across a call into Python: such a call can let
+        // another thread run, and that thread may wait here while holding the GIL.
+        let lock = || slf.get().pending_lines.lock().map_err(|_| PyImportError::new_err("line table poisoned"));
+        lock()?.extend(new);
         let modules = py.import("sys")?.getattr(intern!(py, "modules"))?;
         let Ok(linecache) = modules.get_item(intern!(py, "linecache")) else { return Ok(()) };
+        let pending = std::mem::take(&mut *lock()?);
         let lazycache = linecache.getattr(intern!(py, "lazycache"))?;
-        for (origin, name) in pending.drain(..) {
+        for (origin, name) in pending {
             let globals = PyDict::new(py);
             globals.set_item(intern!(py, "__name__"), name)?;
             globals.set_item(intern!(py, "__loader__"), slf)?;
@@ -248,12 +251,14 @@ impl BaleFinder {
     /// Writes an extension module to an in-memory file (once) and returns its path.
     #[cfg(target_os = "linux")]
     fn native_path(&self, py: Python<'_>, name: &str, file: &File<'_>) -> PyResult<String> {
-        let mut loaded = self.native.lock().map_err(|_| PyImportError::new_err("native module table poisoned"))?;
-        if let Some(path) = loaded.get(&file.id.0) {
+        // Locked only around the table: loading makes Python errors. The import lock of
+        // the module keeps two threads from loading the same one at once.
+        let lock = || self.native.lock().map_err(|_| PyImportError::new_err("native module table poisoned"));
+        if let Some(path) = lock()?.get(&file.id.0) {
             return Ok(path.clone());
         }
         let path = crate::native::load_extension(&self.bale, file).map_err(|e| self.error(py, name, e))?;
-        loaded.insert(file.id.0, path.clone());
+        lock()?.insert(file.id.0, path.clone());
         Ok(path)
     }
 
@@ -484,7 +489,11 @@ impl BaleFinder {
             match self.bale.file(rel).map_err(fail)? {
                 Some(dir) if dir.is_dir() => self.bale.file_children(&dir).collect(),
                 _ => {
-                    return Err(PyFileNotFoundError::new_err((2, "No such folder in the bale", self.virtual_path(rel))));
+                    return Err(PyFileNotFoundError::new_err((
+                        2,
+                        "No such folder in the bale",
+                        self.virtual_path(rel),
+                    )));
                 }
             }
         };

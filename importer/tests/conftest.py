@@ -134,6 +134,7 @@ class Python:
             text=True,
             cwd=self.cwd,
             env=environment,
+            timeout=600,
         )
         if check:
             assert done.returncode == 0, f"exit {done.returncode}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"

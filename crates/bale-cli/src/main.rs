@@ -8,6 +8,7 @@ mod extract;
 mod inspect;
 mod pack;
 mod progress;
+mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ enum Command {
     },
     /// Check every checksum and structure; name each damaged entry.
     Verify { bale: PathBuf },
+    /// Run an app from a bale, with nothing else on the import path.
+    Run(run::RunArgs),
     /// Write the bale's contents back as files, never outside DIR.
     Extract {
         bale: PathBuf,
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Inspect { bale, json } => inspect::run(&bale, json),
         Command::Verify { bale } => inspect::verify(&bale),
         Command::Extract { bale, dir, force } => extract::run(&bale, &dir, force),
+        Command::Run(args) => run::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

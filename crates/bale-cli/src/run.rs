@@ -1,0 +1,66 @@
+//! `bale run`: runs an app from a bale, with nothing else on the import path but the
+//! interpreter's standard library (or not even that, where the bale carries it).
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// The bale to run from.
+    bale: PathBuf,
+    /// Run this module as `python -m` does.
+    #[arg(short = 'm', value_name = "MODULE", conflicts_with = "script")]
+    module: Option<String>,
+    /// Run this file of the bale (a path inside it, such as `app/main.py`).
+    script: Option<String>,
+    /// The interpreter to run (default: python3 on PATH). The `bale` Python package
+    /// (the importer) must be installed for it, or named by `BALE_IMPORTER`.
+    #[arg(long, value_name = "PYTHON", default_value = "python3")]
+    python: PathBuf,
+    /// Arguments for the app (after `--`).
+    #[arg(last = true)]
+    args: Vec<String>,
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let bale = std::path::absolute(&args.bale).with_context(|| args.bale.display().to_string())?;
+    // Check the bale first, for a clear error before the interpreter starts.
+    crate::open(&bale)?;
+    let (kind, target) = match (&args.module, &args.script) {
+        (Some(m), _) => ("module", m.clone()),
+        (None, Some(s)) => ("script", s.trim_start_matches("./").to_owned()),
+        (None, None) => ("module", "__main__".to_owned()),
+    };
+    let importer = importer(&args.python)?;
+    let error = Command::new(&args.python)
+        .args(["-I", "-S", "-c", include_str!("run.py")])
+        .arg(&importer)
+        .arg(&bale)
+        .args([kind, &target])
+        .args(&args.args)
+        .exec();
+    Err(error).with_context(|| format!("cannot run {}", args.python.display()))
+}
+
+/// The importer extension module's file: `BALE_IMPORTER`, or the one installed for
+/// the interpreter.
+fn importer(python: &Path) -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("BALE_IMPORTER") {
+        return Ok(PathBuf::from(path));
+    }
+    let out = Command::new(python)
+        .args(["-c", "import bale.bale as m; print(m.__file__)"])
+        .output()
+        .with_context(|| format!("cannot run {}", python.display()))?;
+    if !out.status.success() {
+        bail!(
+            "the bale importer is not installed for {}: install the `bale` Python package, \
+             or set BALE_IMPORTER to its extension module",
+            python.display()
+        );
+    }
+    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
