@@ -27,6 +27,10 @@ pub struct BaleFinder {
     /// Modules run before `linecache` was imported, as (file, module name): registered
     /// with `linecache.lazycache` once it is (see `lines`).
     pending_lines: Mutex<Vec<(String, String)>>,
+    /// When the bale was written (or installed, for bytes): `os.stat` answers with it.
+    pub(crate) mtime: f64,
+    /// Whether file access under `root` is served (see `files.py`).
+    pub(crate) mounted: std::sync::atomic::AtomicBool,
 }
 
 /// Where a module's code comes from, decided once per lookup.
@@ -38,12 +42,14 @@ enum Code<'a> {
 }
 
 impl BaleFinder {
-    pub fn new(bale: Bale<Storage>, root: String) -> BaleFinder {
+    pub fn new(bale: Bale<Storage>, root: String, mtime: f64) -> BaleFinder {
         BaleFinder {
             bale: Arc::new(bale),
             root,
             native: Mutex::new(HashMap::new()),
             pending_lines: Mutex::new(Vec::new()),
+            mtime,
+            mounted: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -278,13 +284,13 @@ impl BaleFinder {
     #[new]
     #[pyo3(signature = (source, *, path = None))]
     fn py_new(py: Python<'_>, source: &Bound<'_, PyAny>, path: Option<String>) -> PyResult<Self> {
-        let (storage, default_root) = crate::open_source(py, source)?;
+        let (storage, default_root, mtime) = crate::open_source(py, source)?;
         let root = path.unwrap_or(default_root);
         if root.is_empty() || root.ends_with('/') {
             return Err(PyValueError::new_err(format!("the mount path {root:?} must not be empty or end with '/'")));
         }
         let bale = Bale::open(storage).map_err(|e| BaleError::new_err(format!("{root}: {e}")))?;
-        Ok(BaleFinder::new(bale, root))
+        Ok(BaleFinder::new(bale, root, mtime))
     }
 
     /// The virtual path the bale is mounted at.
@@ -455,8 +461,9 @@ impl BaleFinder {
     fn invalidate_caches(&self) {}
 
     /// Puts this finder on `sys.meta_path` (as `bale.install` does).
-    fn install(slf: &Bound<'_, Self>) -> PyResult<()> {
-        crate::activate(slf.py(), slf)
+    #[pyo3(signature = (*, files = true))]
+    fn install(slf: &Bound<'_, Self>, files: bool) -> PyResult<()> {
+        crate::activate(slf.py(), slf, files)
     }
 
     /// Removes this finder from `sys.meta_path`, its path from `sys.path` and the
@@ -478,6 +485,19 @@ impl BaleFinder {
             Some(f) if f.kind == FileKind::Directory => 2,
             Some(_) => 1,
         })
+    }
+
+    /// The path inside the bale of a virtual path under its root, or None.
+    #[pyo3(name = "_relative")]
+    fn py_relative(&self, path: &str) -> Option<String> {
+        self.relative(path).map(str::to_owned)
+    }
+
+    /// The size in bytes of a file of the bale, without reading it.
+    fn _size(&self, py: Python<'_>, rel: &str) -> PyResult<u64> {
+        let file = self.bale.file(rel).map_err(|e| self.error(py, rel, e))?;
+        let Some(id) = file.and_then(|f| f.payload) else { return Ok(0) };
+        Ok(self.bale.payload(id).map_err(|e| self.error(py, rel, e))?.size)
     }
 
     /// The names in a folder of the bale, sorted.

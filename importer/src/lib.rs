@@ -55,8 +55,8 @@ fn installed(py: Python<'_>) -> &Bound<'_, PyList> {
 }
 
 /// Opens a path (memory-mapped) or a bytes-like object (used in place), and gives
-/// the default virtual path to mount it at.
-pub(crate) fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<(Storage, String)> {
+/// the default virtual path to mount it at and the time its files appear to have.
+pub(crate) fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<(Storage, String, f64)> {
     let os = py.import("os")?;
     let is_path = source.is_instance_of::<pyo3::types::PyString>() || source.hasattr(intern!(py, "__fspath__"))?;
     if is_path {
@@ -74,29 +74,43 @@ pub(crate) fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult
             &py.import("builtins")?.call_method1("open", (&path, "rb"))?.call_method0("read")?,
         )?);
         let root: String = os.getattr("path")?.call_method1("abspath", (&path,))?.extract()?;
-        return Ok((storage, root));
+        let mtime = std::fs::metadata(&path).and_then(|m| m.modified()).map_or(0.0, seconds);
+        return Ok((storage, root, mtime));
     }
     static COUNT: AtomicUsize = AtomicUsize::new(0);
     let storage = Storage::Buffer(storage::Buffer::new(source)?);
-    Ok((storage, format!("/memory/{}.bale", COUNT.fetch_add(1, Ordering::Relaxed))))
+    let root = format!("/memory/{}.bale", COUNT.fetch_add(1, Ordering::Relaxed));
+    Ok((storage, root, seconds(std::time::SystemTime::now())))
+}
+
+fn seconds(t: std::time::SystemTime) -> f64 {
+    t.duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Installs a bale: its finder goes first on `sys.meta_path`, its virtual path first
 /// on `sys.path`. `source` is a path or a bytes-like object; `path` overrides the
-/// virtual path it is mounted at. Returns the finder (`finder.uninstall()` undoes it).
+/// virtual path it is mounted at. With `files` (the default), `open`, `os.stat`,
+/// `os.listdir` and `os.scandir` also read the bale's files under that path, for code
+/// that finds its data next to `__file__`. Returns the finder (`finder.uninstall()`
+/// undoes it all).
 #[pyfunction]
-#[pyo3(signature = (source, *, path = None))]
-fn install<'py>(py: Python<'py>, source: &Bound<'py, PyAny>, path: Option<String>) -> PyResult<Bound<'py, BaleFinder>> {
+#[pyo3(signature = (source, *, path = None, files = true))]
+fn install<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    path: Option<String>,
+    files: bool,
+) -> PyResult<Bound<'py, BaleFinder>> {
     let finder_type = py.get_type::<BaleFinder>();
     let kwargs = pyo3::types::PyDict::new(py);
     kwargs.set_item("path", path)?;
     let finder = finder_type.call((source,), Some(&kwargs))?.cast_into::<BaleFinder>()?;
-    activate(py, &finder)?;
+    activate(py, &finder, files)?;
     Ok(finder)
 }
 
 /// Puts an already made finder in place (what `install` does after making it).
-pub(crate) fn activate(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResult<()> {
+pub(crate) fn activate(py: Python<'_>, finder: &Bound<'_, BaleFinder>, files: bool) -> PyResult<()> {
     let sys = py.import("sys")?;
     sys.getattr("meta_path")?.call_method1("insert", (0, finder))?;
     let hooks = sys.getattr("path_hooks")?;
@@ -114,6 +128,9 @@ pub(crate) fn activate(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResu
     sys.getattr("path")?.call_method1("insert", (0, &root))?;
     sys.getattr("path_importer_cache")?.call_method1("pop", (&root, py.None()))?;
     installed(py).append(finder)?;
+    if files && !finder.get().mounted.swap(true, Ordering::Relaxed) {
+        support::files(py)?.call_method1("mount", (finder, finder.get().mtime))?;
+    }
     Ok(())
 }
 
@@ -129,6 +146,9 @@ pub(crate) fn deactivate(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyRe
         if key.extract::<String>().is_ok_and(|k| k == root || k.starts_with(&prefix)) {
             cache.del_item(key)?;
         }
+    }
+    if finder.get().mounted.swap(false, Ordering::Relaxed) {
+        support::files(py)?.call_method1("unmount", (finder,))?;
     }
     let list = installed(py);
     remove_all(list.as_any(), |item| item.is(finder))?;

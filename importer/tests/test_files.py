@@ -1,0 +1,91 @@
+"""Code that opens its data by path next to `__file__` reads it from the bale."""
+
+import json
+
+
+def test_open_stat_listdir_scandir_under_the_mount(python, app_bale):
+    out = python.out(
+        f"""
+        import bale, glob, gzip, io, json, os, pathlib
+        bale.install({str(app_bale)!r})
+        import app
+        here = os.path.dirname(app.__file__)
+        data = os.path.join(here, "data")
+        with open(os.path.join(data, "config.json")) as f:
+            text = f.read()
+        with open(os.path.join(data, "blob.bin"), "rb") as f:
+            head = f.read(4)
+        walked = sorted((os.path.relpath(d, here), sorted(fs)) for d, _, fs in os.walk(data))
+        entries = sorted((e.name, e.is_dir(), e.is_file()) for e in os.scandir(data))
+        print(json.dumps({{
+            "text": text,
+            "head": head.hex(),
+            "name": open(os.path.join(data, "config.json")).name.endswith("/app/data/config.json"),
+            "exists": [os.path.exists(data), os.path.isdir(data), os.path.isfile(data + "/config.json"),
+                       os.path.exists(data + "/nope"), os.path.exists(app.__file__)],
+            "size": os.path.getsize(os.path.join(data, "blob.bin")),
+            "listdir": sorted(os.listdir(data)),
+            "scandir": entries,
+            "walk": walked,
+            "glob": sorted(os.path.basename(p) for p in glob.glob(data + "/*.json")),
+            "pathlib": pathlib.Path(data, "sub", "deep.txt").read_text(),
+            "relative_dots": open(here + "/data/sub/../config.json").read() == text,
+        }}))
+        for attempt in [lambda: open(data + "/config.json", "w"), lambda: open(data + "/nope.txt"),
+                        lambda: open(data), lambda: os.listdir(data + "/config.json")]:
+            try:
+                attempt()
+            except OSError as e:
+                print(type(e).__name__, e.errno)
+        """
+    )
+    lines = out.splitlines()
+    got = json.loads(lines[0])
+    assert got == {
+        "text": '{"answer": 42}\n',
+        "head": "00010203",
+        "name": True,
+        "exists": [True, True, True, False, True],
+        "size": 256,
+        "listdir": ["blob.bin", "config.json", "sub"],
+        "scandir": [["blob.bin", False, True], ["config.json", False, True], ["sub", True, False]],
+        "walk": [["data", ["blob.bin", "config.json"]], ["data/sub", ["deep.txt"]]],
+        "glob": ["config.json"],
+        "pathlib": "deep\n",
+        "relative_dots": True,
+    }
+    assert lines[1:] == ["OSError 30", "FileNotFoundError 2", "IsADirectoryError 21", "NotADirectoryError 20"]
+
+
+def test_other_paths_are_untouched_and_uninstall_restores(python, app_bale, tmp_path):
+    (tmp_path / "real.txt").write_text("real file\n")
+    out = python.out(
+        f"""
+        import builtins, io, os
+        original = (builtins.open, os.stat, os.listdir)
+        import bale
+        finder = bale.install({str(app_bale)!r})
+        print(open({str(tmp_path / "real.txt")!r}).read().strip(), sorted(os.listdir({str(tmp_path)!r}))[:1])
+        with open({str(tmp_path / "new.txt")!r}, "w") as f:
+            f.write("written")
+        print(open({str(tmp_path / "new.txt")!r}).read())
+        finder.uninstall()
+        print((builtins.open, os.stat, os.listdir) == original, io.open is builtins.open)
+        print(os.path.exists({str(app_bale)!r} + "/app/core.py"))
+        """
+    )
+    assert out.splitlines() == ["real file ['real.txt']", "written", "True True", "False"]
+
+
+def test_files_false_leaves_open_alone(python, app_bale):
+    out = python.out(
+        f"""
+        import builtins, os
+        original = builtins.open
+        import bale
+        bale.install({str(app_bale)!r}, files=False)
+        import app
+        print(builtins.open is original, os.path.exists(app.__file__))
+        """
+    )
+    assert out.split() == ["True", "False"]
