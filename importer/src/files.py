@@ -182,24 +182,47 @@ def scandir(path="."):
     return _ScandirIterator(entries)
 
 
+# The replacements are installed as staticmethod objects (callable since 3.10): a
+# module that copies `os.stat` or `io.open` into a class attribute, as 3.10's pathlib
+# does, would otherwise turn a plain function into a method that takes `self`.
+_installed = {name: staticmethod(function) for name, function in
+              (("open", open), ("stat", stat), ("lstat", lstat), ("listdir", listdir), ("scandir", scandir))}
+
+
+def _accessors():
+    """Classes of already imported modules that hold their own copies."""
+    pathlib = sys.modules.get("pathlib")
+    accessor = getattr(pathlib, "_NormalAccessor", None)  # Python 3.10
+    return [accessor] if accessor is not None else []
+
+
 def _patch():
-    builtins.open = io.open = open
-    os.stat, os.lstat, os.listdir, os.scandir = stat, lstat, listdir, scandir
-    # Modules that keep their own reference to the original `open`: tokenize's is how
-    # linecache reads a file that `os.stat` says exists, so tracebacks need it.
+    builtins.open = io.open = _installed["open"]
+    for name in ("stat", "lstat", "listdir", "scandir"):
+        setattr(os, name, _installed[name])
+    for accessor in _accessors():
+        for name in ("open", "stat", "lstat", "listdir", "scandir"):
+            if accessor.__dict__.get(name) is _original[name]:
+                setattr(accessor, name, _installed[name])
+    # tokenize keeps its own `open`: how linecache reads a file that `os.stat` says
+    # exists, so tracebacks need it.
     tokenize = sys.modules.get("tokenize")
     if tokenize is not None and getattr(tokenize, "_builtin_open", None) is _original["open"]:
-        tokenize._builtin_open = open
+        tokenize._builtin_open = _installed["open"]
 
 
 def _unpatch():
-    if builtins.open is open:
+    if builtins.open is _installed["open"]:
         builtins.open = io.open = _original["open"]
     for name in ("stat", "lstat", "listdir", "scandir"):
-        if getattr(os, name) is globals()[name]:
+        if getattr(os, name) is _installed[name]:
             setattr(os, name, _original[name])
+    for accessor in _accessors():
+        for name in ("open", "stat", "lstat", "listdir", "scandir"):
+            if accessor.__dict__.get(name) is _installed[name]:
+                setattr(accessor, name, _original[name])
     tokenize = sys.modules.get("tokenize")
-    if tokenize is not None and getattr(tokenize, "_builtin_open", None) is open:
+    if tokenize is not None and getattr(tokenize, "_builtin_open", None) is _installed["open"]:
         tokenize._builtin_open = _original["open"]
 
 

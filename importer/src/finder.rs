@@ -210,9 +210,13 @@ impl BaleFinder {
         let lock = || slf.get().pending_lines.lock().map_err(|_| PyImportError::new_err("line table poisoned"));
         lock()?.extend(new);
         let modules = py.import("sys")?.getattr(intern!(py, "modules"))?;
-        let Ok(linecache) = modules.get_item(intern!(py, "linecache")) else { return Ok(()) };
+        // While `linecache` itself runs (from this bale), it is in sys.modules without
+        // `lazycache` yet: the entries wait for the end of its exec_module.
+        let Ok(lazycache) = modules.get_item(intern!(py, "linecache")).and_then(|m| m.getattr(intern!(py, "lazycache")))
+        else {
+            return Ok(());
+        };
         let pending = std::mem::take(&mut *lock()?);
-        let lazycache = linecache.getattr(intern!(py, "lazycache"))?;
         for (origin, name) in pending {
             let globals = PyDict::new(py);
             globals.set_item(intern!(py, "__name__"), name)?;

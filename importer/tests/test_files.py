@@ -89,3 +89,17 @@ def test_files_false_leaves_open_alone(python, app_bale):
         """
     )
     assert out.split() == ["True", "False"]
+
+
+def test_pathlib_imported_after_install(python, app_bale):
+    out = python.out(
+        f"""
+        import bale, sys
+        assert "pathlib" not in sys.modules
+        bale.install({str(app_bale)!r})
+        import pathlib, app
+        data = pathlib.Path(app.__file__).parent / "data"
+        print(sorted(p.name for p in data.iterdir()), (data / "sub" / "deep.txt").read_text().strip(), data.is_dir())
+        """
+    )
+    assert out.strip() == "['blob.bin', 'config.json', 'sub'] deep True"
