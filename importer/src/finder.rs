@@ -212,7 +212,8 @@ impl BaleFinder {
         let modules = py.import("sys")?.getattr(intern!(py, "modules"))?;
         // While `linecache` itself runs (from this bale), it is in sys.modules without
         // `lazycache` yet: the entries wait for the end of its exec_module.
-        let Ok(lazycache) = modules.get_item(intern!(py, "linecache")).and_then(|m| m.getattr(intern!(py, "lazycache")))
+        let Ok(lazycache) =
+            modules.get_item(intern!(py, "linecache")).and_then(|m| m.getattr(intern!(py, "lazycache")))
         else {
             return Ok(());
         };

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Reproduces the import benchmark of bench/README.md: for each CPython version
+# (default 3.11 and 3.13; BALE_BENCH_PYTHONS to choose) prepares the module list, the
+# zip and the bales, then runs the criterion benchmark `import_all`.
+#   bench/import-bench.sh [extra criterion arguments]
+. "$(dirname "$0")/../scripts/lib.sh"
+cd "$ROOT"
+out="$WORK/bench"
+mkdir -p "$out"
+cargo build -q --release -p bale-cli
+wheel=$(build_importer_wheel)
+# The importer extension module alone, loaded by file in each iteration.
+python3 -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); open(sys.argv[2], 'wb').write(z.read('bale/bale.abi3.so'))" \
+    "$wheel" "$out/bale.abi3.so"
+for version in ${BALE_BENCH_PYTHONS:-3.11 3.13}; do
+    python=$(python_for "$version")
+    dir="$out/$version"
+    log "preparing CPython $version ($dir)"
+    "$python" bench/python/stdlib.py "$dir"
+    echo "$python" > "$dir/python.txt"
+    target/release/bale pack "$dir/tree" -o "$dir/stdlib.bale" --python "$python" --quiet >/dev/null
+    target/release/bale pack "$dir/tree" -o "$dir/stdlib-zstd.bale" --python "$python" --quiet \
+        --compress zstd:19 --dictionary >/dev/null
+    # Warm the PathFinder's .pyc cache for these modules.
+    "$python" -I -S -W ignore bench/python/import_all.py pathfinder - "$dir/modules.txt" >/dev/null
+done
+BALE_BENCH_DIR="$out" cargo bench -p bale-bench --bench import_all -- "$@"
