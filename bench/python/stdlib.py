@@ -60,7 +60,10 @@ def importable(names):
     )
     ok = []
     for name in names:
-        if name in startup:
+        # A module imported at start-up, or inside a package imported at start-up
+        # (`encodings.*`), is found through that package's folder by every finder.
+        parts = name.split(".")
+        if any(".".join(parts[:i]) in startup for i in range(1, len(parts) + 1)):
             continue
         done = subprocess.run([sys.executable, "-I", "-S", "-W", "ignore", "-c", probe, name], capture_output=True, text=True,
                               timeout=60, stdin=subprocess.DEVNULL)
