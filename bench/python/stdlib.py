@@ -50,7 +50,7 @@ def candidates(stdlib):
 def importable(names):
     """The names that import without error, each tried in its own fresh interpreter
     (so no module's side effects leak into another's test), minus start-up modules."""
-    startup = set(subprocess.run([sys.executable, "-I", "-S", "-c", "import sys; print(*sys.modules)"],
+    startup = set(subprocess.run([sys.executable, "-I", "-S", "-W", "ignore", "-c", "import sys; print(*sys.modules)"],
                                  capture_output=True, text=True, check=True).stdout.split())
     # Only modules read from a .py file: frozen and built-in ones come from the
     # interpreter whatever the finder, so they would only blur the comparison.
