@@ -57,30 +57,62 @@ fn installed(py: Python<'_>) -> &Bound<'_, PyList> {
 /// Opens a path (memory-mapped) or a bytes-like object (used in place), and gives
 /// the default virtual path to mount it at and the time its files appear to have.
 pub(crate) fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<(Storage, String, f64)> {
-    let os = py.import("os")?;
-    let is_path = source.is_instance_of::<pyo3::types::PyString>() || source.hasattr(intern!(py, "__fspath__"))?;
-    if is_path {
-        let path: std::path::PathBuf = os.call_method1("fspath", (source,))?.extract()?;
-        let shown = path.display().to_string();
+    // A path is a str or an os.PathLike; nothing is imported to find out, so that
+    // installing a bale early (before `os` or `pathlib`) stays cheap.
+    let path: Option<String> = if let Ok(s) = source.cast::<pyo3::types::PyString>() {
+        Some(s.to_str()?.to_owned())
+    } else if source.hasattr(intern!(py, "__fspath__"))? {
+        Some(source.call_method0(intern!(py, "__fspath__"))?.extract()?)
+    } else {
+        None
+    };
+    if let Some(path) = path {
+        let root = absolute(&path);
         #[cfg(not(target_family = "wasm"))]
-        let strerror = |code: i32| os.call_method1("strerror", (code,)).and_then(|s| s.extract::<String>());
-        let storage = Storage::map(&path).map_err(|e| match e.raw_os_error() {
-            Some(code) => PyOSError::new_err((code, strerror(code).unwrap_or_else(|_| e.to_string()), shown.clone())),
-            None if path.is_dir() => PyIsADirectoryError::new_err((21, "Is a directory", shown.clone())),
-            None => PyOSError::new_err(format!("{shown}: {e}")),
+        let storage = Storage::map(std::path::Path::new(&root)).map_err(|e| {
+            let strerror =
+                |code: i32| py.import("os")?.call_method1("strerror", (code,))?.extract::<String>();
+            match e.raw_os_error() {
+                Some(code) => PyOSError::new_err((code, strerror(code).unwrap_or_else(|_| e.to_string()), path.clone())),
+                None if std::path::Path::new(&root).is_dir() => {
+                    PyIsADirectoryError::new_err((21, "Is a directory", path.clone()))
+                }
+                None => PyOSError::new_err(format!("{path}: {e}")),
+            }
         })?;
         #[cfg(target_family = "wasm")]
         let storage = Storage::Buffer(storage::Buffer::new(
-            &py.import("builtins")?.call_method1("open", (&path, "rb"))?.call_method0("read")?,
+            &py.import("builtins")?.call_method1("open", (&root, "rb"))?.call_method0("read")?,
         )?);
-        let root: String = os.getattr("path")?.call_method1("abspath", (&path,))?.extract()?;
-        let mtime = std::fs::metadata(&path).and_then(|m| m.modified()).map_or(0.0, seconds);
+        let mtime = std::fs::metadata(&root).and_then(|m| m.modified()).map_or(0.0, seconds);
         return Ok((storage, root, mtime));
     }
     static COUNT: AtomicUsize = AtomicUsize::new(0);
     let storage = Storage::Buffer(storage::Buffer::new(source)?);
     let root = format!("/memory/{}.bale", COUNT.fetch_add(1, Ordering::Relaxed));
     Ok((storage, root, seconds(std::time::SystemTime::now())))
+}
+
+/// `os.path.abspath`: joined to the working folder and normalized (`.`, `..`, `//`)
+/// without touching the file system.
+fn absolute(path: &str) -> String {
+    let joined = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        let cwd = std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
+        format!("{cwd}/{path}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
 }
 
 fn seconds(t: std::time::SystemTime) -> f64 {
