@@ -70,10 +70,11 @@ pub(crate) fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult
         let root = absolute(&path);
         #[cfg(not(target_family = "wasm"))]
         let storage = Storage::map(std::path::Path::new(&root)).map_err(|e| {
-            let strerror =
-                |code: i32| py.import("os")?.call_method1("strerror", (code,))?.extract::<String>();
+            let strerror = |code: i32| py.import("os")?.call_method1("strerror", (code,))?.extract::<String>();
             match e.raw_os_error() {
-                Some(code) => PyOSError::new_err((code, strerror(code).unwrap_or_else(|_| e.to_string()), path.clone())),
+                Some(code) => {
+                    PyOSError::new_err((code, strerror(code).unwrap_or_else(|_| e.to_string()), path.clone()))
+                }
                 None if std::path::Path::new(&root).is_dir() => {
                     PyIsADirectoryError::new_err((21, "Is a directory", path.clone()))
                 }
