@@ -8,10 +8,8 @@ cd "$ROOT"
 out="$WORK/bench"
 mkdir -p "$out"
 cargo build -q --release -p bale-cli
-wheel=$(build_importer_wheel)
 # The importer extension module alone, loaded by file in each iteration.
-python3 -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); open(sys.argv[2], 'wb').write(z.read('bale/bale.abi3.so'))" \
-    "$wheel" "$out/bale.abi3.so"
+cp "$(importer_module)" "$out/bale.abi3.so"
 for version in ${BALE_BENCH_PYTHONS:-3.11 3.13}; do
     python=$(python_for "$version")
     dir="$out/$version"

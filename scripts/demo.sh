@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the built-in example: pack examples/hello into a bale, inspect and
-# verify it, extract it, and run the app from what was extracted.
+# verify it, run the app from the bale with the importer, and extract it.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 log "building bale"
@@ -15,6 +15,11 @@ log "bale inspect"
 "$bale" inspect "$out/hello.bale"
 log "bale verify"
 "$bale" verify "$out/hello.bale"
-log "bale extract, then run the app from the extracted files"
+log "bale run (the app imported from the bale by the importer, installed in $out/venv)"
+wheel=$(build_importer_wheel)
+python3 -m venv "$out/venv"
+"$out/venv/bin/pip" install -q --disable-pip-version-check "$wheel"
+"$bale" run "$out/hello.bale" -m hello --python "$out/venv/bin/python"
+log "bale extract"
 "$bale" extract "$out/hello.bale" -C "$out/extracted"
-PYTHONPATH="$out/extracted" python3 -m hello
+find "$out/extracted" -type f | sort

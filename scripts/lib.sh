@@ -79,6 +79,17 @@ python_for() {
 }
 
 # Builds the importer's abi3 wheel into $WORK/wheels and prints its path.
+# The importer's extension module alone (from a fresh wheel), for loading by file:
+# BALE_IMPORTER for `bale run` and the tests.
+importer_module() {
+    local wheel
+    wheel=$(build_importer_wheel)
+    mkdir -p "$WORK/importer"
+    python3 -c "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('bale/bale.abi3.so'))" \
+        "$wheel" "$WORK/importer/bale.abi3.so"
+    echo "$WORK/importer/bale.abi3.so"
+}
+
 build_importer_wheel() {
     local tools
     tools=$(tools_venv)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the Rust tests (unit, property, vectors, the real
-# CLI on real packages), the WebAssembly builds, a bounded fuzzing run, and a single
-# pass of each benchmark (to prove they run; figures come from scripts in bench/).
+# CLI on real packages), the importer's tests under CPython 3.10 to 3.13, the
+# WebAssembly builds, a bounded fuzzing run, and a single pass of each benchmark (to
+# prove they run; figures come from scripts in bench/).
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_apt clang-19 lld-19 llvm-19
@@ -10,12 +11,18 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy"
 cargo clippy -q --workspace --all-targets -- -D warnings
+log "building the importer"
+BALE_IMPORTER=$(importer_module)
+export BALE_IMPORTER
 log "cargo test"
 cargo test -q --workspace
+log "importer tests"
+scripts/test-importer.sh
 log "WebAssembly builds"
 scripts/check-wasm.sh
 log "fuzzing"
 scripts/fuzz.sh "${BALE_FUZZ_SECONDS:-60}"
 log "benchmarks, one pass each"
-cargo bench -q -p bale-bench -- --test >/dev/null
+cargo bench -q -p bale-bench --bench index -- --test >/dev/null
+BALE_BENCH_PYTHONS=3.11 bench/import-bench.sh --test >/dev/null
 log "all tests passed"

@@ -49,8 +49,11 @@ def candidates(stdlib):
 
 def importable(names):
     """The names that import without error, each tried in its own fresh interpreter
-    (so no module's side effects leak into another's test), minus start-up modules."""
-    startup = set(subprocess.run([sys.executable, "-I", "-S", "-W", "ignore", "-c", "import sys; print(*sys.modules)"],
+    (so no module's side effects leak into another's test), minus start-up modules:
+    those of `python -I -S` and those import_all.py's untimed set-up imports, the same
+    for every finder (`importlib.machinery`, to load the bale extension by file)."""
+    setup = "import importlib.machinery, sys; print(*sys.modules)"
+    startup = set(subprocess.run([sys.executable, "-I", "-S", "-W", "ignore", "-c", setup],
                                  capture_output=True, text=True, check=True).stdout.split())
     # Only modules read from a .py file: frozen and built-in ones come from the
     # interpreter whatever the finder, so they would only blur the comparison.

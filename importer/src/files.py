@@ -65,6 +65,8 @@ def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None,
     if found is None:
         return _original["open"](file, mode, buffering, encoding, errors, newline, closefd, opener)
     finder, rel, _ = found
+    # What the real open reports, so audit hooks (a tracer) see the bale's files too.
+    sys.audit("open", os.fspath(file), mode, os.O_RDONLY)
     if set(mode) - set("rbt"):
         raise _error(errno.EROFS, file)
     kind = finder._kind(rel)

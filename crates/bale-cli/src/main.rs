@@ -7,6 +7,7 @@
 mod extract;
 mod inspect;
 mod pack;
+mod pack_app;
 mod progress;
 mod run;
 
@@ -24,7 +25,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Write a bale from import roots (site-packages, app folders) and wheels.
+    /// Write a bale from import roots (site-packages, app folders) and wheels, or with
+    /// --app, of only what an app uses, found by running it.
     Pack(pack::PackArgs),
     /// Show what is inside a bale: entries by kind, sizes per package, target Python.
     Inspect {

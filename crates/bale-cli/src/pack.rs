@@ -13,9 +13,11 @@ use crate::{human, open, progress};
 #[derive(clap::Args)]
 pub struct PackArgs {
     /// Import roots (folders laid out like site-packages, such as an app folder) and
-    /// wheel files. Everything under them is packed.
-    #[arg(required = true, value_name = "INPUT")]
+    /// wheel files. Everything under them is packed. Not with --app or -m.
+    #[arg(value_name = "INPUT", required_unless_present_any = ["app", "module"], conflicts_with_all = ["app", "module"])]
     inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub app: crate::pack_app::AppArgs,
     /// The bale to write (replaced atomically when complete).
     #[arg(short, long, value_name = "OUT.bale")]
     output: PathBuf,
@@ -34,15 +36,20 @@ pub struct PackArgs {
     /// (default: python3 on PATH).
     #[arg(long, value_name = "PYTHON")]
     python: Option<PathBuf>,
-    /// `none`, or `zstd` with an optional level: `zstd:19`.
-    #[arg(long, default_value = "none", value_parser = parse_compression)]
-    compress: Compression,
+    /// `none`, or `zstd` with an optional level: `zstd:19` [default: none; with --app
+    /// or -m, zstd:19 with a dictionary].
+    #[arg(long, value_parser = parse_compression)]
+    compress: Option<Compression>,
     /// With zstd: train a dictionary of SIZE bytes on the bytecode and store it in the bale.
     #[arg(long, value_name = "SIZE", num_args = 0..=1, default_missing_value = "112640")]
     dictionary: Option<usize>,
     /// Compile as `python -O` (1) or `-OO` (2).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
     optimize: u8,
+    /// Cut docstrings out of sources and bytecode, keeping asserts and line numbers
+    /// (tracebacks still point at the right lines; `__doc__` becomes None).
+    #[arg(long)]
+    strip_docstrings: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -50,6 +57,9 @@ pub struct PackArgs {
     #[arg(short, long)]
     quiet: bool,
 }
+
+/// The dictionary size zstd's own tools default to.
+const DEFAULT_DICTIONARY: usize = 112_640;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum ContentArg {
@@ -71,7 +81,14 @@ fn parse_compression(s: &str) -> Result<Compression, String> {
 }
 
 pub fn run(args: PackArgs) -> anyhow::Result<()> {
-    if args.dictionary.is_some() && args.compress == Compression::None {
+    args.app.check_unused()?;
+    let app = args.app.is_app();
+    let (compress, dictionary) = match (args.compress, args.dictionary) {
+        (Some(c), d) => (c, d),
+        (None, None) if app => (Compression::Zstd { level: 19 }, Some(DEFAULT_DICTIONARY)),
+        (None, d) => (Compression::None, d),
+    };
+    if dictionary.is_some() && compress == Compression::None {
         bail!("--dictionary needs --compress zstd");
     }
     let options = PackOptions {
@@ -85,10 +102,14 @@ pub fn run(args: PackArgs) -> anyhow::Result<()> {
             ContentArg::Both => Content::Both,
         },
         python: args.python,
-        compression: args.compress,
-        dictionary_size: args.dictionary,
+        compression: compress,
+        dictionary_size: dictionary,
         optimize: args.optimize,
+        strip_docstrings: args.strip_docstrings,
     };
+    if app {
+        return crate::pack_app::run(args.app, options, args.json, args.quiet);
+    }
     let progress = progress::Terminal::new(args.quiet || args.json);
     let silent = bale_pack::Silent;
     let reporter: &dyn bale_pack::Progress = if args.quiet { &silent } else { &progress };

@@ -2,10 +2,9 @@
 //! interpreter's standard library (or not even that, where the bale carries it).
 
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -34,33 +33,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         (None, Some(s)) => ("script", s.trim_start_matches("./").to_owned()),
         (None, None) => ("module", "__main__".to_owned()),
     };
-    let importer = importer(&args.python)?;
-    let error = Command::new(&args.python)
-        .args(["-I", "-S", "-c", include_str!("run.py")])
-        .arg(&importer)
-        .arg(&bale)
-        .args([kind, &target])
-        .args(&args.args)
-        .exec();
+    let importer = bale_pack::app::find_importer(&args.python)?;
+    let error = bale_pack::app::run_command(&args.python, &importer, &bale, kind, &target, &args.args).exec();
     Err(error).with_context(|| format!("cannot run {}", args.python.display()))
-}
-
-/// The importer extension module's file: `BALE_IMPORTER`, or the one installed for
-/// the interpreter.
-fn importer(python: &Path) -> anyhow::Result<PathBuf> {
-    if let Some(path) = std::env::var_os("BALE_IMPORTER") {
-        return Ok(PathBuf::from(path));
-    }
-    let out = Command::new(python)
-        .args(["-c", "import bale.bale as m; print(m.__file__)"])
-        .output()
-        .with_context(|| format!("cannot run {}", python.display()))?;
-    if !out.status.success() {
-        bail!(
-            "the bale importer is not installed for {}: install the `bale` Python package, \
-             or set BALE_IMPORTER to its extension module",
-            python.display()
-        );
-    }
-    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }

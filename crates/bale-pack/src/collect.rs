@@ -80,6 +80,20 @@ impl Filter {
         })
     }
 
+    pub fn has_includes(&self) -> bool {
+        !self.include.is_empty()
+    }
+
+    /// True if an `--include` pattern names `path`.
+    pub fn includes(&self, path: &str) -> bool {
+        self.include.iter().any(|p| p.matches(path))
+    }
+
+    /// True if an `--exclude` pattern names `path`.
+    pub fn excludes(&self, path: &str) -> bool {
+        self.exclude.iter().any(|p| p.matches(path))
+    }
+
     pub fn accepts(&self, path: &str) -> bool {
         (self.include.is_empty() || self.include.iter().any(|p| p.matches(path)))
             && !self.exclude.iter().any(|p| p.matches(path))
@@ -132,7 +146,7 @@ impl Collected {
 }
 
 /// `__pycache__` folders hold caches of the sources, which the packer compiles itself.
-fn is_cache(path: &str) -> bool {
+pub(crate) fn is_cache(path: &str) -> bool {
     path.split('/').any(|c| c == "__pycache__")
 }
 
@@ -189,13 +203,13 @@ fn collect_dir(root: &Path, filter: &Filter, out: &mut Collected, progress: &dyn
 }
 
 #[cfg(unix)]
-fn is_executable(meta: &std::fs::Metadata) -> bool {
+pub(crate) fn is_executable(meta: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::PermissionsExt;
     meta.permissions().mode() & 0o111 != 0
 }
 
 #[cfg(not(unix))]
-fn is_executable(_: &std::fs::Metadata) -> bool {
+pub(crate) fn is_executable(_: &std::fs::Metadata) -> bool {
     false
 }
 

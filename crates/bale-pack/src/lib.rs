@@ -5,6 +5,7 @@
 //!
 //! [`report`] summarizes a bale (what `bale inspect` prints and the pack table).
 
+pub mod app;
 mod classify;
 mod collect;
 mod output;
@@ -20,7 +21,7 @@ use bale_format::{Compression, FileKind, ModuleSpec, WriteOptions, WriteSummary,
 pub use classify::{Plan, PlannedModule, TargetRules, classify, is_identifier, is_shared_library};
 pub use collect::{Collected, Filter, InputFile, collect};
 pub use output::AtomicFile;
-pub use python::{Python, PythonInfo};
+pub use python::{Compiled, Python, PythonInfo};
 
 /// What to store for each module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +50,8 @@ pub struct PackOptions {
     pub dictionary_size: Option<usize>,
     /// Like `python -O` (1) or `-OO` (2).
     pub optimize: u8,
+    /// Cut docstrings out of sources and bytecode (asserts and line numbers kept).
+    pub strip_docstrings: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +68,15 @@ pub enum PackError {
     Output { path: PathBuf, reason: String },
     #[error(transparent)]
     Format(#[from] bale_format::Error),
+    /// Preparing, tracing or running the app failed.
+    #[error("{0}")]
+    App(String),
+    #[error("the app failed while traced{} ({status}); nothing was written. Its stderr:\n{stderr}", run_args(args))]
+    AppFailed { args: Vec<String>, status: String, stderr: String },
+}
+
+fn run_args(args: &[String]) -> String {
+    if args.is_empty() { String::new() } else { format!(" with arguments {args:?}") }
 }
 
 impl PackError {
@@ -104,6 +116,8 @@ pub struct PackSummary {
     pub compiled: usize,
     /// Sources that did not compile: (path, message). Their source is kept.
     pub compile_failures: Vec<(String, String)>,
+    /// With `strip_docstrings`: the bytes of the sources rewritten, before and after.
+    pub stripped_docstrings: (u64, u64),
     pub written: WriteSummary,
 }
 
@@ -118,9 +132,22 @@ pub fn pack(options: &PackOptions, progress: &dyn Progress) -> Result<PackSummar
     for w in &collected.warnings {
         progress.warn(w);
     }
+    let mut summary = pack_files(output, collected.files, options, progress)?;
+    summary.filtered = collected.filtered;
+    Ok(summary)
+}
 
+/// Packs the files given (by their path from the import root) into `output`; what
+/// [`pack`] does once it has read the inputs, and what `pack --app` does with the files
+/// it chose.
+pub fn pack_files(
+    output: AtomicFile,
+    mut files: BTreeMap<String, InputFile>,
+    options: &PackOptions,
+    progress: &dyn Progress,
+) -> Result<PackSummary, PackError> {
     let needs_python = options.content != Content::Source
-        || collected.files.keys().any(|p| p.ends_with(".pyc") || is_shared_library(last_component(p, '/')));
+        || files.keys().any(|p| p.ends_with(".pyc") || is_shared_library(last_component(p, '/')));
     let python = match needs_python {
         true => Some(Python::find(options.python.as_deref().unwrap_or(Path::new("python3")))?),
         false => None,
@@ -130,26 +157,29 @@ pub fn pack(options: &PackOptions, progress: &dyn Progress) -> Result<PackSummar
         extension_suffixes: python.as_ref().map_or(&no_suffixes, |p| &p.info.extension_suffixes),
         magic: python.as_ref().map(|p| p.info.magic()),
     };
-    let plan = classify(&collected.files, &rules);
+    let plan = classify(&files, &rules);
 
     // Bytecode for every module with source, unless only source is wanted.
     let mut bytecode: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
     let mut compile_failures = Vec::new();
+    let mut stripped: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     if let (Some(py), true) = (&python, options.content != Content::Source) {
         let jobs: Vec<(&str, &str, &[u8])> = plan
             .modules
             .iter()
-            .filter_map(|(name, m)| {
-                m.source.as_deref().map(|s| (name.as_str(), s, collected.files[s].content.as_slice()))
-            })
+            .filter_map(|(name, m)| m.source.as_deref().map(|s| (name.as_str(), s, files[s].content.as_slice())))
             .collect();
         progress.step("compiling", Some(jobs.len() as u64));
         let sources: Vec<(&str, &[u8])> = jobs.iter().map(|(_, path, src)| (*path, *src)).collect();
-        let results = py.compile(&sources, options.optimize, &|n| progress.advance(n as u64))?;
+        let results =
+            py.compile(&sources, options.optimize, options.strip_docstrings, &|n| progress.advance(n as u64))?;
         for ((module, path, _), result) in jobs.iter().zip(results) {
             match result {
-                Ok(pyc) => {
-                    bytecode.insert(module, pyc);
+                Ok(compiled) => {
+                    bytecode.insert(module, compiled.pyc);
+                    if let Some(source) = compiled.source {
+                        stripped.insert(path.to_string(), source);
+                    }
                 }
                 Err(message) => {
                     progress.warn(&format!("{path}: kept as source only, it does not compile: {message}"));
@@ -160,9 +190,18 @@ pub fn pack(options: &PackOptions, progress: &dyn Progress) -> Result<PackSummar
     }
     for (name, m) in &plan.modules {
         if let Some(pyc) = &m.sourceless {
-            bytecode.insert(name, collected.files[pyc].content.clone());
+            bytecode.insert(name, files[pyc].content.clone());
         }
     }
+    // The inputs' sizes as they were, for the report.
+    let mut input_size: BTreeMap<String, u64> = BTreeMap::new();
+    for (path, source) in stripped {
+        if let Some(f) = files.get_mut(&path) {
+            input_size.insert(path, f.content.len() as u64);
+            f.content = source;
+        }
+    }
+    let size_of = |path: &str, f: &InputFile| input_size.get(path).copied().unwrap_or(f.content.len() as u64);
 
     let has_native = plan.files.values().any(|k| k.is_native());
     let target = match &python {
@@ -181,7 +220,7 @@ pub fn pack(options: &PackOptions, progress: &dyn Progress) -> Result<PackSummar
         if *kind == FileKind::Source && options.content == Content::Bytecode && compiled {
             continue;
         }
-        let f = &collected.files[path];
+        let f = &files[path];
         writer.add_file(path, *kind, f.content.clone(), f.executable)?;
     }
     for (name, m) in &plan.modules {
@@ -218,22 +257,26 @@ pub fn pack(options: &PackOptions, progress: &dyn Progress) -> Result<PackSummar
         })
         .collect();
     let mut input_by_top: BTreeMap<String, (usize, u64)> = BTreeMap::new();
-    for (path, f) in &collected.files {
+    for (path, f) in &files {
         let top = match module_of_file.get(path.as_str()) {
             Some(module) => module.split('.').next(),
             None => path.split('/').next(),
         };
         let row = input_by_top.entry(top.unwrap_or(path).to_owned()).or_default();
         row.0 += 1;
-        row.1 += f.content.len() as u64;
+        row.1 += size_of(path, f);
     }
     Ok(PackSummary {
         output: options.output.clone(),
         target,
-        input_files: collected.files.len(),
-        input_bytes: collected.files.values().map(|f| f.content.len() as u64).sum(),
+        input_files: files.len(),
+        input_bytes: files.iter().map(|(p, f)| size_of(p, f)).sum(),
         input_by_top,
-        filtered: collected.filtered,
+        filtered: 0,
+        stripped_docstrings: (
+            input_size.values().sum(),
+            input_size.keys().map(|p| files[p].content.len() as u64).sum(),
+        ),
         modules: plan.modules.len(),
         compiled: plan.modules.values().filter(|m| m.source.is_some()).count() - compile_failures.len(),
         compile_failures,

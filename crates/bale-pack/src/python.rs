@@ -43,6 +43,15 @@ impl PythonInfo {
     }
 }
 
+/// One compiled source.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub pyc: Vec<u8>,
+    /// The source the bytecode was compiled from, where it was rewritten (docstrings
+    /// stripped).
+    pub source: Option<Vec<u8>>,
+}
+
 /// An interpreter the packer runs.
 #[derive(Clone, Debug)]
 pub struct Python {
@@ -71,20 +80,22 @@ impl Python {
     }
 
     /// Compiles each `(name, source)` to a checked hash-based `.pyc`, with `name` as the
-    /// code's file name. Runs one interpreter per core; a source that does not compile
-    /// gets `Err` with the interpreter's message.
+    /// code's file name; with `strip_docstrings`, from the source with its docstrings
+    /// cut out (line numbers kept), which comes back too. Runs one interpreter per
+    /// core; a source that does not compile gets `Err` with the interpreter's message.
     pub fn compile(
         &self,
         sources: &[(&str, &[u8])],
         optimize: u8,
+        strip_docstrings: bool,
         progress: &(dyn Fn(usize) + Sync),
-    ) -> Result<Vec<Result<Vec<u8>, String>>, PackError> {
+    ) -> Result<Vec<Result<Compiled, String>>, PackError> {
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(sources.len().max(1));
         let chunk = sources.len().div_ceil(workers).max(1);
         let results = std::thread::scope(|scope| {
             let handles: Vec<_> = sources
                 .chunks(chunk)
-                .map(|part| scope.spawn(move || self.compile_batch(part, optimize, progress)))
+                .map(|part| scope.spawn(move || self.compile_batch(part, optimize, strip_docstrings, progress)))
                 .collect();
             handles.into_iter().map(|h| h.join().expect("compile thread panicked")).collect::<Vec<_>>()
         });
@@ -99,11 +110,13 @@ impl Python {
         &self,
         sources: &[(&str, &[u8])],
         optimize: u8,
+        strip_docstrings: bool,
         progress: &(dyn Fn(usize) + Sync),
-    ) -> Result<Vec<Result<Vec<u8>, String>>, PackError> {
+    ) -> Result<Vec<Result<Compiled, String>>, PackError> {
         let fail = |reason: String| PackError::Python { python: self.path.clone(), reason };
+        let strip = if strip_docstrings { "1" } else { "0" };
         let mut child = Command::new(&self.path)
-            .args(["-I", "-c", include_str!("python/compile.py"), &optimize.to_string()])
+            .args(["-I", "-c", include_str!("python/compile.py"), &optimize.to_string(), strip])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -127,17 +140,25 @@ impl Python {
                 }
             });
             let mut results = Vec::with_capacity(sources.len());
-            for _ in sources {
-                let mut head = [0u8; 5];
-                if stdout.read_exact(&mut head).is_err() {
-                    break;
-                }
-                let len = u32::from_le_bytes(head[1..5].try_into().expect("4 bytes")) as usize;
+            let mut read_block = |len: usize| {
                 let mut body = vec![0u8; len];
-                if stdout.read_exact(&mut body).is_err() {
-                    break;
+                stdout.read_exact(&mut body).map(|_| body)
+            };
+            for _ in sources {
+                let Ok(head) = read_block(5) else { break };
+                let len = u32::from_le_bytes(head[1..5].try_into().expect("4 bytes")) as usize;
+                let Ok(body) = read_block(len) else { break };
+                if head[0] != 0 {
+                    results.push(Err(String::from_utf8_lossy(&body).into_owned()));
+                } else if strip_docstrings {
+                    let Ok(len) = read_block(4) else { break };
+                    let Ok(source) = read_block(u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize) else {
+                        break;
+                    };
+                    results.push(Ok(Compiled { pyc: body, source: Some(source) }));
+                } else {
+                    results.push(Ok(Compiled { pyc: body, source: None }));
                 }
-                results.push(if head[0] == 0 { Ok(body) } else { Err(String::from_utf8_lossy(&body).into_owned()) });
                 progress(1);
             }
             results

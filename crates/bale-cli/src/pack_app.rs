@@ -1,0 +1,254 @@
+//! `bale pack --app`: the options, and the reduction table it prints.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use bale_pack::PackOptions;
+use bale_pack::app::reduction::{Row, Side, Table};
+use bale_pack::app::{AppOptions, AppSummary, Detect, Entry, Environment, Stdlib};
+use serde_json::json;
+
+use crate::{Exit, human, progress};
+
+#[derive(clap::Args)]
+pub struct AppArgs {
+    /// Pack only what this app uses, found by running it: a script (run as `python
+    /// SCRIPT`) or a folder (its `__main__.py`, or the module given with -m, with the
+    /// folder first on sys.path).
+    #[arg(long, value_name = "SCRIPT_OR_DIR")]
+    pub app: Option<PathBuf>,
+    /// Run the app as `python -m MODULE`.
+    #[arg(short = 'm', long = "module", value_name = "MODULE")]
+    pub module: Option<String>,
+    /// Install these requirements into a temporary virtual environment (made with
+    /// --python) and run the app there.
+    #[arg(short = 'r', long, value_name = "FILE", conflicts_with = "venv")]
+    requirements: Option<PathBuf>,
+    /// Run the app in this existing virtual environment.
+    #[arg(long, value_name = "DIR")]
+    venv: Option<PathBuf>,
+    /// Arguments for one traced run, split like a shell does (repeatable: every run
+    /// adds what it touches). Default: one run with no arguments.
+    #[arg(long = "run", value_name = "ARGS", allow_hyphen_values = true)]
+    runs: Vec<String>,
+    /// What decides the files: the traced runs, static import analysis of the app's
+    /// code, or both (static analysis adds what the runs did not reach).
+    #[arg(long, value_enum, value_name = "runtime|static|both [default: both]")]
+    detect: Option<DetectArg>,
+    /// Carry the standard-library modules the app used, all of them, or none (the
+    /// interpreter's own serve it).
+    #[arg(long, value_enum, value_name = "used|all|none [default: none]")]
+    stdlib: Option<StdlibArg>,
+    /// Run the app again from the bale alone and compare exit code and output.
+    #[arg(long)]
+    validate: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DetectArg {
+    Runtime,
+    Static,
+    Both,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StdlibArg {
+    Used,
+    All,
+    None,
+}
+
+impl AppArgs {
+    pub fn is_app(&self) -> bool {
+        self.app.is_some() || self.module.is_some()
+    }
+
+    /// Options that only mean something with --app or -m.
+    pub fn check_unused(&self) -> anyhow::Result<()> {
+        let given = self.requirements.is_some()
+            || self.venv.is_some()
+            || !self.runs.is_empty()
+            || self.detect.is_some()
+            || self.stdlib.is_some()
+            || self.validate;
+        if given && !self.is_app() {
+            bail!("-r, --venv, --run, --detect, --stdlib and --validate need --app or -m");
+        }
+        Ok(())
+    }
+}
+
+pub fn run(args: AppArgs, pack: PackOptions, json: bool, quiet: bool) -> anyhow::Result<()> {
+    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+    let entry = match (&args.app, &args.module) {
+        (Some(app), module) if app.is_dir() => {
+            Entry::Module { root: Some(absolute(app)), module: module.clone().unwrap_or_else(|| "__main__".into()) }
+        }
+        (Some(app), None) => Entry::Script(absolute(app)),
+        (Some(app), Some(_)) => bail!("{}: with -m, --app names the app's folder", app.display()),
+        (None, Some(module)) => Entry::Module { root: None, module: module.clone() },
+        (None, None) => unreachable!("is_app"),
+    };
+    if let (Entry::Module { root: Some(root), module }, None) = (&entry, &args.module)
+        && module == "__main__"
+        && !root.join("__main__.py").is_file()
+    {
+        bail!("{}: a folder given to --app needs a __main__.py, or -m MODULE", root.display());
+    }
+    let runs = args
+        .runs
+        .iter()
+        .map(|r| shlex::split(r).ok_or_else(|| anyhow::anyhow!("--run {r:?}: unbalanced quotes")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let options = AppOptions {
+        entry,
+        environment: match (&args.requirements, &args.venv) {
+            (Some(r), _) => Environment::Requirements(absolute(r)),
+            (None, Some(v)) => Environment::Venv(absolute(v)),
+            (None, None) => Environment::Interpreter,
+        },
+        runs,
+        detect: match args.detect.unwrap_or(DetectArg::Both) {
+            DetectArg::Runtime => Detect::Runtime,
+            DetectArg::Static => Detect::Static,
+            DetectArg::Both => Detect::Both,
+        },
+        stdlib: match args.stdlib.unwrap_or(StdlibArg::None) {
+            StdlibArg::Used => Stdlib::Used,
+            StdlibArg::All => Stdlib::All,
+            StdlibArg::None => Stdlib::None,
+        },
+        validate: args.validate,
+        importer: None,
+        pack,
+    };
+    let progress = progress::Terminal::new(quiet || json);
+    let silent = bale_pack::Silent;
+    let reporter: &dyn bale_pack::Progress = if quiet { &silent } else { &progress };
+    let summary = bale_pack::app::pack_app(&options, reporter);
+    progress.finish();
+    let summary = summary?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&as_json(&summary))?);
+    } else {
+        print(&summary);
+    }
+    match &summary.validation {
+        Some(v) if !v.passed() => {
+            Err(Exit(1, "validation failed: the app behaves differently from the bale".into()).into())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn as_json(s: &AppSummary) -> serde_json::Value {
+    json!({
+        "output": s.pack.output,
+        "target": s.pack.target,
+        "modules": s.pack.modules,
+        "files": s.pack.input_files,
+        "compile_failures": s.pack.compile_failures,
+        "stripped_docstrings": { "before": s.pack.stripped_docstrings.0, "after": s.pack.stripped_docstrings.1 },
+        "reduction": s.reduction,
+        "runs": s.runs.iter().map(|r| json!({"args": r.args, "exit": r.code, "seconds": r.time.as_secs_f64()})).collect::<Vec<_>>(),
+        "unresolved_imports": s.unresolved,
+        "validation": s.validation,
+        "run": s.run_hint,
+    })
+}
+
+fn print(s: &AppSummary) {
+    let t: &Table = &s.reduction;
+    println!("wrote {} ({}, target {})", s.pack.output.display(), human(s.pack.written.file_size), s.pack.target);
+    println!();
+    let width =
+        t.rows.iter().map(|r| r.name.len() + r.version.as_ref().map_or(0, |v| v.len() + 1)).max().unwrap_or(5).max(12);
+    println!(
+        "{:<width$}  {:>13}  {:>11}  {:>9}  {:>21}  {:>21}  {:>9}",
+        "", "files", ".py", ".so", "size raw", "size packed", "reduction"
+    );
+    for r in t.rows.iter().chain(std::iter::once(&t.total)) {
+        let name = match &r.version {
+            Some(v) => format!("{} {v}", r.name),
+            None => r.name.clone(),
+        };
+        if !r.carried {
+            println!(
+                "{name:<width$}  {:>13}  {:>11}  {:>9}  {:>21}  {:>21}  {:>9}",
+                r.before.files,
+                r.before.py,
+                r.before.so,
+                human(r.before.raw),
+                "not carried",
+                "-"
+            );
+            continue;
+        }
+        println!(
+            "{name:<width$}  {:>13}  {:>11}  {:>9}  {:>21}  {:>21}  {:>9}",
+            arrow(&r.before, &r.after, |s| s.files.to_string()),
+            arrow(&r.before, &r.after, |s| s.py.to_string()),
+            arrow(&r.before, &r.after, |s| s.so.to_string()),
+            arrow(&r.before, &r.after, |s| human(s.raw)),
+            arrow(&r.before, &r.after, |s| human(s.packed)),
+            reduction(r),
+        );
+    }
+    println!();
+    println!(
+        "size raw: installed files (caches left out) -> the bale's entries decoded (source and bytecode);\n\
+         size packed: those files deflated as in a wheel -> as stored in the bale (the total: the whole file)"
+    );
+    println!(
+        "transfer: {} (gzip -9 {}, brotli -9 {})",
+        human(t.transfer.file),
+        human(t.transfer.gzip),
+        human(t.transfer.brotli)
+    );
+    let (before, after) = s.pack.stripped_docstrings;
+    if before > 0 {
+        println!("docstrings stripped: sources {} -> {}", human(before), human(after));
+    }
+    if !s.pack.compile_failures.is_empty() {
+        println!("{} source file(s) did not compile and are kept as source only", s.pack.compile_failures.len());
+    }
+    let traced: f64 = s.runs.iter().map(|r| r.time.as_secs_f64()).sum();
+    println!("traced {} run(s) in {traced:.2} s", s.runs.len());
+    if !s.unresolved.is_empty() {
+        println!("imports found by static analysis but not installed (optional?): {}", s.unresolved.join(", "));
+    }
+    if let Some(v) = &s.validation {
+        for r in &v.runs {
+            let args = if r.args.is_empty() {
+                "(no arguments)".to_owned()
+            } else {
+                shlex::try_join(r.args.iter().map(String::as_str)).unwrap_or_default()
+            };
+            if r.same_exit && r.same_output {
+                println!(
+                    "validated {args}: same exit code ({}) and output; {:.2} s from the bale, {:.2} s traced",
+                    r.exit.map_or("-".into(), |c| c.to_string()),
+                    r.bale_time.as_secs_f64(),
+                    r.traced_time.as_secs_f64()
+                );
+            } else {
+                println!("VALIDATION FAILED {args}:\n{}", r.difference.as_deref().unwrap_or_default());
+            }
+        }
+        for m in &v.missing {
+            match &m.include {
+                Some(glob) => println!("missing from the bale: {} (add it with --include '{glob}')", m.what),
+                None => println!("missing from the bale: {} (not found in the environment either)", m.what),
+            }
+        }
+    }
+    println!("run it: {}", s.run_hint);
+}
+
+fn arrow(before: &Side, after: &Side, f: impl Fn(&Side) -> String) -> String {
+    format!("{} → {}", f(before), f(after))
+}
+
+fn reduction(r: &Row) -> String {
+    r.reduction().map_or("-".into(), |p| format!("{p:.1}%"))
+}

@@ -1,0 +1,381 @@
+//! `bale pack --app` on the real example apps (rich, jinja2, numpy and pandas) and on
+//! small apps made here: detection, validation from the bale alone, the reduction
+//! table, and bad input.
+//!
+//! The validation runs need the importer: `BALE_IMPORTER` (scripts/test.sh sets it),
+//! or else it is built here once, into its own target folder.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::*;
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn example(rel: &str) -> String {
+    workspace().join("examples").join(rel).display().to_string()
+}
+
+/// The importer's extension module.
+fn importer() -> &'static Path {
+    static IMPORTER: OnceLock<PathBuf> = OnceLock::new();
+    IMPORTER.get_or_init(|| {
+        if let Some(path) = std::env::var_os("BALE_IMPORTER") {
+            return PathBuf::from(path);
+        }
+        let target = workspace().join("target/importer-for-tests");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let ok = Command::new(cargo)
+            .args(["build", "-q", "-p", "bale-importer", "--features", "extension-module", "--target-dir"])
+            .arg(&target)
+            .current_dir(workspace())
+            .status()
+            .unwrap();
+        assert!(ok.success(), "building the importer failed");
+        target.join("debug/libbale.so")
+    })
+}
+
+/// One virtual environment with every example's requirements, made once.
+fn venv() -> &'static Path {
+    static VENV: OnceLock<PathBuf> = OnceLock::new();
+    VENV.get_or_init(|| {
+        let venv = workspace().join("target/app-tests/venv");
+        let python = venv.join("bin/python");
+        if !python.exists() {
+            let ok = Command::new(common::python()).args(["-m", "venv"]).arg(&venv).status().unwrap();
+            assert!(ok.success(), "python -m venv failed");
+        }
+        let mut pip = Command::new(&python);
+        pip.args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "--only-binary=:all:"]);
+        for app in ["rich-report", "jinja-site", "numbers"] {
+            pip.arg("-r").arg(example(&format!("{app}/requirements.txt")));
+        }
+        let out = pip.output().unwrap();
+        assert!(out.status.success(), "pip install failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        venv
+    })
+}
+
+/// `bale pack --app ... --json`, with the importer for validation; the summary.
+fn pack_app(args: &[&str]) -> (Value, std::process::Output) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bale"))
+        .arg("pack")
+        .args(args)
+        .arg("--json")
+        .env("BALE_IMPORTER", importer())
+        .output()
+        .unwrap();
+    let summary = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (summary, out)
+}
+
+fn pack_app_ok(args: &[&str]) -> Value {
+    let (summary, out) = pack_app(args);
+    assert!(
+        out.status.success(),
+        "bale pack {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        serde_json::to_string_pretty(&summary["validation"]).unwrap()
+    );
+    summary
+}
+
+fn row<'a>(summary: &'a Value, name: &str) -> &'a Value {
+    summary["reduction"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        .unwrap_or_else(|| panic!("no row {name} in {}", summary["reduction"]))
+}
+
+fn n(v: &Value) -> u64 {
+    v.as_u64().unwrap()
+}
+
+/// Checks what every validated app must show: every run the same from the bale, and
+/// a bale smaller than what it replaces, holding a fraction of the files.
+fn assert_validated_and_smaller(summary: &Value) {
+    let validation = &summary["validation"];
+    let runs = validation["runs"].as_array().unwrap();
+    assert!(!runs.is_empty());
+    for r in runs {
+        assert!(r["same_exit"].as_bool().unwrap() && r["same_output"].as_bool().unwrap(), "{r}");
+    }
+    let total = &summary["reduction"]["total"];
+    assert!(n(&total["after"]["packed"]) < n(&total["before"]["packed"]), "{total}");
+    assert!(n(&total["after"]["files"]) < n(&total["before"]["files"]), "{total}");
+    assert!(n(&summary["reduction"]["transfer"]["brotli"]) > 0);
+}
+
+/// Output of `python ARGS` in the example venv, for comparison with the bale's.
+fn run_in_venv(args: &[&str]) -> Vec<u8> {
+    let out = Command::new(venv().join("bin/python")).args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+fn bale_run(bale: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_bale"))
+        .arg("run")
+        .arg(bale)
+        .args(args)
+        .env("BALE_IMPORTER", importer())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn rich_report_from_requirements_with_several_runs() {
+    let dir = tempdir();
+    let out = dir.path().join("report.bale");
+    let requirements = example("rich-report/requirements.txt");
+    let script = example("rich-report/report.py");
+    let summary = pack_app_ok(&[
+        "--app",
+        &script,
+        "-r",
+        &requirements,
+        "-o",
+        s(&out),
+        "--run",
+        "--section table --width 60",
+        "--run",
+        "--section code",
+        "--validate",
+    ]);
+    assert_validated_and_smaller(&summary);
+    assert_eq!(summary["validation"]["runs"].as_array().unwrap().len(), 2);
+    for name in ["rich", "pygments", "markdown-it-py"] {
+        let r = row(&summary, name);
+        assert!(n(&r["after"]["py"]) > 0 && n(&r["after"]["py"]) <= n(&r["before"]["py"]), "{r}");
+    }
+    // pygments: only the lexer and style the runs used, not all ~600 modules.
+    let pygments = row(&summary, "pygments");
+    assert!(n(&pygments["after"]["py"]) * 4 < n(&pygments["before"]["py"]), "{pygments}");
+    // The bale runs the app with arguments it was not traced with, the same as python.
+    let ran = bale_run(&out, &["report.py", "--", "--section", "notes", "--width", "70"]);
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    assert_eq!(ran.stdout, run_in_venv(&[&script, "--section", "notes", "--width", "70"]));
+}
+
+#[test]
+fn jinja_site_reads_templates_and_pages_by_path_and_loads_markupsafe_speedups() {
+    let dir = tempdir();
+    let out = dir.path().join("site.bale");
+    let venv = venv().display().to_string();
+    let summary = pack_app_ok(&[
+        "--app",
+        &example("jinja-site"),
+        "-m",
+        "jinja_site",
+        "--venv",
+        &venv,
+        "-o",
+        s(&out),
+        "--validate",
+    ]);
+    assert_validated_and_smaller(&summary);
+    let listing = bale_ok(&["inspect", s(&out), "--json"]);
+    let markupsafe = row(&summary, "markupsafe");
+    assert_eq!(n(&markupsafe["after"]["so"]), 1, "{markupsafe}");
+    let app = row(&summary, "app");
+    // The package's modules, both templates and both pages, none of requirements.txt.
+    assert_eq!(n(&app["after"]["files"]), 6, "{app}\n{listing}");
+    let ran = bale_run(&out, &["-m", "jinja_site", "--", "about"]);
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    let page = String::from_utf8(ran.stdout).unwrap();
+    assert!(page.contains("&lt;one file&gt; holding Jinja2 &amp; MarkupSafe"), "{page}");
+    assert!(!page.contains("Welcome"), "{page}");
+}
+
+#[test]
+fn numbers_with_numpy_pandas_and_their_shared_libraries() {
+    let dir = tempdir();
+    let out = dir.path().join("numbers.bale");
+    let venv = venv().display().to_string();
+    let summary = pack_app_ok(&[
+        "--app",
+        &example("numbers/analyse.py"),
+        "--venv",
+        &venv,
+        "-o",
+        s(&out),
+        "--run",
+        "",
+        "--run",
+        "--station Oslo",
+        "--validate",
+    ]);
+    assert_validated_and_smaller(&summary);
+    let numpy = row(&summary, "numpy");
+    // Extension modules and the bundled OpenBLAS (numpy.libs) that the run loaded.
+    assert!(n(&numpy["after"]["so"]) >= 2, "{numpy}");
+    assert!(n(&numpy["after"]["so"]) < n(&numpy["before"]["so"]), "{numpy}");
+    assert!(n(&row(&summary, "pandas")["after"]["so"]) > 0);
+    // Distributions pandas needs at run time came along; the unused ones did not.
+    assert!(n(&row(&summary, "pytz")["after"]["files"]) > 0);
+    assert_eq!(n(&row(&summary, "rich")["after"]["files"]), 0);
+    let ran = bale_run(&out, &["analyse.py", "--", "--station", "Cairo"]);
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    assert_eq!(ran.stdout, run_in_venv(&[&example("numbers/analyse.py"), "--station", "Cairo"]));
+}
+
+/// An app folder with a helper imported only by a function the run does not call.
+fn lazy_app(root: &Path) {
+    write(root, "tool.py", b"import sys\n\ndef unused():\n    import helper\n    import csv\n    return helper\n\nprint('tool', sys.argv[1:])\n", false);
+    write(root, "helper.py", b"VALUE = 1\n", false);
+    write(root, "notes.txt", b"not code\n", false);
+}
+
+#[test]
+fn static_analysis_adds_what_the_runs_did_not_reach() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    lazy_app(&app);
+    let tool = app.join("tool.py");
+    let runtime = pack_app_ok(&["--app", s(&tool), "-o", s(&dir.path().join("a.bale")), "--detect", "runtime"]);
+    assert_eq!(n(&row(&runtime, "app")["after"]["files"]), 1);
+    let both = pack_app_ok(&["--app", s(&tool), "-o", s(&dir.path().join("b.bale")), "--stdlib", "used"]);
+    assert_eq!(n(&row(&both, "app")["after"]["files"]), 2, "{}", row(&both, "app"));
+    let listing = bale_ok(&["inspect", s(&dir.path().join("b.bale")), "--json"]);
+    assert!(listing.contains("\"csv\""), "csv (stdlib, imported in the unused function) missing:\n{listing}");
+}
+
+#[test]
+fn the_stdlib_can_come_from_the_bale() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    let code = "import json, sys, textwrap, decimal\n\
+                print(json.dumps(textwrap.wrap('a b c', 3)), decimal.Decimal('1.10') * 3)\n\
+                if sys.argv[1:] == ['where']:\n    print(json.__file__, sys.path)\n";
+    write(&app, "main.py", code.as_bytes(), false);
+    let out = dir.path().join("app.bale");
+    let summary = pack_app_ok(&["--app", s(&app.join("main.py")), "-o", s(&out), "--stdlib", "used", "--validate"]);
+    let stdlib = row(&summary, "stdlib");
+    assert!(stdlib["carried"].as_bool().unwrap());
+    // `decimal` needs the `_decimal` extension module from lib-dynload.
+    assert!(n(&stdlib["after"]["so"]) >= 1, "{stdlib}");
+    assert!(n(&stdlib["after"]["py"]) * 5 < n(&stdlib["before"]["py"]), "{stdlib}");
+    let ran = bale_run(&out, &["main.py"]);
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "[\"a b\", \"c\"] 3.30\n");
+    // From the bale, with nothing else on sys.path.
+    let ran = bale_run(&out, &["main.py", "--", "where"]);
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    assert!(stdout.ends_with(&format!("{}/json/__init__.py ['{}']\n", out.display(), out.display())), "{stdout}");
+}
+
+#[test]
+fn validation_names_what_is_missing_and_the_include_that_adds_it() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    write(
+        &app,
+        "main.py",
+        b"import os\nimport helper\nprint(open(os.path.join(os.path.dirname(__file__), 'data.txt')).read())\n",
+        false,
+    );
+    write(&app, "helper.py", b"X = 1\n", false);
+    write(&app, "data.txt", b"payload\n", false);
+    let out = dir.path().join("app.bale");
+    let main = app.join("main.py");
+    let (summary, ran) =
+        pack_app(&["--app", s(&main), "-o", s(&out), "--exclude", "helper.py", "--exclude", "data.txt", "--validate"]);
+    assert_eq!(ran.status.code(), Some(1), "{}", String::from_utf8_lossy(&ran.stderr));
+    let missing = summary["validation"]["missing"].to_string();
+    assert!(missing.contains("module helper") && missing.contains("\"include\":\"helper.py\""), "{missing}");
+    // With the module back, the data file is what is missing next.
+    let (summary, _) = pack_app(&["--app", s(&main), "-o", s(&out), "--exclude", "data.txt", "--validate"]);
+    let missing = summary["validation"]["missing"].to_string();
+    assert!(missing.contains("file data.txt") && missing.contains("\"include\":\"data.txt\""), "{missing}");
+    pack_app_ok(&["--app", s(&main), "-o", s(&out), "--validate"]);
+}
+
+#[test]
+fn strip_docstrings_keeps_line_numbers_and_asserts() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    let source = br#""""Module
+doc."""
+import sys
+
+def f():
+    """Only a docstring."""
+
+class C:
+    """Class
+    doc."""
+    def m(self):
+        '''m'''
+        assert sys.argv[1:] == ['go'], 'asserts stay'
+        raise ValueError('line 14')
+
+print(__doc__, f.__doc__, f())
+try:
+    C().m()
+except AssertionError as e:
+    print('assert:', e)
+"#;
+    write(&app, "main.py", source, false);
+    let out = dir.path().join("app.bale");
+    let main = app.join("main.py");
+    // The app prints docstrings, so the bale's output differs: validation says where.
+    let (summary, ran) = pack_app(&["--app", s(&main), "-o", s(&out), "--strip-docstrings", "--validate"]);
+    assert_eq!(ran.status.code(), Some(1));
+    let difference = summary["validation"]["runs"][0]["difference"].as_str().unwrap();
+    assert!(difference.contains("traced: Module") && difference.contains("bale:   None None None"), "{difference}");
+    let stripped = &summary["stripped_docstrings"];
+    assert!(n(&stripped["after"]) < n(&stripped["before"]), "{stripped}");
+    // The docstrings are gone, the assert is not.
+    let ran = bale_run(&out, &["main.py"]);
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "None None None\nassert: asserts stay\n");
+    // With `go` the assert passes and the raise on line 14 is reported there, with
+    // its source line from the bale.
+    let ran = bale_run(&out, &["main.py", "--", "go"]);
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert_eq!(ran.status.code(), Some(1));
+    assert!(stderr.contains("main.py\", line 14, in m") && stderr.contains("raise ValueError('line 14')"), "{stderr}");
+}
+
+#[test]
+fn an_app_that_fails_while_traced_writes_nothing() {
+    let dir = tempdir();
+    let app = dir.path().join("bad.py");
+    write(dir.path(), "bad.py", b"import sys\nsys.stderr.write('cannot find the config\\n')\nsys.exit(3)\n", false);
+    let out = dir.path().join("bad.bale");
+    let (_, ran) = pack_app(&["--app", s(&app), "-o", s(&out)]);
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert_eq!(ran.status.code(), Some(1));
+    assert!(stderr.contains("exit code 3") && stderr.contains("cannot find the config"), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn bad_requirements_and_outputs_fail_clearly_before_work() {
+    let dir = tempdir();
+    write(dir.path(), "app.py", b"print(1)\n", false);
+    write(dir.path(), "req.txt", b"this-package-does-not-exist-bale==0.0.1\n", false);
+    let app = dir.path().join("app.py");
+    let out = dir.path().join("x.bale");
+    let stderr = bale_fails(&["pack", "--app", s(&app), "-r", s(&dir.path().join("req.txt")), "-o", s(&out)], 1);
+    assert!(
+        stderr.contains("cannot install the requirements") && stderr.contains("this-package-does-not-exist-bale"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    let stderr = bale_fails(&["pack", "--app", s(&app), "-o", "/nonexistent/folder/x.bale"], 1);
+    assert!(stderr.contains("/nonexistent/folder"), "{stderr}");
+    let stderr = bale_fails(&["pack", "--app", s(&dir.path().join("missing.py")), "-o", s(&out)], 1);
+    assert!(stderr.contains("missing.py"), "{stderr}");
+    let stderr = bale_fails(&["pack", "--app", s(dir.path()), "-o", s(&out)], 1);
+    assert!(stderr.contains("__main__.py"), "{stderr}");
+    bale_fails(&["pack", s(dir.path()), "-o", s(&out), "--validate"], 1);
+}

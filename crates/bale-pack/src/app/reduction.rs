@@ -1,0 +1,222 @@
+//! The reduction table: per distribution (and the app, the standard library, a
+//! total), the files and bytes before packing against what the bale holds.
+//!
+//! "Before" is what the environment has installed (caches left out); its packed size
+//! is each file deflated, as a wheel holds it. "After" is the bale's entries: raw is
+//! their decoded size (source and bytecode both count), packed is what they take in
+//! the bale. The total's packed "after" is the whole bale file, index included.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::path::PathBuf;
+
+use bale_format::{Bale, PayloadId};
+use serde::Serialize;
+
+use super::Stdlib;
+use super::select::{Group, RootKind, Selection};
+use crate::PackError;
+use crate::collect::is_cache;
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Side {
+    pub files: u64,
+    /// Python modules: `.py` files before; modules with source or bytecode after.
+    pub py: u64,
+    /// Extension modules and shared libraries.
+    pub so: u64,
+    pub raw: u64,
+    pub packed: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Row {
+    pub name: String,
+    pub version: Option<String>,
+    /// False for the standard library when the bale does not carry it.
+    pub carried: bool,
+    pub before: Side,
+    pub after: Side,
+}
+
+impl Row {
+    /// How much smaller the packed size got, in percent.
+    pub fn reduction(&self) -> Option<f64> {
+        (self.carried && self.before.packed > 0)
+            .then(|| (1.0 - self.after.packed as f64 / self.before.packed as f64) * 100.0)
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Table {
+    pub rows: Vec<Row>,
+    pub total: Row,
+    /// The bale file as a web server would send it.
+    pub transfer: Transfer,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Transfer {
+    pub file: u64,
+    pub gzip: u64,
+    /// Brotli at quality 9, window 2^22.
+    pub brotli: u64,
+}
+
+pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>) -> Result<Table, PackError> {
+    let dists = &selection.trace.distributions;
+    let mut rows: BTreeMap<Group, Row> = BTreeMap::new();
+    let new_row = |g: Group| match g {
+        Group::App => Row { name: "app".into(), carried: true, ..Default::default() },
+        Group::Distribution(i) => Row {
+            name: dists[i].name.clone(),
+            version: Some(dists[i].version.clone()),
+            carried: true,
+            ..Default::default()
+        },
+        Group::Stdlib => Row { name: "stdlib".into(), carried: selection.stdlib != Stdlib::None, ..Default::default() },
+        Group::Other => Row { name: "other".into(), carried: true, ..Default::default() },
+    };
+    macro_rules! row {
+        ($g:expr) => {
+            rows.entry($g).or_insert_with(|| new_row($g))
+        };
+    }
+
+    // Before: what is installed.
+    let mut before: Vec<(Group, PathBuf)> = Vec::new();
+    for (i, d) in dists.iter().enumerate() {
+        for f in &d.files {
+            if let Some((_, rel)) = selection.locate(f)
+                && !is_cache(&rel)
+                && f.is_file()
+            {
+                before.push((Group::Distribution(i), f.clone()));
+            }
+        }
+    }
+    before.extend(selection.walk(RootKind::App).into_iter().map(|p| (Group::App, p)));
+    before.extend(selection.walk(RootKind::Stdlib).into_iter().map(|p| (Group::Stdlib, p)));
+    before
+        .extend(selection.chosen.values().filter(|c| c.group == Group::Other).map(|c| (Group::Other, c.path.clone())));
+    for ((group, path), (raw, packed)) in before.iter().zip(deflated_sizes(before.iter().map(|(_, p)| p))) {
+        let side = &mut row!(*group).before;
+        side.files += 1;
+        let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        side.py += u64::from(name.ends_with(".py"));
+        side.so += u64::from(crate::is_shared_library(&name));
+        side.raw += raw;
+        side.packed += packed;
+    }
+
+    // After: what the bale holds.
+    let mut seen: HashSet<PayloadId> = HashSet::new();
+    let mut sizes = |id: PayloadId| -> Result<(u64, u64), PackError> {
+        let p = bale.payload(id)?;
+        Ok((p.size, if seen.insert(id) { p.stored_size } else { 0 }))
+    };
+    let group_of = |rel: &str| selection.chosen.get(rel).map_or(Group::Other, |c| c.group);
+    for m in bale.modules() {
+        let m = m?;
+        let path = match (m.source, m.extension) {
+            (Some(f), _) | (None, Some(f)) => bale.file_by_id(f)?.path.to_owned(),
+            _ if m.is_package => format!("{}/__init__.py", m.name.replace('.', "/")),
+            _ => format!("{}.py", m.name.replace('.', "/")),
+        };
+        let side = &mut row!(group_of(&path)).after;
+        if m.source.is_some() || m.bytecode.is_some() {
+            side.py += 1;
+            if m.source.is_none() {
+                side.files += 1; // bytecode standing alone for its source
+            }
+        }
+        if let Some(id) = m.bytecode {
+            let (raw, packed) = sizes(id)?;
+            side.raw += raw;
+            side.packed += packed;
+        }
+    }
+    for f in bale.files() {
+        let f = f?;
+        let Some(id) = f.payload else { continue };
+        let (raw, packed) = sizes(id)?;
+        let side = &mut row!(group_of(f.path)).after;
+        side.files += 1;
+        side.so += u64::from(f.kind.is_native());
+        side.raw += raw;
+        side.packed += packed;
+    }
+
+    let mut total = Row { name: "total".into(), carried: true, ..Default::default() };
+    for r in rows.values().filter(|r| r.carried) {
+        for (t, s) in [(&mut total.before, &r.before), (&mut total.after, &r.after)] {
+            t.files += s.files;
+            t.py += s.py;
+            t.so += s.so;
+            t.raw += s.raw;
+            t.packed += s.packed;
+        }
+    }
+    let bytes = bale.bytes();
+    total.after.packed = bytes.len() as u64;
+    let transfer = Transfer { file: bytes.len() as u64, gzip: gzip_size(bytes), brotli: brotli_size(bytes) };
+    // The app first, then distributions by name, then the rest.
+    let mut rows: Vec<Row> = rows.into_values().collect();
+    rows.sort_by_key(|r| (r.name != "app", r.name == "stdlib" || r.name == "other", r.name.to_lowercase()));
+    Ok(Table { rows, total, transfer })
+}
+
+/// Each file's size and its size deflated (level 6, as wheels are written), on every core.
+fn deflated_sizes<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> Vec<(u64, u64)> {
+    let paths: Vec<&PathBuf> = paths.collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = paths.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|p| {
+                            let data = std::fs::read(p).unwrap_or_default();
+                            let mut z = flate2::write::DeflateEncoder::new(Counter(0), flate2::Compression::new(6));
+                            let _ = z.write_all(&data);
+                            let packed = z.finish().map_or(0, |c| c.0);
+                            (data.len() as u64, packed.min(data.len() as u64))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("deflate thread panicked")).collect()
+    })
+}
+
+/// A writer that only counts.
+struct Counter(u64);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn gzip_size(data: &[u8]) -> u64 {
+    let mut z = flate2::write::GzEncoder::new(Counter(0), flate2::Compression::best());
+    let _ = z.write_all(data);
+    z.finish().map_or(0, |c| c.0)
+}
+
+pub fn brotli_size(data: &[u8]) -> u64 {
+    let mut counter = Counter(0);
+    {
+        let mut w = brotli::CompressorWriter::new(&mut counter, 1 << 16, 9, 22);
+        let _ = w.write_all(data);
+        let _ = w.flush();
+    }
+    counter.0
+}

@@ -1,0 +1,167 @@
+//! Running the app under the tracer, and the static analysis of its code.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use super::Entry;
+use super::environment::tail;
+use crate::PackError;
+
+/// One run of the app: its arguments and what it did.
+#[derive(Clone, Debug)]
+pub struct RunRecord {
+    pub args: Vec<String>,
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub time: Duration,
+}
+
+/// A module as the tracer or the static analysis saw it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SeenModule {
+    pub name: String,
+    /// Its file; none for built-in, frozen and namespace modules.
+    pub origin: Option<PathBuf>,
+    pub package: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Distribution {
+    pub name: String,
+    pub version: String,
+    /// Its `.dist-info` folder.
+    pub metadata_dir: Option<PathBuf>,
+    /// Every file it installed (from `RECORD`), as absolute paths.
+    pub files: Vec<PathBuf>,
+}
+
+/// What the tracer reports (`python/trace.py`), merged over all runs.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Trace {
+    pub modules: Vec<SeenModule>,
+    pub opened: Vec<PathBuf>,
+    pub libraries: Vec<PathBuf>,
+    /// Imports no finder satisfied.
+    pub missing: Vec<String>,
+    pub stdlib: Vec<PathBuf>,
+    pub site: Vec<PathBuf>,
+    pub sys_path: Vec<PathBuf>,
+    pub distributions: Vec<Distribution>,
+}
+
+impl Trace {
+    /// One trace holding everything any run saw (the environment is the same in all).
+    pub fn merge(traces: Vec<Trace>) -> Trace {
+        let mut traces = traces.into_iter();
+        let mut all = traces.next().unwrap_or_default();
+        let mut modules: BTreeMap<String, SeenModule> = all.modules.drain(..).map(|m| (m.name.clone(), m)).collect();
+        let mut opened: BTreeSet<PathBuf> = all.opened.drain(..).collect();
+        let mut libraries: BTreeSet<PathBuf> = all.libraries.drain(..).collect();
+        let mut missing: BTreeSet<String> = all.missing.drain(..).collect();
+        for t in traces {
+            for m in t.modules {
+                modules.entry(m.name.clone()).or_insert(m);
+            }
+            opened.extend(t.opened);
+            libraries.extend(t.libraries);
+            missing.extend(t.missing);
+        }
+        all.modules = modules.into_values().collect();
+        all.opened = opened.into_iter().collect();
+        all.libraries = libraries.into_iter().collect();
+        all.missing = missing.into_iter().collect();
+        all
+    }
+}
+
+/// The arguments that start `entry` for `trace.py` and `static.py`: ROOT KIND TARGET.
+fn entry_args(entry: &Entry) -> [String; 3] {
+    let root = entry.root().map_or("-".into(), |r| r.display().to_string());
+    match entry {
+        Entry::Script(script) => [root, "script".into(), script.display().to_string()],
+        Entry::Module { module, .. } => [root, "module".into(), module.clone()],
+    }
+}
+
+/// Runs the app once under the tracer. A run that fails (non-zero exit) is an error
+/// carrying its exit code and the end of its stderr.
+pub fn run(python: &Path, entry: &Entry, args: &[String]) -> Result<(RunRecord, Trace), PackError> {
+    let dir = tempfile::tempdir().map_err(|e| PackError::io(Path::new("/tmp"), e))?;
+    let report = dir.path().join("trace.json");
+    let start = Instant::now();
+    let out = Command::new(python)
+        .args(["-I", "-c", include_str!("../python/trace.py")])
+        .arg(&report)
+        .args(entry_args(entry))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| PackError::Python { python: python.to_owned(), reason: format!("cannot run it: {e}") })?;
+    let record = RunRecord {
+        args: args.to_vec(),
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: out.stderr,
+        time: start.elapsed(),
+    };
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&record.stderr);
+        return Err(PackError::AppFailed {
+            args: args.to_vec(),
+            status: match record.code {
+                Some(code) => format!("exit code {code}"),
+                None => "killed by a signal".into(),
+            },
+            stderr: tail(stderr.trim_end(), 30),
+        });
+    }
+    let text = std::fs::read(&report).map_err(|e| PackError::io(&report, e))?;
+    let trace: Trace =
+        serde_json::from_slice(&text).map_err(|e| PackError::App(format!("the tracer's report is unreadable: {e}")))?;
+    Ok((record, trace))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Analysis {
+    pub modules: Vec<SeenModule>,
+    pub unresolved: Vec<String>,
+}
+
+/// Static import analysis from the app's entry. With `expand_all`, every module found
+/// is followed; otherwise modules the runs imported are not (their imports were seen).
+pub fn analyse(python: &Path, entry: &Entry, trace: &Trace, expand_all: bool) -> Result<Analysis, PackError> {
+    let seeds: Vec<PathBuf> = match entry {
+        Entry::Script(script) => vec![script.clone()],
+        Entry::Module { .. } => Vec::new(), // found by name
+    };
+    let request = serde_json::json!({
+        "seeds": seeds,
+        "known": trace.modules.iter().map(|m| &m.name).collect::<Vec<_>>(),
+        "expand_known": expand_all,
+        "entry": match entry { Entry::Module { module, .. } => Some(module), _ => None },
+    });
+    let [root, _, _] = entry_args(entry);
+    let mut child = Command::new(python)
+        .args(["-I", "-c", include_str!("../python/static.py"), &root])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| PackError::Python { python: python.to_owned(), reason: format!("cannot run it: {e}") })?;
+    let mut stdin = child.stdin.take().expect("piped");
+    std::io::Write::write_all(&mut stdin, request.to_string().as_bytes()).map_err(|e| PackError::App(e.to_string()))?;
+    drop(stdin);
+    let out = child.wait_with_output().map_err(|e| PackError::App(e.to_string()))?;
+    if !out.status.success() {
+        return Err(PackError::Python {
+            python: python.to_owned(),
+            reason: format!("static analysis failed: {}", tail(String::from_utf8_lossy(&out.stderr).trim(), 10)),
+        });
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| PackError::App(format!("static analysis gave no answer: {e}")))
+}

@@ -1,0 +1,94 @@
+# Started by `bale run` as: python -I -S -c <this> IMPORTER BALE KIND TARGET [ARGS...]
+#
+# Loads the importer extension from its file (so its site-packages never joins the
+# path), installs the bale, and runs the app as `python -m` or `python SCRIPT` would.
+# A bale that carries the standard library (it holds `encodings/__init__.py`, which
+# every CPython imports at start-up from its folder) takes the interpreter's
+# own standard-library folders off sys.path: only what the interpreter imported
+# before this point comes from them.
+#
+# With BALE_RUN_REPORT set (by `bale pack --validate`), the names no finder found and
+# the files opened under the bale's path that it does not hold are written there as
+# JSON at exit.
+import sys
+
+
+def _start():
+    importer, bale_path, kind, target = sys.argv[1:5]
+    args = sys.argv[5:]
+
+    from importlib.machinery import ExtensionFileLoader
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    spec = spec_from_file_location("bale", importer, loader=ExtensionFileLoader("bale", importer))
+    bale = module_from_spec(spec)
+    sys.modules["bale"] = bale
+    spec.loader.exec_module(bale)
+    finder = bale.install(bale_path)
+    if finder._kind("encodings/__init__.py") == 1:
+        sys.path[:] = [finder.path]
+    _report_to(finder)
+    return finder, kind, target, args
+
+
+def _report_to(finder):
+    import os
+
+    path = os.environ.pop("BALE_RUN_REPORT", None)
+    if not path:
+        return
+    missing, absent = set(), set()
+
+    class Missing:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            missing.add(name)
+
+    def audit(event, args):
+        if event == "open" and isinstance(args[0], str):
+            rel = finder._relative(args[0])
+            if rel and finder._kind(rel) == 0:
+                absent.add(rel)
+
+    def report():
+        import json
+
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"missing": sorted(missing), "absent_files": sorted(absent)}, f)
+
+    import atexit
+
+    sys.meta_path.append(Missing)
+    sys.addaudithook(audit)
+    atexit.register(report)
+
+
+def _main():
+    import __main__
+    import runpy
+    import sys
+
+    finder, kind, target, args = _start()
+    namespace = vars(__main__)
+    # The app's __main__ starts as clean as under `python`: none of this file's names.
+    for name in [n for n in namespace if n not in ("__name__", "__doc__", "__package__", "__builtins__")]:
+        del namespace[name]
+    if kind == "module":
+        sys.argv = [target, *args]
+        # What `python -m` calls: runs in the real __main__, sets argv[0] to the file.
+        runpy._run_module_as_main(target, alter_argv=True)
+        return
+    virtual = finder.path + "/" + target
+    try:
+        source = finder.get_data(virtual)
+    except FileNotFoundError:
+        sys.stderr.write(f"bale run: {target}: no such file in {finder.path}\n")
+        raise SystemExit(2) from None
+    sys.argv = [virtual, *args]
+    code = compile(source, virtual, "exec", dont_inherit=True)
+    namespace.update(__file__=virtual, __cached__=None, __loader__=finder, __spec__=None)
+    del source, args, finder
+    exec(code, namespace)
+
+
+_main()

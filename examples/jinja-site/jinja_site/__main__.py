@@ -1,0 +1,5 @@
+import sys
+
+from jinja_site import render
+
+print(render(sys.argv[1:]))
