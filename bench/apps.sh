@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Reproduces the example-app figures of bench/README.md: for each app in examples/,
+# a fresh virtual environment with its requirements, `bale pack --app` (validated),
+# the sizes before and after (raw, gzip, brotli) and the app's run time from the bale
+# against from site-packages. Writes target/apps.json and prints a table.
+#   bench/apps.sh [RUNS]
+. "$(dirname "$0")/../scripts/lib.sh"
+cd "$ROOT"
+cargo build -q --release -p bale-cli
+BALE_IMPORTER=$(importer_module)
+export BALE_IMPORTER
+tools=$(tools_venv)
+"$tools/bin/pip" install -q --disable-pip-version-check "brotli==1.2.0"
+"$tools/bin/python" bench/python/apps.py "$ROOT/target/release/bale" "$WORK/bench/apps" "${1:-10}"

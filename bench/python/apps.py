@@ -1,0 +1,113 @@
+# The example apps, packed and measured (run by bench/apps.sh):
+#   python apps.py BALE_CLI WORKDIR RUNS
+import gzip
+import io
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+
+import brotli
+
+cli, work, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# name, how to run it (bale pack arguments), the runs traced, the run timed
+APPS = [
+    ("rich-report", ["--app", "examples/rich-report/report.py"], ["", "--section code"], ("script", "report.py", "examples/rich-report/report.py")),
+    ("jinja-site", ["--app", "examples/jinja-site", "-m", "jinja_site"], [""], ("module", "jinja_site", None)),
+    ("numbers", ["--app", "examples/numbers/analyse.py"], ["", "--station Oslo"], ("script", "analyse.py", "examples/numbers/analyse.py")),
+]
+SKIP = ("pip", "setuptools", "_distutils_hack", "distutils-precedence.pth", "__pycache__")
+
+
+def sizes(data):
+    return {"raw": len(data), "gzip": len(gzip.compress(data, 9)), "brotli": len(brotli.compress(data, quality=11))}
+
+
+def installed_tar(site, app_dir):
+    """The app's folder and what its requirements installed (pip and setuptools, which
+    any venv has, and caches left out), as one tar: what the bale replaces."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for base, prefix in ((site, "site-packages"), (app_dir, "app")):
+            for dirpath, dirnames, filenames in os.walk(base):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith(SKIP))
+                for f in sorted(filenames):
+                    if not f.startswith(SKIP):
+                        path = os.path.join(dirpath, f)
+                        tar.add(path, arcname=os.path.join(prefix, os.path.relpath(path, base)), recursive=False)
+    return buf.getvalue()
+
+
+def median_time(cmd, cwd):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+results = []
+for name, entry, traced, (kind, target, script) in APPS:
+    folder = os.path.join(work, name)
+    venv = os.path.join(folder, "venv")
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        subprocess.run(["python3", "-m", "venv", venv], check=True)
+    req = os.path.join(root, "examples", name, "requirements.txt")
+    subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", req], check=True)
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    app_dir = os.path.join(root, "examples", name)
+    row = {"app": name, "installed": sizes(installed_tar(site, app_dir))}
+    for label, extra in (("bale, no compression", ["--compress", "none"]), ("bale, zstd:19 + dictionary", [])):
+        out = os.path.join(folder, f"{name}{'-raw' if extra else ''}.bale")
+        args = [cli, "pack", *entry, "--venv", venv, "-o", out, "--json", "--validate"] + extra
+        for r in traced:
+            args += ["--run", r]
+        done = subprocess.run(args, cwd=root, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"{name}: bale pack failed:\n{done.stderr}\n{done.stdout[-2000:]}")
+        summary = json.loads(done.stdout)
+        assert all(r["same_exit"] and r["same_output"] for r in summary["validation"]["runs"])
+        with open(out, "rb") as f:
+            row[label] = sizes(f.read())
+        row[label]["files"] = summary["reduction"]["total"]["after"]["files"]
+        row["files before"] = summary["reduction"]["total"]["before"]["files"]
+    if kind == "script":
+        from_site, cwd = [python, os.path.join(root, script)], root
+    else:
+        from_site, cwd = [python, "-m", target], app_dir
+    row["seconds from site-packages"] = median_time(from_site, cwd)
+    for label, suffix in (("raw bale", "-raw"), ("zstd bale", "")):
+        bale = os.path.join(folder, f"{name}{suffix}.bale")
+        from_bale = [cli, "run", bale] + (["-m", target] if kind == "module" else [target]) + ["--python", python]
+        row[f"seconds from the {label}"] = median_time(from_bale, root)
+    results.append(row)
+
+with open(os.path.join(root, "target", "apps.json"), "w") as f:
+    json.dump(results, f, indent=1)
+
+
+def kib(n):
+    return f"{n / 1024:,.0f} KiB"
+
+
+print("| app | what | files | raw | gzip -9 | brotli 11 |")
+print("| --- | --- | ---: | ---: | ---: | ---: |")
+for r in results:
+    print(f"| {r['app']} | installed (app + site-packages) | {r['files before']} | {kib(r['installed']['raw'])} | {kib(r['installed']['gzip'])} | {kib(r['installed']['brotli'])} |")
+    for label in ("bale, no compression", "bale, zstd:19 + dictionary"):
+        s = r[label]
+        print(f"| {r['app']} | {label} | {s['files']} | {kib(s['raw'])} | {kib(s['gzip'])} | {kib(s['brotli'])} |")
+print()
+print("| app | from site-packages | from the bale, no compression | from the bale, zstd | ratios |")
+print("| --- | ---: | ---: | ---: | ---: |")
+for r in results:
+    a, b, c = (r[f"seconds from {k}"] for k in ("site-packages", "the raw bale", "the zstd bale"))
+    print(f"| {r['app']} | {a * 1000:.0f} ms | {b * 1000:.0f} ms | {c * 1000:.0f} ms | {b / a:.2f}×, {c / a:.2f}× |")
