@@ -21,7 +21,7 @@ APPS = [
     ("jinja-site", ["--app", "examples/jinja-site", "-m", "jinja_site"], [""], ("module", "jinja_site", None)),
     ("numbers", ["--app", "examples/numbers/analyse.py"], ["", "--station Oslo"], ("script", "analyse.py", "examples/numbers/analyse.py")),
 ]
-SKIP = ("pip", "setuptools", "_distutils_hack", "distutils-precedence.pth", "__pycache__")
+SKIP = ("pip", "setuptools", "pkg_resources", "_distutils_hack", "distutils-precedence.pth", "__pycache__")
 
 
 def sizes(data):
@@ -43,13 +43,16 @@ def installed_tar(site, app_dir):
     return buf.getvalue()
 
 
-def median_time(cmd, cwd):
-    times = []
+def median_times(commands):
+    """The median wall time of each (command, cwd), run in turn (ABCABC...) so that a
+    machine getting slower or faster meanwhile affects all of them alike."""
+    times = [[] for _ in commands]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for (cmd, cwd), t in zip(commands, times):
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+            t.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 results = []
@@ -83,11 +86,12 @@ for name, entry, traced, (kind, target, script) in APPS:
         from_site, cwd = [python, os.path.join(root, script)], root
     else:
         from_site, cwd = [python, "-m", target], app_dir
-    row["seconds from site-packages"] = median_time(from_site, cwd)
-    for label, suffix in (("raw bale", "-raw"), ("zstd bale", "")):
+    commands = [(from_site, cwd)]
+    for suffix in ("-raw", ""):
         bale = os.path.join(folder, f"{name}{suffix}.bale")
-        from_bale = [cli, "run", bale] + (["-m", target] if kind == "module" else [target]) + ["--python", python]
-        row[f"seconds from the {label}"] = median_time(from_bale, root)
+        commands.append(([cli, "run", bale] + (["-m", target] if kind == "module" else [target]) + ["--python", python], root))
+    for label, seconds in zip(("site-packages", "the raw bale", "the zstd bale"), median_times(commands)):
+        row[f"seconds from {label}"] = seconds
     results.append(row)
 
 with open(os.path.join(root, "target", "apps.json"), "w") as f:

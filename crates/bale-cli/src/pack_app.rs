@@ -196,7 +196,8 @@ fn print(s: &AppSummary) {
     }
     println!();
     println!(
-        "size raw: installed files (caches left out) -> the bale's entries decoded (source and bytecode);\n\
+        "size raw: installed files (caches left out; pip and setuptools only if used) -> the bale's entries\n\
+         decoded (source and bytecode);\n\
          size packed: those files deflated as in a wheel -> as stored in the bale (the total: the whole file)"
     );
     println!(

@@ -595,16 +595,23 @@ impl PayloadSet {
         i
     }
 
-    /// A zstd dictionary trained on the bytecode, or `None` when there is too little
-    /// bytecode to train on.
+    /// The smallest dictionary trained, however little bytecode there is.
+    const MIN_DICTIONARY: usize = 2048;
+
+    /// A zstd dictionary trained on the bytecode, of at most `max_size` bytes and no
+    /// more than a hundredth of the bytecode (but 2 KiB): zstd's guidance for training,
+    /// and what keeps a small bale from carrying a dictionary larger than what it
+    /// saves. `None` when there is too little bytecode to train on.
     fn train_dictionary(&self, max_size: usize) -> Option<Vec<u8>> {
         let samples: Vec<&[u8]> =
             self.items.iter().filter(|p| p.used_as == PayloadUse::Bytecode).map(|p| p.content.as_slice()).collect();
+        let hundredth = samples.iter().map(|s| s.len()).sum::<usize>() / 100;
+        let size = max_size.min(hundredth.max(Self::MIN_DICTIONARY));
         // zstd's trainer needs a few samples to find anything common to them.
         if samples.len() < 8 {
             return None;
         }
-        zstd::dict::from_samples(&samples, max_size).ok()
+        zstd::dict::from_samples(&samples, size).ok()
     }
 
     /// Compresses every payload on `options.threads` threads, keeping the compressed

@@ -1,7 +1,8 @@
 //! The reduction table: per distribution (and the app, the standard library, a
 //! total), the files and bytes before packing against what the bale holds.
 //!
-//! "Before" is what the environment has installed (caches left out); its packed size
+//! "Before" is what the environment has installed (caches left out, and pip,
+//! setuptools and wheel, which every virtual environment has, unless used); its packed size
 //! is each file deflated, as a wheel holds it. "After" is the bale's entries: raw is
 //! their decoded size (source and bytecode both count), packed is what they take in
 //! the bale. The total's packed "after" is the whole bale file, index included.
@@ -62,6 +63,9 @@ pub struct Transfer {
     /// Brotli at quality 9, window 2^22.
     pub brotli: u64,
 }
+
+/// Distributions `python -m venv` installs by itself.
+const SEEDED: [&str; 3] = ["pip", "setuptools", "wheel"];
 
 pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>) -> Result<Table, PackError> {
     let dists = &selection.trace.distributions;
@@ -147,6 +151,8 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>) -> Result<Ta
         side.packed += packed;
     }
 
+    // The tools every virtual environment is made with count only where the app used them.
+    rows.retain(|_, r| !(SEEDED.contains(&r.name.to_lowercase().as_str()) && r.after.files == 0));
     let mut total = Row { name: "total".into(), carried: true, ..Default::default() };
     for r in rows.values().filter(|r| r.carried) {
         for (t, s) in [(&mut total.before, &r.before), (&mut total.after, &r.after)] {

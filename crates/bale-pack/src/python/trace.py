@@ -20,6 +20,9 @@ def _trace(report_path):
 
     opened = set()
     missing = set()
+    # Imported at start-up by `site` (from .pth files, such as setuptools'
+    # _distutils_hack): `bale run` starts without `site`, so the app does not need them.
+    startup = set(sys.modules)
 
     def audit(event, args):
         # Runs on every audited operation in the process: keep it small, never raise.
@@ -51,12 +54,16 @@ def _trace(report_path):
         import json
         import sysconfig
 
+        paths = sysconfig.get_paths()
+        site = list(dict.fromkeys([paths["purelib"], paths["platlib"]]))
         modules = []
         for name, module in seen_modules:
             spec = getattr(module, "__spec__", None)
             origin = getattr(spec, "origin", None) if spec is not None else getattr(module, "__file__", None)
             if not isinstance(origin, str) or not os.path.isabs(origin):
                 origin = None  # built in, frozen, or a namespace package
+            elif name in startup and any(origin.startswith(os.path.join(s, "")) for s in site):
+                continue
             modules.append({"name": name, "origin": origin, "package": hasattr(module, "__path__")})
         libraries = set()
         try:
@@ -67,8 +74,6 @@ def _trace(report_path):
                         libraries.add(parts[5].rstrip("\n"))
         except OSError:
             pass
-        paths = sysconfig.get_paths()
-        site = list(dict.fromkeys([paths["purelib"], paths["platlib"]]))
         distributions = []
         for dist in importlib.metadata.distributions(path=site):
             info = getattr(dist, "_path", None)
