@@ -70,6 +70,17 @@ tools_venv() {
     echo "$venv"
 }
 
+# Pyodide for Node (runs offline once installed), in $WORK/node; prints that folder.
+pyodide_node() {
+    local dir="$WORK/node"
+    if [ ! -f "$dir/node_modules/pyodide/pyodide.asm.wasm" ]; then
+        log "npm install pyodide@314.0.7"
+        mkdir -p "$dir"
+        (cd "$dir" && { [ -f package.json ] || npm init -y >/dev/null; } && npm install -s pyodide@314.0.7 >/dev/null)
+    fi
+    echo "$dir"
+}
+
 # The interpreter of a CPython version from pyenv: `python_for 3.12`.
 python_for() {
     local full

@@ -24,7 +24,9 @@ mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pyo3::exceptions::{PyImportError, PyIsADirectoryError, PyOSError};
+use pyo3::exceptions::PyImportError;
+#[cfg(not(target_family = "wasm"))]
+use pyo3::exceptions::{PyIsADirectoryError, PyOSError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
