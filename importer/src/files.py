@@ -198,34 +198,29 @@ def _accessors():
     return [accessor] if accessor is not None else []
 
 
-def _patch():
-    builtins.open = io.open = _installed["open"]
-    for name in ("stat", "lstat", "listdir", "scandir"):
-        setattr(os, name, _installed[name])
+def _replace(old, new, force):
+    """Puts `new`'s functions where `old`'s are: on builtins, io and os (whatever is
+    there, with `force`), on pathlib's 3.10 accessor, and as tokenize's own `open`
+    (how linecache reads a file that `os.stat` says exists, so tracebacks need it)."""
+    places = [(builtins, "open"), (io, "open")] + [(os, n) for n in ("stat", "lstat", "listdir", "scandir")]
+    for place, name in places:
+        if force or getattr(place, name) is old[name]:
+            setattr(place, name, new[name])
     for accessor in _accessors():
         for name in ("open", "stat", "lstat", "listdir", "scandir"):
-            if accessor.__dict__.get(name) is _original[name]:
-                setattr(accessor, name, _installed[name])
-    # tokenize keeps its own `open`: how linecache reads a file that `os.stat` says
-    # exists, so tracebacks need it.
+            if accessor.__dict__.get(name) is old[name]:
+                setattr(accessor, name, new[name])
     tokenize = sys.modules.get("tokenize")
-    if tokenize is not None and getattr(tokenize, "_builtin_open", None) is _original["open"]:
-        tokenize._builtin_open = _installed["open"]
+    if tokenize is not None and getattr(tokenize, "_builtin_open", None) is old["open"]:
+        tokenize._builtin_open = new["open"]
+
+
+def _patch():
+    _replace(_original, _installed, force=True)
 
 
 def _unpatch():
-    if builtins.open is _installed["open"]:
-        builtins.open = io.open = _original["open"]
-    for name in ("stat", "lstat", "listdir", "scandir"):
-        if getattr(os, name) is _installed[name]:
-            setattr(os, name, _original[name])
-    for accessor in _accessors():
-        for name in ("open", "stat", "lstat", "listdir", "scandir"):
-            if accessor.__dict__.get(name) is _installed[name]:
-                setattr(accessor, name, _original[name])
-    tokenize = sys.modules.get("tokenize")
-    if tokenize is not None and getattr(tokenize, "_builtin_open", None) is _installed["open"]:
-        tokenize._builtin_open = _original["open"]
+    _replace(_installed, _original, force=False)
 
 
 def mount(finder, mtime):

@@ -81,11 +81,6 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>) -> Result<Ta
         Group::Stdlib => Row { name: "stdlib".into(), carried: selection.stdlib != Stdlib::None, ..Default::default() },
         Group::Other => Row { name: "other".into(), carried: true, ..Default::default() },
     };
-    macro_rules! row {
-        ($g:expr) => {
-            rows.entry($g).or_insert_with(|| new_row($g))
-        };
-    }
 
     // Before: what is installed.
     let mut before: Vec<(Group, PathBuf)> = Vec::new();
@@ -104,7 +99,7 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>) -> Result<Ta
     before
         .extend(selection.chosen.values().filter(|c| c.group == Group::Other).map(|c| (Group::Other, c.path.clone())));
     for ((group, path), (raw, packed)) in before.iter().zip(deflated_sizes(before.iter().map(|(_, p)| p))) {
-        let side = &mut row!(*group).before;
+        let side = &mut rows.entry(*group).or_insert_with(|| new_row(*group)).before;
         side.files += 1;
         let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
         side.py += u64::from(name.ends_with(".py"));
@@ -127,7 +122,8 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>) -> Result<Ta
             _ if m.is_package => format!("{}/__init__.py", m.name.replace('.', "/")),
             _ => format!("{}.py", m.name.replace('.', "/")),
         };
-        let side = &mut row!(group_of(&path)).after;
+        let group = group_of(&path);
+        let side = &mut rows.entry(group).or_insert_with(|| new_row(group)).after;
         if m.source.is_some() || m.bytecode.is_some() {
             side.py += 1;
             if m.source.is_none() {
@@ -144,7 +140,8 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>) -> Result<Ta
         let f = f?;
         let Some(id) = f.payload else { continue };
         let (raw, packed) = sizes(id)?;
-        let side = &mut row!(group_of(f.path)).after;
+        let group = group_of(f.path);
+        let side = &mut rows.entry(group).or_insert_with(|| new_row(group)).after;
         side.files += 1;
         side.so += u64::from(f.kind.is_native());
         side.raw += raw;
