@@ -31,6 +31,9 @@ pub struct BaleFinder {
     pub(crate) mtime: f64,
     /// Whether file access under `root` is served (see `files.py`).
     pub(crate) mounted: std::sync::atomic::AtomicBool,
+    /// Whether the JavaScript loader has prepared the extension modules (Pyodide only).
+    #[cfg_attr(not(target_os = "emscripten"), allow(dead_code))]
+    prepared: bool,
 }
 
 /// Where a module's code comes from, decided once per lookup.
@@ -42,7 +45,7 @@ enum Code<'a> {
 }
 
 impl BaleFinder {
-    pub fn new(bale: Bale<Storage>, root: String, mtime: f64) -> BaleFinder {
+    pub fn new(bale: Bale<Storage>, root: String, mtime: f64, prepared: bool) -> BaleFinder {
         BaleFinder {
             bale: Arc::new(bale),
             root,
@@ -50,6 +53,7 @@ impl BaleFinder {
             pending_lines: Mutex::new(Vec::new()),
             mtime,
             mounted: std::sync::atomic::AtomicBool::new(false),
+            prepared,
         }
     }
 
@@ -259,8 +263,9 @@ impl BaleFinder {
         Ok(None)
     }
 
-    /// Writes an extension module to an in-memory file (once) and returns its path.
-    #[cfg(target_os = "linux")]
+    /// The path to `dlopen` an extension module by, made once per module (see
+    /// `native.rs` for Linux, `native_emscripten.rs` for Pyodide).
+    #[cfg(any(target_os = "linux", target_os = "emscripten"))]
     fn native_path(&self, py: Python<'_>, name: &str, file: &File<'_>) -> PyResult<String> {
         // Locked only around the table: loading makes Python errors. The import lock of
         // the module keeps two threads from loading the same one at once.
@@ -268,15 +273,19 @@ impl BaleFinder {
         if let Some(path) = lock()?.get(&file.id.0) {
             return Ok(path.clone());
         }
-        let path = crate::native::load_extension(&self.bale, file).map_err(|e| self.error(py, name, e))?;
+        #[cfg(target_os = "linux")]
+        let path = crate::native::load_extension(&self.bale, file);
+        #[cfg(target_os = "emscripten")]
+        let path = crate::native::load_extension(&self.bale, file, self.virtual_path(file.path), self.prepared);
+        let path = path.map_err(|e| self.error(py, name, e))?;
         lock()?.insert(file.id.0, path.clone());
         Ok(path)
     }
 
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(not(any(target_os = "linux", target_os = "emscripten")))]
     fn native_path(&self, py: Python<'_>, name: &str, _: &File<'_>) -> PyResult<String> {
         let _ = &self.native;
-        Err(self.error(py, name, "loading extension modules from a bale is supported on Linux only"))
+        Err(self.error(py, name, "loading extension modules from a bale is supported on Linux and in Pyodide only"))
     }
 }
 
@@ -286,16 +295,18 @@ impl BaleFinder {
     /// (used in place, not copied: do not modify it while the finder lives).
     /// `path`: the virtual path the bale is mounted at; defaults to the file's
     /// absolute path, or `/memory/<id>.bale` for bytes.
+    /// `prepared`: set by the Pyodide loader, which has already compiled the bale's
+    /// extension modules and registered each under its virtual path.
     #[new]
-    #[pyo3(signature = (source, *, path = None))]
-    fn py_new(py: Python<'_>, source: &Bound<'_, PyAny>, path: Option<String>) -> PyResult<Self> {
+    #[pyo3(signature = (source, *, path = None, prepared = false))]
+    fn py_new(py: Python<'_>, source: &Bound<'_, PyAny>, path: Option<String>, prepared: bool) -> PyResult<Self> {
         let (storage, default_root, mtime) = crate::open_source(py, source)?;
         let root = path.unwrap_or(default_root);
         if root.is_empty() || root.ends_with('/') {
             return Err(PyValueError::new_err(format!("the mount path {root:?} must not be empty or end with '/'")));
         }
         let bale = Bale::open(storage).map_err(|e| BaleError::new_err(format!("{root}: {e}")))?;
-        Ok(BaleFinder::new(bale, root, mtime))
+        Ok(BaleFinder::new(bale, root, mtime, prepared))
     }
 
     /// The virtual path the bale is mounted at.

@@ -18,6 +18,9 @@
 mod finder;
 #[cfg(target_os = "linux")]
 mod native;
+#[cfg(target_os = "emscripten")]
+#[path = "native_emscripten.rs"]
+mod native;
 mod runtime;
 mod storage;
 mod support;
@@ -129,16 +132,18 @@ fn seconds(t: std::time::SystemTime) -> f64 {
 /// that finds its data next to `__file__`. Returns the finder (`finder.uninstall()`
 /// undoes it all).
 #[pyfunction]
-#[pyo3(signature = (source, *, path = None, files = true))]
+#[pyo3(signature = (source, *, path = None, files = true, prepared = false))]
 fn install<'py>(
     py: Python<'py>,
     source: &Bound<'py, PyAny>,
     path: Option<String>,
     files: bool,
+    prepared: bool,
 ) -> PyResult<Bound<'py, BaleFinder>> {
     let finder_type = py.get_type::<BaleFinder>();
     let kwargs = pyo3::types::PyDict::new(py);
     kwargs.set_item("path", path)?;
+    kwargs.set_item("prepared", prepared)?;
     let finder = finder_type.call((source,), Some(&kwargs))?.cast_into::<BaleFinder>()?;
     activate(py, &finder, files)?;
     Ok(finder)

@@ -42,6 +42,25 @@ pub struct AppArgs {
     /// Run the app again from the bale alone and compare exit code and output.
     #[arg(long)]
     validate: bool,
+    /// Where the app will run: this machine's interpreter (--python), or Pyodide on
+    /// Node: then the app is traced, compiled and validated in Pyodide, and -r
+    /// installs pure-Python wheels (or wheels built for Pyodide).
+    #[arg(long, value_enum, value_name = "native|pyodide [default: native]")]
+    target: Option<TargetArg>,
+    /// The Pyodide distribution for --target pyodide: the folder of the `pyodide` npm
+    /// package. Default: $BALE_PYODIDE, else ./node_modules/pyodide.
+    #[arg(long, value_name = "DIR")]
+    pyodide: Option<PathBuf>,
+    /// The importer extension module that --validate loads (for Pyodide, the
+    /// WebAssembly build). Default: $BALE_IMPORTER, else the installed `bale` package.
+    #[arg(long, value_name = "FILE")]
+    importer: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TargetArg {
+    Native,
+    Pyodide,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -70,9 +89,17 @@ impl AppArgs {
             || !self.runs.is_empty()
             || self.detect.is_some()
             || self.stdlib.is_some()
-            || self.validate;
+            || self.validate
+            || self.target.is_some()
+            || self.pyodide.is_some()
+            || self.importer.is_some();
         if given && !self.is_app() {
-            bail!("-r, --venv, --run, --detect, --stdlib and --validate need --app or -m");
+            bail!(
+                "-r, --venv, --run, --detect, --stdlib, --validate, --target, --pyodide and --importer need --app or -m"
+            );
+        }
+        if self.pyodide.is_some() && self.target != Some(TargetArg::Pyodide) {
+            bail!("--pyodide needs --target pyodide");
         }
         Ok(())
     }
@@ -119,7 +146,17 @@ pub fn run(args: AppArgs, pack: PackOptions, json: bool, quiet: bool) -> anyhow:
             StdlibArg::None => Stdlib::None,
         },
         validate: args.validate,
-        importer: None,
+        importer: args.importer.as_ref().map(absolute),
+        pyodide: match args.target {
+            Some(TargetArg::Pyodide) => Some(absolute(
+                &args
+                    .pyodide
+                    .clone()
+                    .or_else(|| std::env::var_os("BALE_PYODIDE").map(PathBuf::from))
+                    .unwrap_or_else(|| PathBuf::from("node_modules/pyodide")),
+            )),
+            _ => None,
+        },
         pack,
     };
     let progress = progress::Terminal::new(quiet || json);

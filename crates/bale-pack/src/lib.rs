@@ -9,6 +9,7 @@ pub mod app;
 mod classify;
 mod collect;
 mod output;
+pub mod pyodide;
 mod python;
 pub mod report;
 

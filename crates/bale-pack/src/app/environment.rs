@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::Environment;
+use crate::pyodide::PyodidePython;
 use crate::{PackError, Progress, Python};
 
 /// The interpreter to trace the app with, and the temporary folder it lives in (if
@@ -12,11 +13,22 @@ use crate::{PackError, Progress, Python};
 pub struct Prepared {
     pub python: PathBuf,
     _temporary: Option<tempfile::TempDir>,
+    _pyodide: Option<PyodidePython>,
 }
 
-pub fn prepare(base: &Python, environment: &Environment, progress: &dyn Progress) -> Result<Prepared, PackError> {
+/// `pyodide`: the Pyodide distribution to run the app in (`--target pyodide`), with
+/// `base` its own `python` command.
+pub fn prepare(
+    base: &Python,
+    environment: &Environment,
+    pyodide: Option<&Path>,
+    progress: &dyn Progress,
+) -> Result<Prepared, PackError> {
+    if let Some(pyodide) = pyodide {
+        return prepare_pyodide(base, environment, pyodide, progress);
+    }
     match environment {
-        Environment::Interpreter => Ok(Prepared { python: base.path.clone(), _temporary: None }),
+        Environment::Interpreter => Ok(Prepared { python: base.path.clone(), _temporary: None, _pyodide: None }),
         Environment::Venv(dir) => {
             let python = dir.join("bin/python");
             if !python.exists() {
@@ -25,7 +37,7 @@ pub fn prepare(base: &Python, environment: &Environment, progress: &dyn Progress
                     dir.display()
                 )));
             }
-            Ok(Prepared { python, _temporary: None })
+            Ok(Prepared { python, _temporary: None, _pyodide: None })
         }
         Environment::Requirements(requirements) => {
             if !requirements.is_file() {
@@ -48,8 +60,55 @@ pub fn prepare(base: &Python, environment: &Environment, progress: &dyn Progress
                     .arg(requirements),
                 &format!("cannot install the requirements in {}", requirements.display()),
             )?;
-            Ok(Prepared { python, _temporary: Some(dir) })
+            Ok(Prepared { python, _temporary: Some(dir), _pyodide: None })
         }
+    }
+}
+
+/// For Pyodide: the requirements' wheels downloaded (kept in `wheels/`, for the
+/// load-time baseline) and installed into `site/` with the host's pip, and a Pyodide
+/// `python` that has that folder on its path.
+fn prepare_pyodide(
+    base: &Python,
+    environment: &Environment,
+    pyodide: &Path,
+    progress: &dyn Progress,
+) -> Result<Prepared, PackError> {
+    let requirements = match environment {
+        Environment::Interpreter => {
+            return Ok(Prepared { python: base.path.clone(), _temporary: None, _pyodide: None });
+        }
+        Environment::Venv(dir) => {
+            return Err(PackError::Usage(format!(
+                "--venv {}: a virtual environment of this machine cannot run in Pyodide; give its requirements with -r",
+                dir.display()
+            )));
+        }
+        Environment::Requirements(r) => r,
+    };
+    if !requirements.is_file() {
+        return Err(PackError::Usage(format!("requirements {}: no such file", requirements.display())));
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("bale-pyodide-env-")
+        .tempdir()
+        .map_err(|e| PackError::io(Path::new("/tmp"), e))?;
+    progress.step("installing requirements for Pyodide", None);
+    let version = (base.info.version.0, base.info.version.1);
+    crate::pyodide::install_requirements(
+        requirements,
+        dir.path(),
+        version,
+        &crate::pyodide::platform_tag(pyodide, version)?,
+    )?;
+    let shim = PyodidePython::new(pyodide, Some(&dir.path().join("site")))?;
+    Ok(Prepared { python: shim.path.clone(), _temporary: Some(dir), _pyodide: Some(shim) })
+}
+
+impl Prepared {
+    /// Where `prepare` downloaded the requirements' wheels (for Pyodide), if it did.
+    pub fn wheels(&self) -> Option<PathBuf> {
+        self._temporary.as_ref().map(|d| d.path().join("wheels")).filter(|w| w.is_dir())
     }
 }
 

@@ -95,6 +95,9 @@ pub struct AppOptions {
     pub validate: bool,
     /// The importer extension module for validation (found if unset; see [`find_importer`]).
     pub importer: Option<PathBuf>,
+    /// Run, compile and validate in this Pyodide distribution (the folder of the
+    /// `pyodide` npm package) on Node instead of a native interpreter.
+    pub pyodide: Option<PathBuf>,
     /// Output, compression, content, include/exclude and the base interpreter
     /// (`python`). `inputs` is not used.
     pub pack: PackOptions,
@@ -118,8 +121,17 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
     // Fail on an unwritable output before any work.
     let output = AtomicFile::create(&options.pack.output)?;
     check_entry(&options.entry)?;
-    let base = Python::find(options.pack.python.as_deref().unwrap_or(Path::new("python3")))?;
-    let env = environment::prepare(&base, &options.environment, progress)?;
+    let pyodide = options.pyodide.as_deref().map(|p| crate::pyodide::PyodidePython::new(p, None)).transpose()?;
+    if pyodide.is_some() && options.stdlib != Stdlib::None {
+        return Err(PackError::Usage(
+            "--target pyodide packs no standard library yet (--stdlib none): Pyodide's own serves it".into(),
+        ));
+    }
+    let base = match &pyodide {
+        Some(p) => Python::find(&p.path)?,
+        None => Python::find(options.pack.python.as_deref().unwrap_or(Path::new("python3")))?,
+    };
+    let env = environment::prepare(&base, &options.environment, options.pyodide.as_deref(), progress)?;
 
     let runs: Vec<Vec<String>> = if options.runs.is_empty() { vec![Vec::new()] } else { options.runs.clone() };
     let mut records = Vec::new();

@@ -1,0 +1,3 @@
+from wordstats import main
+
+main()

@@ -1,0 +1,173 @@
+// The bale loader for Pyodide: fetches a bale, installs the importer (the `bale`
+// package, built as WebAssembly), compiles the bale's extension modules and shared
+// libraries asynchronously and in parallel, and installs the bale's finder, so that
+// `import app` reads from the bale in memory. No dependencies beyond Pyodide.
+//
+// Reads of the bale's header follow format-spec/README.md (§4, §6.2, §9).
+
+const MAGIC = [0x89, 0x42, 0x41, 0x4c, 0x45, 0x0d, 0x0a, 0x0a];
+const EXTENSION = 2;
+const SHARED_LIBRARY = 4;
+// One importer per Pyodide instance, however many bales are loaded into it.
+const importers = new WeakMap();
+
+/**
+ * Loads a bale into a Pyodide instance and installs its finder first on
+ * `sys.meta_path`; resolves to the finder (a PyProxy of `bale.BaleFinder`).
+ */
+export async function loadBale(pyodide, source, options = {}) {
+  const name = options.path ?? (typeof source === "string" || source instanceof URL ? String(source) : "bale");
+  const [data, target] = await Promise.all([bytes(source), pythonTarget(pyodide)]);
+  const header = readHeader(data, name, target);
+  let importer = importers.get(pyodide);
+  if (!importer) {
+    importer = installImporter(pyodide, options.importer ?? bundledImporter(data, header));
+    importers.set(pyodide, importer);
+    importer.catch(() => importers.delete(pyodide));
+  }
+  const bale = await importer;
+  const path = options.path ?? `/bale/${basename(name)}`;
+  const py = pyodide.toPy(data);
+  let finder;
+  try {
+    finder = bale.install.callKwargs(py, { path, files: options.files ?? true, prepared: true });
+  } finally {
+    py.destroy();
+  }
+  try {
+    await prepareNative(pyodide, finder, path, natives(data, header));
+  } catch (e) {
+    finder.uninstall();
+    finder.destroy();
+    throw e;
+  }
+  return finder;
+}
+
+async function bytes(source) {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  const url = new URL(source, globalThis.location?.href ?? `file://${globalThis.process?.cwd()}/`);
+  if (url.protocol === "file:") {
+    const { readFile } = await import("node:fs/promises");
+    return new Uint8Array(await readFile(url));
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`loadBale: fetching ${url} failed: HTTP ${response.status} ${response.statusText}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+// What the running Pyodide needs a bale built for, as the header's `target` says it.
+async function pythonTarget(pyodide) {
+  const [major, minor] = pyodide.runPython("__import__('sys').version_info[:2]").toJs();
+  return `cpython-${major}.${minor}-wasm32-emscripten`;
+}
+
+function readHeader(data, name, target) {
+  const fail = (why) => {
+    throw new Error(`loadBale: ${name}: ${why}`);
+  };
+  if (data.length < 8 || MAGIC.some((b, i) => data[i] !== b)) fail("not a bale (bad magic)");
+  if (data.length < 256) fail(`truncated (${data.length} bytes)`);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const u64 = (at) => Number(view.getBigUint64(at, true));
+  const major = view.getUint16(8, true);
+  if (major !== 1) fail(`format version ${major} is not supported (this loader reads version 1)`);
+  if (u64(16) > data.length) fail(`truncated: ${data.length} of ${u64(16)} bytes`);
+  const bale = new TextDecoder().decode(data.subarray(32, 80)).replace(/\0+$/, "");
+  if (bale !== target && bale !== "any") fail(`built for ${bale}, but this Pyodide runs ${target}`);
+  return { view, u64, payloads: u64(96), strings: u64(104), files: u64(152), fileCount: view.getUint32(160, true) };
+}
+
+// Every file of kind extension or shared library: [{ path, kind, payload }].
+function natives(data, { view, strings, files, fileCount }) {
+  const out = [];
+  const decoder = new TextDecoder();
+  for (let i = 0; i < fileCount; i++) {
+    const at = files + 40 * i;
+    const kind = view.getUint8(at + 14);
+    if (kind !== EXTENSION && kind !== SHARED_LIBRARY) continue;
+    const key = strings + view.getUint32(at + 8, true);
+    const path = decoder.decode(data.subarray(key, key + view.getUint16(at + 12, true)));
+    out.push({ path, kind, payload: view.getUint32(at + 28, true) });
+  }
+  return out;
+}
+
+// The importer carried in the bale itself (stored uncompressed at `bale/bale.abi3.so`),
+// else the one next to this loader.
+function bundledImporter(data, header) {
+  const entry = natives(data, header).find((n) => n.path === "bale/bale.abi3.so");
+  if (entry) {
+    const at = header.payloads + 40 * entry.payload;
+    if (header.view.getUint8(at + 32) === 0) {
+      const start = header.u64(at);
+      return data.subarray(start, start + header.u64(at + 8));
+    }
+  }
+  return new URL("bale.abi3.so", import.meta.url);
+}
+
+// Writes the importer into site-packages as the package `bale`, compiled
+// asynchronously first so that importing it compiles nothing; resolves to the module.
+async function installImporter(pyodide, source) {
+  const code = await bytes(source);
+  const module = pyodide._module;
+  const site = pyodide.runPython("__import__('sysconfig').get_paths()['purelib']");
+  const file = `${site}/bale/bale.abi3.so`;
+  const compiled = await WebAssembly.compile(code);
+  module.preloadedWasm[file] = await module.loadWebAssemblyModule(compiled, { loadAsync: true, nodelete: true }, file, {});
+  pyodide.FS.mkdirTree(`${site}/bale`);
+  pyodide.FS.writeFile(`${site}/bale/__init__.py`, "from .bale import *\nfrom .bale import __version__\n");
+  pyodide.FS.writeFile(file, code);
+  return pyodide.pyimport("bale");
+}
+
+// Compiles every native file in parallel (bytes read through the finder, so checked
+// against their hashes and decompressed), then instantiates the shared libraries
+// (globally, by file name, dependencies first) and registers the extension modules
+// under their virtual paths, where `dlopen` finds them (see native_emscripten.rs).
+async function prepareNative(pyodide, finder, root, files) {
+  const module = pyodide._module;
+  const compiled = await Promise.all(
+    files.map(async (f) => {
+      const buffer = finder.get_data(`${root}/${f.path}`);
+      const view = buffer.getBuffer("u8");
+      try {
+        return { ...f, module: await WebAssembly.compile(view.data) };
+      } catch (e) {
+        throw new Error(`loadBale: ${root}/${f.path}: not a WebAssembly module for Pyodide: ${e.message}`);
+      } finally {
+        view.release();
+        buffer.destroy();
+      }
+    }),
+  );
+  const libraries = new Map(compiled.filter((f) => f.kind === SHARED_LIBRARY).map((f) => [basename(f.path), f]));
+  const loading = new Map();
+  const loadLibrary = (name) => {
+    if (!loading.has(name)) {
+      const lib = libraries.get(name);
+      const needed = module.getDylinkMetadata(lib.module).neededDynlibs.filter((n) => libraries.has(n));
+      loading.set(name, Promise.all(needed.map(loadLibrary)).then(() => load(module, lib.module, name, true)));
+    }
+    return loading.get(name);
+  };
+  await Promise.all([...libraries.keys()].map(loadLibrary));
+  await Promise.all(
+    compiled.filter((f) => f.kind === EXTENSION && f.path !== "bale/bale.abi3.so").map((f) => load(module, f.module, `${root}/${f.path}`, false)),
+  );
+}
+
+// Instantiates a compiled side module as Emscripten's own preloading does, so that
+// `dlopen(name)` finds it ready; a global library is also loaded now, its symbols
+// made visible to every module loaded after it.
+async function load(module, compiled, name, global) {
+  const flags = { loadAsync: true, nodelete: true, global };
+  module.preloadedWasm[name] = await module.loadWebAssemblyModule(compiled, flags, name, {});
+  if (global) await module.loadDynamicLibrary(name, flags);
+}
+
+function basename(path) {
+  return String(path).replace(/[?#].*$/, "").split("/").pop();
+}

@@ -1,0 +1,105 @@
+// Tests of the loader in real Pyodide on Node: `node --test importer/js/loader.test.mjs`
+// with BALE_PYODIDE (the pyodide npm package's folder), BALE_IMPORTER (the importer
+// built for Pyodide) and BALE_TEST_BALES (a folder holding hello.bale and
+// wordstats.bale packed with --target pyodide, and hello-native.bale packed for this
+// machine), as scripts/test-pyodide.sh sets them.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { test } from "node:test";
+import { pathToFileURL } from "node:url";
+
+import { loadBale } from "./loader.mjs";
+
+const { BALE_PYODIDE, BALE_IMPORTER, BALE_TEST_BALES } = process.env;
+const { loadPyodide } = await import(path.join(BALE_PYODIDE, "pyodide.mjs"));
+const importer = new Uint8Array(fs.readFileSync(BALE_IMPORTER));
+const bale = (name) => new Uint8Array(fs.readFileSync(path.join(BALE_TEST_BALES, name)));
+
+async function pyodideWithOutput() {
+  const out = [];
+  const pyodide = await loadPyodide({ stdout: (line) => out.push(line), stderr: (line) => out.push(line) });
+  return { pyodide, out };
+}
+
+test("runs a pure-Python app from a bale given as bytes", async () => {
+  const { pyodide, out } = await pyodideWithOutput();
+  const finder = await loadBale(pyodide, bale("hello.bale"), { importer, path: "/app/hello.bale" });
+  assert.equal(finder.path, "/app/hello.bale");
+  assert.equal(finder.target, "cpython-3.14-wasm32-emscripten");
+  pyodide.runPython("import hello; hello.main()");
+  assert.ok(out.length > 0, "the app printed nothing");
+  assert.equal(pyodide.runPython("hello.__file__"), "/app/hello.bale/hello/__init__.py");
+  assert.equal(pyodide.runPython("type(hello.__loader__).__name__"), "BaleFinder");
+});
+
+test("loads an extension module from the bale, compiled before the first import", async () => {
+  const { pyodide, out } = await pyodideWithOutput();
+  const url = pathToFileURL(path.join(BALE_TEST_BALES, "wordstats.bale"));
+  await loadBale(pyodide, url, { importer });
+  const file = "/bale/wordstats.bale/wordstats/_native.abi3.so";
+  assert.ok(pyodide._module.preloadedWasm[file], "the extension module was not prepared by the loader");
+  pyodide.runPython("import wordstats; wordstats.main()");
+  assert.equal(pyodide.runPython("wordstats._native.__file__"), file);
+  assert.match(out.join("\n"), /the most frequent:\n\s+\d+ is\n/);
+});
+
+test("loads two bales into one Pyodide with one importer", async () => {
+  const { pyodide } = await pyodideWithOutput();
+  await loadBale(pyodide, bale("hello.bale"), { importer });
+  await loadBale(pyodide, bale("wordstats.bale"));
+  assert.equal(pyodide.runPython("import hello.greet, wordstats._native; wordstats._native.top_words('a b a', 1)[0][0]"), "a");
+});
+
+test("refuses a bale for another Python before importing anything", async () => {
+  const { pyodide } = await pyodideWithOutput();
+  await assert.rejects(loadBale(pyodide, bale("hello-native.bale"), { importer }), (e) => {
+    assert.match(e.message, /hello-native|bale/);
+    assert.match(e.message, /built for cpython-3\.\d+-x86_64-linux-gnu, but this Pyodide runs cpython-3\.14-wasm32-emscripten/);
+    return true;
+  });
+  assert.equal(pyodide.runPython("import sys; 'bale' in sys.modules or any(type(f).__name__ == 'BaleFinder' for f in sys.meta_path)"), false);
+});
+
+test("refuses what is not a bale, and a truncated one", async () => {
+  const { pyodide } = await pyodideWithOutput();
+  await assert.rejects(loadBale(pyodide, new TextEncoder().encode("PK\x03\x04 a zip"), { importer }), /not a bale/);
+  await assert.rejects(loadBale(pyodide, bale("hello.bale").subarray(0, 300), { importer }), /truncated: 300 of \d+ bytes/);
+});
+
+test("a failed fetch rejects with the URL and the HTTP status", async () => {
+  const server = http.createServer((_, res) => res.writeHead(404, "Not Found").end());
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${server.address().port}/missing/app.bale`;
+  try {
+    const { pyodide } = await pyodideWithOutput();
+    await assert.rejects(loadBale(pyodide, url, { importer }), (e) => {
+      assert.ok(e.message.includes(url), e.message);
+      assert.match(e.message, /HTTP 404 Not Found/);
+      return true;
+    });
+  } finally {
+    server.close();
+  }
+});
+
+test("a corrupt entry raises ImportError and Pyodide stays usable", async () => {
+  const { pyodide } = await pyodideWithOutput();
+  const data = bale("hello.bale").slice();
+  // Damage every payload's first byte (the payload records start at header offset 96).
+  const view = new DataView(data.buffer);
+  const records = Number(view.getBigUint64(96, true));
+  for (let i = 0; i < view.getUint32(88, true); i++) data[Number(view.getBigUint64(records + 40 * i, true))] ^= 0xff;
+  await loadBale(pyodide, data, { importer });
+  const message = pyodide.runPython(`
+try:
+    import hello
+except ImportError as e:
+    message = f"{type(e).__name__}: {e}"
+else:
+    message = "imported"
+message`);
+  assert.match(message, /BaleError: .*hello.*(checksum|corrupt|damaged)/i);
+  assert.equal(pyodide.runPython("sum(range(10))"), 45);
+});
