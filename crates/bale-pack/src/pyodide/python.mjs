@@ -36,27 +36,30 @@ for (const entry of fs.readdirSync("/", { withFileTypes: true })) {
 }
 pyodide.FS.chdir(process.cwd());
 
+// Pipes may be non-blocking: a full or empty one throws EAGAIN, and the Python side
+// needs a synchronous answer, so wait a millisecond and retry.
+const pause = new Int32Array(new SharedArrayBuffer(4));
+function retrying(io) {
+  for (;;) {
+    try {
+      return io();
+    } catch (e) {
+      if (e.code === "EOF") return 0;
+      if (e.code !== "EAGAIN") throw e;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
 const write = (fd) => ({
   write(buffer) {
     let done = 0;
-    while (done < buffer.length) done += fs.writeSync(fd, buffer, done);
+    while (done < buffer.length) done += retrying(() => fs.writeSync(fd, buffer, done));
     return buffer.length;
   },
 });
 pyodide.setStdout(write(1));
 pyodide.setStderr(write(2));
-pyodide.setStdin({
-  read(buffer) {
-    for (;;) {
-      try {
-        return fs.readSync(0, buffer, 0, buffer.length, null);
-      } catch (e) {
-        if (e.code === "EOF") return 0;
-        if (e.code !== "EAGAIN") throw e;
-      }
-    }
-  },
-});
+pyodide.setStdin({ read: (buffer) => retrying(() => fs.readSync(0, buffer, 0, buffer.length, null)) });
 
 pyodide.globals.set("bale_shim", pyodide.toPy({ mode, target, argv, site, isolated: flags.some((f) => f.includes("I")) }));
 const code = pyodide.runPython(`

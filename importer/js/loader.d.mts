@@ -1,0 +1,35 @@
+// Types of the bale loader for Pyodide (loader.mjs).
+import type { PyodideAPI } from "pyodide";
+import type { PyProxy } from "pyodide/ffi";
+
+/** Where a bale or the importer comes from: a URL (fetched; `file:` URLs read from disk in Node) or its bytes. */
+export type BaleSource = string | URL | ArrayBuffer | Uint8Array;
+
+export interface LoadBaleOptions {
+  /**
+   * The importer (the `bale` package's extension module built for Pyodide). Default:
+   * the one the bale carries at `bale/bale.abi3.so`, else `bale.abi3.so` next to this
+   * loader. Installed once per Pyodide instance.
+   */
+  importer?: BaleSource;
+  /** The virtual path the bale is mounted at (`__file__` of its modules). Default: `/bale/<file name>`. */
+  path?: string;
+  /** Serve `open`, `os.stat` and `os.listdir` under that path from the bale (default true). */
+  files?: boolean;
+}
+
+/** The installed finder: `bale.BaleFinder`, first on `sys.meta_path`. */
+export interface BaleFinder extends PyProxy {
+  readonly path: string;
+  readonly target: string;
+  uninstall(): void;
+}
+
+/**
+ * Loads a bale into Pyodide: checks that it was built for this Pyodide's Python,
+ * installs the importer, compiles the bale's extension modules and shared libraries
+ * asynchronously and in parallel, and installs the bale's finder. Rejects, with the
+ * URL and HTTP status, if a fetch fails; with a clear message, before anything is
+ * imported, if the bale is for another Python or platform or is not a bale.
+ */
+export function loadBale(pyodide: PyodideAPI, source: BaleSource, options?: LoadBaleOptions): Promise<BaleFinder>;

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# bale in Pyodide on Node: builds the WebAssembly modules, packs example apps with
+# `bale pack --target pyodide --validate` (traced, compiled and validated in Pyodide),
+# runs the loader's tests in real Pyodide, and checks the loader's size (at most 3 KB
+# minified and gzipped) and its TypeScript types.
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+modules=$(scripts/build-pyodide.sh)
+BALE_IMPORTER=$(sed -n 1p <<<"$modules")
+native=$(sed -n 2p <<<"$modules")
+BALE_PYODIDE="$(pyodide_node)/node_modules/pyodide"
+export BALE_IMPORTER BALE_PYODIDE
+cargo build -q -p bale-cli
+bale="$ROOT/target/debug/bale"
+
+out="$WORK/pyodide-test"
+rm -rf "$out" && mkdir -p "$out"
+# The wordstats app as a user would have it: its extension module built for Pyodide.
+mkdir -p "$out/wordstats-app" && cp -r examples/wordstats/wordstats "$out/wordstats-app/"
+cp "$native" "$out/wordstats-app/wordstats/_native.abi3.so"
+
+log "bale pack --target pyodide: hello, wordstats (an extension module), rich-report (wheels from PyPI)"
+"$bale" pack -q --app examples/hello -m hello --target pyodide --validate -o "$out/hello.bale"
+"$bale" pack -q --app "$out/wordstats-app" -m wordstats --target pyodide --validate -o "$out/wordstats.bale"
+"$bale" pack -q --app examples/rich-report/report.py -r examples/rich-report/requirements.txt \
+    --target pyodide --validate -o "$out/rich-report.bale"
+"$bale" pack -q examples/hello -o "$out/hello-native.bale"
+
+log "loader tests in Pyodide"
+BALE_TEST_BALES="$out" node --test importer/js/loader.test.mjs
+
+log "loader size and types"
+node_dir=$(pyodide_node)
+[ -x "$node_dir/node_modules/.bin/esbuild" ] && [ -x "$node_dir/node_modules/.bin/tsc" ] ||
+    (cd "$node_dir" && npm install -s esbuild@0.25.12 typescript@5.9.3 >/dev/null)
+size=$("$node_dir/node_modules/.bin/esbuild" --minify --format=esm importer/js/loader.mjs | gzip -9 | wc -c)
+echo "loader.mjs: $size bytes minified and gzipped"
+[ "$size" -le 3072 ] || { echo "the loader is over 3 KB minified and gzipped" >&2; exit 1; }
+cat >"$out/tsconfig.json" <<JSON
+{ "compilerOptions": { "strict": true, "noEmit": true, "module": "nodenext", "target": "es2022", "skipLibCheck": true,
+    "baseUrl": ".", "paths": { "pyodide": ["$BALE_PYODIDE/pyodide.d.ts"], "pyodide/ffi": ["$BALE_PYODIDE/ffi.d.ts"] } },
+  "files": ["$ROOT/importer/js/loader.d.mts", "$ROOT/importer/js/example.ts"] }
+JSON
+"$node_dir/node_modules/.bin/tsc" -p "$out/tsconfig.json"
