@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the Rust tests (unit, property, vectors, the real
 # CLI on real packages), the importer's tests under CPython 3.10 to 3.13, the
-# WebAssembly builds, a bounded fuzzing run, and a single pass of each benchmark (to
-# prove they run; figures come from scripts in bench/).
+# WebAssembly builds, bale in Pyodide on Node, a bounded fuzzing run, and a single
+# pass of each benchmark (to prove they run; figures come from scripts in bench/).
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_apt clang-19 lld-19 llvm-19
@@ -20,6 +20,8 @@ log "importer tests"
 scripts/test-importer.sh
 log "WebAssembly builds"
 scripts/check-wasm.sh
+log "Pyodide"
+scripts/test-pyodide.sh
 log "fuzzing"
 scripts/fuzz.sh "${BALE_FUZZ_SECONDS:-60}"
 log "benchmarks, one pass each"

@@ -27,7 +27,7 @@ struct Cli {
 enum Command {
     /// Write a bale from import roots (site-packages, app folders) and wheels, or with
     /// --app, of only what an app uses, found by running it.
-    Pack(pack::PackArgs),
+    Pack(Box<pack::PackArgs>),
     /// Show what is inside a bale: entries by kind, sizes per package, target Python.
     Inspect {
         bale: PathBuf,
@@ -68,7 +68,7 @@ pub const EXIT_DAMAGED: u8 = 3;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Pack(args) => pack::run(args),
+        Command::Pack(args) => pack::run(*args),
         Command::Inspect { bale, json } => inspect::run(&bale, json),
         Command::Verify { bale } => inspect::verify(&bale),
         Command::Extract { bale, dir, force } => extract::run(&bale, &dir, force),

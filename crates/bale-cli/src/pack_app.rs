@@ -190,6 +190,7 @@ fn as_json(s: &AppSummary) -> serde_json::Value {
         "runs": s.runs.iter().map(|r| json!({"args": r.args, "exit": r.code, "seconds": r.time.as_secs_f64()})).collect::<Vec<_>>(),
         "unresolved_imports": s.unresolved,
         "validation": s.validation,
+        "web_timing_ms": s.web_timing,
         "run": s.run_hint,
     })
 }
@@ -278,6 +279,29 @@ fn print(s: &AppSummary) {
                 Some(glob) => println!("missing from the bale: {} (add it with --include '{glob}')", m.what),
                 None => println!("missing from the bale: {} (not found in the environment either)", m.what),
             }
+        }
+    }
+    if let Some(w) = &s.web_timing {
+        println!("start in a fresh Pyodide on Node, ms: loadPyodide + fetch + prepare + import and run = total");
+        let row = |what: &str, prepare: &str, t: &bale_pack::pyodide::StartTime| {
+            println!(
+                "  {what:<12} {:>8.0} + {:>6.0} + {:>6.0} ({prepare}) + {:>6.0} = {:>8.0}",
+                t.load_pyodide, t.fetch, t.prepare, t.run, t.total
+            )
+        };
+        row("bale", "loadBale", &w.bale);
+        row("wheels", "unpack", &w.wheels);
+        println!("  bale / wheels: {:.2}× in total, {:.2}× after loadPyodide", w.bale.total / w.wheels.total, {
+            let after = |t: &bale_pack::pyodide::StartTime| t.total - t.load_pyodide;
+            after(&w.bale) / after(&w.wheels)
+        });
+        if w.wheels_size > 0 {
+            println!(
+                "  transfer: bale brotli {} against wheels {} ({:.2}×)",
+                human(t.transfer.brotli),
+                human(w.wheels_size),
+                t.transfer.brotli as f64 / w.wheels_size as f64
+            );
         }
     }
     println!("run it: {}", s.run_hint);

@@ -104,3 +104,90 @@ pub fn install_requirements(
         &["--no-index".as_ref(), "--find-links".as_ref(), wheels.as_os_str(), "--target".as_ref(), site.as_os_str()],
     )
 }
+
+/// Milliseconds per phase of one start of the app in a fresh Pyodide on Node.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartTime {
+    pub load_pyodide: f64,
+    /// Reading the bale (or the wheels and the app's files).
+    pub fetch: f64,
+    /// `loadBale` (or unpacking the wheels and writing the app's files).
+    pub prepare: f64,
+    /// Importing and running the app.
+    pub run: f64,
+    pub total: f64,
+}
+
+/// The app started from the bale through the loader, and from its wheels as
+/// `pyodide.unpackArchive` installs them, each in its own Node process.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WebTiming {
+    pub bale: StartTime,
+    pub wheels: StartTime,
+    /// The wheels' total size in bytes (0 without requirements).
+    pub wheels_size: u64,
+}
+
+/// Times the app's start from `bale` and from `wheels` (the folder `prepare`
+/// downloaded them to; none when the app has no requirements) plus its own folder.
+pub fn web_timing(
+    pyodide: &Path,
+    importer: &Path,
+    bale: &Path,
+    app_root: Option<&Path>,
+    wheels: Option<&Path>,
+    (kind, target): (&str, &str),
+) -> Result<WebTiming, PackError> {
+    let dir =
+        tempfile::Builder::new().prefix("bale-timing-").tempdir().map_err(|e| PackError::io(Path::new("/tmp"), e))?;
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).map(|_| path.clone()).map_err(|e| PackError::io(&path, e))
+    };
+    let script = write("timing.mjs", include_str!("pyodide/timing.mjs"))?;
+    let loader = write("loader.mjs", include_str!("../../../importer/js/loader.mjs"))?;
+    let dash = |p: Option<&Path>| p.map_or("-".into(), |p| p.as_os_str().to_owned());
+    let run = |args: Vec<std::ffi::OsString>| -> Result<StartTime, PackError> {
+        let out = Command::new("node")
+            .arg(&script)
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| PackError::App(format!("cannot run node: {e}")))?;
+        let line = String::from_utf8_lossy(&out.stdout);
+        match (out.status.success(), serde_json::from_str(line.trim())) {
+            (true, Ok(t)) => Ok(t),
+            _ => Err(PackError::App(format!(
+                "timing the app in Pyodide ({}) failed:\n{}",
+                args[0].to_string_lossy(),
+                // Node quotes the line of a failing minified script: keep lines short.
+                crate::app::tail(String::from_utf8_lossy(&out.stderr).trim(), 20)
+                    .lines()
+                    .map(|l| l.chars().take(300).collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ))),
+        }
+    };
+    let bale = run(vec![
+        "bale".into(),
+        pyodide.into(),
+        loader.into(),
+        importer.into(),
+        bale.into(),
+        kind.into(),
+        target.into(),
+    ])?;
+    let wheels_dir = wheels;
+    let wheels = run(vec!["wheels".into(), pyodide.into(), dash(app_root), dash(wheels), kind.into(), target.into()])?;
+    let wheels_size = match wheels_dir {
+        Some(dir) => std::fs::read_dir(dir)
+            .map_err(|e| PackError::io(dir, e))?
+            .filter_map(|e| e.ok()?.metadata().ok())
+            .map(|m| m.len())
+            .sum(),
+        None => 0,
+    };
+    Ok(WebTiming { bale, wheels, wheels_size })
+}

@@ -16,7 +16,7 @@ pub mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use environment::find_importer;
+pub use environment::{find_importer, tail};
 pub use trace::RunRecord;
 pub use validate::{Validation, run_command};
 
@@ -112,6 +112,8 @@ pub struct AppSummary {
     /// Names the static analysis could not resolve (imports of optional packages).
     pub unresolved: Vec<String>,
     pub validation: Option<Validation>,
+    /// For Pyodide with validation: the app's start from the bale and from its wheels.
+    pub web_timing: Option<crate::pyodide::WebTiming>,
     /// How to run it: `bale run OUT.bale -m MODULE` or `bale run OUT.bale SCRIPT`.
     pub run_hint: String,
 }
@@ -174,13 +176,14 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
         "module" => format!("bale run {} -m {target}", summary.output.display()),
         _ => format!("bale run {} {target}", summary.output.display()),
     };
+    let mut web_timing = None;
     let validation = if options.validate {
         progress.step("validating", Some(runs.len() as u64));
         let importer = match &options.importer {
             Some(p) => p.clone(),
             None => find_importer(&base.path)?,
         };
-        Some(validate::validate(
+        let validation = validate::validate(
             &base.path,
             &importer,
             &summary.output,
@@ -189,12 +192,24 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
             &trace,
             &selection,
             progress,
-        )?)
+        )?;
+        if let Some(pyodide) = &options.pyodide {
+            progress.step("timing the start from the bale and from the wheels", None);
+            web_timing = Some(crate::pyodide::web_timing(
+                pyodide,
+                &importer,
+                &summary.output,
+                options.entry.root(),
+                env.wheels().as_deref(),
+                (kind, &target),
+            )?);
+        }
+        Some(validation)
     } else {
         None
     };
     drop(env);
-    Ok(AppSummary { pack: summary, runs: records, reduction, unresolved, validation, run_hint })
+    Ok(AppSummary { pack: summary, runs: records, reduction, unresolved, validation, web_timing, run_hint })
 }
 
 fn check_entry(entry: &Entry) -> Result<(), PackError> {

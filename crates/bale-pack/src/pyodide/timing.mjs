@@ -1,0 +1,85 @@
+// One timed start of an app in a fresh Pyodide on Node, for `bale pack --target
+// pyodide --validate` and the benchmarks. Prints one line of JSON: milliseconds per
+// phase.
+//   node timing.mjs bale   PYODIDE_DIR LOADER IMPORTER APP.bale KIND TARGET
+//   node timing.mjs wheels PYODIDE_DIR APP_ROOT|- WHEELS_DIR|- KIND TARGET
+// KIND is `module` or `script`; the app's output is discarded.
+import fs from "node:fs";
+import path from "node:path";
+
+const [mode, pyodideDir, ...rest] = process.argv.slice(2);
+const now = () => performance.now();
+const times = {};
+const start = now();
+const { loadPyodide } = await import(path.join(path.resolve(pyodideDir), "pyodide.mjs"));
+const pyodide = await loadPyodide({ stdout: () => {}, stderr: () => {} });
+times.loadPyodide = now() - start;
+
+let kind, target, where;
+if (mode === "bale") {
+  const [loader, importer, bale] = rest;
+  [kind, target] = rest.slice(3);
+  const { loadBale } = await import(path.resolve(loader));
+  let t = now();
+  const [data, code] = await Promise.all([fs.promises.readFile(bale), fs.promises.readFile(importer)]);
+  times.fetch = now() - t;
+  t = now();
+  const finder = await loadBale(pyodide, new Uint8Array(data), { importer: new Uint8Array(code), path: "/app.bale" });
+  times.prepare = now() - t;
+  where = finder.path;
+} else {
+  const [root, wheels] = rest;
+  [kind, target] = rest.slice(2);
+  let t = now();
+  const files = wheels === "-" ? [] : fs.readdirSync(wheels).filter((f) => f.endsWith(".whl"));
+  const data = await Promise.all(files.map(async (f) => new Uint8Array(await fs.promises.readFile(path.join(wheels, f)))));
+  const app = root === "-" ? [] : tree(root);
+  times.fetch = now() - t;
+  t = now();
+  files.forEach((f, i) => pyodide.unpackArchive(data[i], "wheel"));
+  where = "/home/pyodide/app";
+  for (const [rel, bytes] of app) {
+    pyodide.FS.mkdirTree(path.dirname(`${where}/${rel}`));
+    pyodide.FS.writeFile(`${where}/${rel}`, bytes);
+  }
+  times.prepare = now() - t;
+}
+
+const t = now();
+pyodide.globals.set("timing_args", pyodide.toPy({ mode, kind, target, where }));
+pyodide.runPython(`
+def _run(a):
+    import runpy, sys
+    if a["mode"] == "wheels":
+        sys.path.insert(0, a["where"])
+    try:
+        if a["kind"] == "module":
+            sys.argv = [a["target"]]
+            runpy.run_module(a["target"], run_name="__main__", alter_sys=True)
+        else:
+            file = a["where"] + "/" + a["target"]
+            sys.argv = [file]
+            if a["mode"] == "bale":
+                finder = next(f for f in sys.meta_path if type(f).__name__ == "BaleFinder")
+                source = finder.get_data(file)
+            else:
+                with open(file, "rb") as f:
+                    source = f.read()
+            exec(compile(source, file, "exec"), {"__name__": "__main__", "__file__": file})
+    except SystemExit as e:
+        if e.code:
+            raise
+_run(timing_args)
+`);
+times.run = now() - t;
+times.total = now() - start;
+console.log(JSON.stringify(times));
+
+// The app's own files (not caches), as [relative path, bytes].
+function tree(root, rel = "") {
+  return fs.readdirSync(path.join(root, rel), { withFileTypes: true }).flatMap((e) => {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) return e.name === "__pycache__" ? [] : tree(root, r);
+    return [[r, fs.readFileSync(path.join(root, r))]];
+  });
+}
