@@ -379,3 +379,16 @@ fn bad_requirements_and_outputs_fail_clearly_before_work() {
     assert!(stderr.contains("__main__.py"), "{stderr}");
     bale_fails(&["pack", s(dir.path()), "-o", s(&out), "--validate"], 1);
 }
+
+#[test]
+fn a_script_packed_as_bytecode_only_runs_from_its_bytecode() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    write(&app, "main.py", b"import sys\nprint('ran', __name__, sys.argv[1:])\n", false);
+    let out = dir.path().join("app.bale");
+    let summary =
+        pack_app_ok(&["--app", s(&app.join("main.py")), "-o", s(&out), "--content", "bytecode", "--validate"]);
+    assert_eq!(summary["validation"]["runs"][0]["same_output"], true, "{summary}");
+    let ran = bale_run(&out, &["main.py", "--", "x"]);
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "ran __main__ ['x']\n");
+}

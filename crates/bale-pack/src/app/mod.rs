@@ -193,7 +193,8 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
             &selection,
             progress,
         )?;
-        if let Some(pyodide) = &options.pyodide {
+        // Timed only once it runs the same from the bale.
+        if let (Some(pyodide), true) = (&options.pyodide, validation.passed()) {
             progress.step("timing the start from the bale and from the wheels", None);
             web_timing = Some(crate::pyodide::web_timing(
                 pyodide,

@@ -61,11 +61,14 @@ def _run(a):
             sys.argv = [file]
             if a["mode"] == "bale":
                 finder = next(f for f in sys.meta_path if type(f).__name__ == "BaleFinder")
-                source = finder.get_data(file)
+                try:
+                    code = compile(finder.get_data(file), file, "exec")
+                except FileNotFoundError:  # packed as bytecode only: the module of its name
+                    code = finder.get_code(a["target"].removesuffix(".py").replace("/", "."))
             else:
                 with open(file, "rb") as f:
-                    source = f.read()
-            exec(compile(source, file, "exec"), {"__name__": "__main__", "__file__": file})
+                    code = compile(f.read(), file, "exec")
+            exec(code, {"__name__": "__main__", "__file__": file})
     except SystemExit as e:
         if e.code:
             raise

@@ -80,14 +80,18 @@ def _main():
         return
     virtual = finder.path + "/" + target
     try:
-        source = finder.get_data(virtual)
+        code = compile(finder.get_data(virtual), virtual, "exec", dont_inherit=True)
     except FileNotFoundError:
-        sys.stderr.write(f"bale run: {target}: no such file in {finder.path}\n")
-        raise SystemExit(2) from None
+        # Packed with `--content bytecode`, the script is only the bytecode of the
+        # module of its name.
+        name = target[:-3].replace("/", ".") if target.endswith(".py") else None
+        code = finder.get_code(name) if name and finder.find_spec(name) else None
+        if code is None:
+            sys.stderr.write(f"bale run: {target}: no such file in {finder.path}\n")
+            raise SystemExit(2) from None
     sys.argv = [virtual, *args]
-    code = compile(source, virtual, "exec", dont_inherit=True)
     namespace.update(__file__=virtual, __cached__=None, __loader__=finder, __spec__=None)
-    del source, args, finder
+    del args, finder
     exec(code, namespace)
 
 
