@@ -8,6 +8,8 @@
 const MAGIC = [0x89, 0x42, 0x41, 0x4c, 0x45, 0x0d, 0x0a, 0x0a];
 const EXTENSION = 2;
 const SHARED_LIBRARY = 4;
+// Where a bale may carry the importer itself, stored uncompressed.
+const IMPORTER = "bale/bale.abi3.so";
 // One importer per Pyodide instance, however many bales are loaded into it.
 const importers = new WeakMap();
 
@@ -19,9 +21,10 @@ export async function loadBale(pyodide, source, options = {}) {
   const name = options.path ?? (typeof source === "string" || source instanceof URL ? String(source) : "bale");
   const [data, target] = await Promise.all([bytes(source), pythonTarget(pyodide)]);
   const header = readHeader(data, name, target);
+  const files = natives(data, header);
   let importer = importers.get(pyodide);
   if (!importer) {
-    importer = installImporter(pyodide, options.importer ?? bundledImporter(data, header));
+    importer = installImporter(pyodide, options.importer ?? bundledImporter(data, header, files));
     importers.set(pyodide, importer);
     importer.catch(() => importers.delete(pyodide));
   }
@@ -35,7 +38,7 @@ export async function loadBale(pyodide, source, options = {}) {
     py.destroy();
   }
   try {
-    await prepareNative(pyodide, finder, path, natives(data, header));
+    await prepareNative(pyodide, finder, path, files.filter((f) => f.path !== IMPORTER));
   } catch (e) {
     finder.uninstall();
     finder.destroy();
@@ -94,10 +97,9 @@ function natives(data, { view, strings, files, fileCount }) {
   return out;
 }
 
-// The importer carried in the bale itself (stored uncompressed at `bale/bale.abi3.so`),
-// else the one next to this loader.
-function bundledImporter(data, header) {
-  const entry = natives(data, header).find((n) => n.path === "bale/bale.abi3.so");
+// The importer carried in the bale itself, else the one next to this loader.
+function bundledImporter(data, header, files) {
+  const entry = files.find((n) => n.path === IMPORTER);
   if (entry) {
     const at = header.payloads + 40 * entry.payload;
     if (header.view.getUint8(at + 32) === 0) {
@@ -155,7 +157,7 @@ async function prepareNative(pyodide, finder, root, files) {
   };
   await Promise.all([...libraries.keys()].map(loadLibrary));
   await Promise.all(
-    compiled.filter((f) => f.kind === EXTENSION && f.path !== "bale/bale.abi3.so").map((f) => load(module, f.module, `${root}/${f.path}`, false)),
+    compiled.filter((f) => f.kind === EXTENSION).map((f) => load(module, f.module, `${root}/${f.path}`, false)),
   );
 }
 

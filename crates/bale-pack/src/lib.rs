@@ -86,6 +86,11 @@ impl PackError {
     }
 }
 
+/// A new temporary folder named `<prefix>XXXXXX`, removed when dropped.
+pub(crate) fn temporary_dir(prefix: &str) -> Result<tempfile::TempDir, PackError> {
+    tempfile::Builder::new().prefix(prefix).tempdir().map_err(|e| PackError::io(&std::env::temp_dir(), e))
+}
+
 /// Reports progress of long steps. The command line draws bars on a terminal.
 pub trait Progress: Sync {
     /// A new step begins; `total` is the number of items when known.

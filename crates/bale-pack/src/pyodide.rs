@@ -29,10 +29,7 @@ impl PyodidePython {
         if !node.is_ok_and(|o| o.status.success()) {
             return Err(PackError::Usage("--target pyodide runs Pyodide on Node: `node` is not on PATH".into()));
         }
-        let dir = tempfile::Builder::new()
-            .prefix("bale-pyodide-")
-            .tempdir()
-            .map_err(|e| PackError::io(Path::new("/tmp"), e))?;
+        let dir = crate::temporary_dir("bale-pyodide-")?;
         let shim = dir.path().join("python.mjs");
         std::fs::write(&shim, include_str!("pyodide/python.mjs")).map_err(|e| PackError::io(&shim, e))?;
         let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
@@ -139,8 +136,7 @@ pub fn web_timing(
     wheels: Option<&Path>,
     (kind, target): (&str, &str),
 ) -> Result<WebTiming, PackError> {
-    let dir =
-        tempfile::Builder::new().prefix("bale-timing-").tempdir().map_err(|e| PackError::io(Path::new("/tmp"), e))?;
+    let dir = crate::temporary_dir("bale-timing-")?;
     let write = |name: &str, text: &str| {
         let path = dir.path().join(name);
         std::fs::write(&path, text).map(|_| path.clone()).map_err(|e| PackError::io(&path, e))

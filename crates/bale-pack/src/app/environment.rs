@@ -40,13 +40,8 @@ pub fn prepare(
             Ok(Prepared { python, _temporary: None, _pyodide: None })
         }
         Environment::Requirements(requirements) => {
-            if !requirements.is_file() {
-                return Err(PackError::Usage(format!("requirements {}: no such file", requirements.display())));
-            }
-            let dir = tempfile::Builder::new()
-                .prefix("bale-venv-")
-                .tempdir()
-                .map_err(|e| PackError::io(Path::new("/tmp"), e))?;
+            check_requirements(requirements)?;
+            let dir = crate::temporary_dir("bale-venv-")?;
             progress.step("creating a virtual environment", None);
             run_quietly(
                 Command::new(&base.path).args(["-m", "venv"]).arg(dir.path()),
@@ -86,13 +81,8 @@ fn prepare_pyodide(
         }
         Environment::Requirements(r) => r,
     };
-    if !requirements.is_file() {
-        return Err(PackError::Usage(format!("requirements {}: no such file", requirements.display())));
-    }
-    let dir = tempfile::Builder::new()
-        .prefix("bale-pyodide-env-")
-        .tempdir()
-        .map_err(|e| PackError::io(Path::new("/tmp"), e))?;
+    check_requirements(requirements)?;
+    let dir = crate::temporary_dir("bale-pyodide-env-")?;
     progress.step("installing requirements for Pyodide", None);
     let version = (base.info.version.0, base.info.version.1);
     crate::pyodide::install_requirements(
@@ -109,6 +99,13 @@ impl Prepared {
     /// Where `prepare` downloaded the requirements' wheels (for Pyodide), if it did.
     pub fn wheels(&self) -> Option<PathBuf> {
         self._temporary.as_ref().map(|d| d.path().join("wheels")).filter(|w| w.is_dir())
+    }
+}
+
+fn check_requirements(requirements: &Path) -> Result<(), PackError> {
+    match requirements.is_file() {
+        true => Ok(()),
+        false => Err(PackError::Usage(format!("requirements {}: no such file", requirements.display()))),
     }
 }
 
