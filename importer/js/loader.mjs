@@ -115,7 +115,8 @@ function bundledImporter(data, header, files) {
 async function installImporter(pyodide, source) {
   const code = await bytes(source);
   const module = pyodide._module;
-  const site = pyodide.runPython("__import__('sysconfig').get_paths()['purelib']");
+  // Not sysconfig: a page's trimmed standard library need not hold it.
+  const site = pyodide.runPython("import sys; next(p for p in sys.path if p.endswith('/site-packages'))");
   const file = `${site}/bale/bale.abi3.so`;
   const compiled = await WebAssembly.compile(code);
   module.preloadedWasm[file] = await module.loadWebAssemblyModule(compiled, { loadAsync: true, nodelete: true }, file, {});

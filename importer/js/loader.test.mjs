@@ -103,3 +103,32 @@ message`);
   assert.match(message, /BaleError: .*hello.*(checksum|corrupt|damaged)/i);
   assert.equal(pyodide.runPython("sum(range(10))"), 45);
 });
+
+test("starts from a trimmed standard library of bytecode (stdLibURL) and takes the rest from the bale", async () => {
+  const out = [];
+  const pyodide = await loadPyodide({
+    stdLibURL: path.join(BALE_TEST_BALES, "rich-report.stdlib.zip"),
+    stdout: (line) => out.push(line),
+    stderr: (line) => out.push(line),
+  });
+  // What Pyodide imported at start came from the trimmed zip's bytecode, not compiled source.
+  assert.match(pyodide.runPython("import asyncio; asyncio.__spec__.origin"), /python314\.zip\/asyncio\/__init__\.pyc$/);
+  // A module the app uses that a page does not import before the bale is not in the zip...
+  assert.equal(pyodide.runPython("import importlib.util; importlib.util.find_spec('argparse') is None"), true);
+  const finder = await loadBale(pyodide, bale("rich-report.bale"), { importer, path: "/app/report.bale" });
+  // ...but in the bale, as bytecode alone (a sourceless module, as CPython names it).
+  assert.equal(pyodide.runPython("import argparse; argparse.__spec__.origin"), "/app/report.bale/argparse.pyc");
+  // The script's source is in the bale (the app's own), read through the bale's files.
+  pyodide.runPython(`
+import sys
+path = "/app/report.bale/report.py"
+sys.argv = [path]
+try:
+    with open(path) as f:
+        exec(compile(f.read(), path, "exec"), {"__name__": "__main__", "__file__": path})
+except SystemExit as e:
+    assert not e.code, e.code
+`);
+  assert.match(out.join("\n"), /Release notes/);
+  assert.equal(finder.path, "/app/report.bale");
+});

@@ -463,7 +463,7 @@ impl BaleFinder {
         } else {
             m.name.rsplit_once('.').map_or(String::new(), |(p, _)| p.replace('.', "/"))
         };
-        Ok(crate::support::module(py)?.getattr(intern!(py, "ResourceReader"))?.call1((slf, dir))?.unbind())
+        Ok(crate::support::module(py)?.getattr(intern!(py, "resource_reader"))?.call1((slf, dir))?.unbind())
     }
 
     /// `importlib.metadata` support: the distributions whose `.dist-info` the bale holds.

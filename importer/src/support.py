@@ -4,24 +4,24 @@
 `importlib.metadata` wants `Distribution` objects: subclasses of the standard library's
 own abstract classes. They sit on primitives of the Rust finder (`_kind`, `_listdir`,
 `_read`, `_dist_info`), which do the work.
+
+Each part imports its half of the standard library only when first asked for, and
+it is asked for only by that half (`importlib.resources` calls `get_resource_reader`,
+`importlib.metadata` calls `find_distributions`): so a bale that carries only the
+standard-library modules its app used has all the importer needs.
 """
 
 import io
 import posixpath
-import re
 import sys
-from importlib.metadata import Distribution, DistributionFinder
-
-if sys.version_info >= (3, 11):
-    from importlib.resources.abc import Traversable, TraversableResources
-else:
-    from importlib.abc import Traversable, TraversableResources
 
 _MISSING, _FILE, _FOLDER = 0, 1, 2
 
 
-class BaleTraversable(Traversable):
-    """A file or folder inside a bale, found by its path from the bale's root."""
+class BaleTraversable:
+    """A file or folder inside a bale, found by its path from the bale's root. A
+    `Traversable` (registered as one when `importlib.resources` first asks), not a
+    subclass: `importlib.metadata` hands these out too, without importlib.resources."""
 
     def __init__(self, finder, rel):
         self._finder = finder
@@ -91,46 +91,71 @@ class BaleTraversable(Traversable):
         return hash((id(self._finder), self._rel))
 
 
-class ResourceReader(TraversableResources):
+_reader = None
+
+
+def resource_reader(finder, rel):
     """What a bale package's loader gives `importlib.resources`: its folder."""
+    global _reader
+    if _reader is None:
+        if sys.version_info >= (3, 11):
+            from importlib.resources.abc import Traversable, TraversableResources
+        else:
+            from importlib.abc import Traversable, TraversableResources
 
-    def __init__(self, finder, rel):
-        self._finder = finder
-        self._rel = rel
+        Traversable.register(BaleTraversable)
 
-    def files(self):
-        return BaleTraversable(self._finder, self._rel)
+        class ResourceReader(TraversableResources):
+            def __init__(self, finder, rel):
+                self._finder = finder
+                self._rel = rel
+
+            def files(self):
+                return BaleTraversable(self._finder, self._rel)
+
+        _reader = ResourceReader
+    return _reader(finder, rel)
 
 
 def _normalize(name):
     """A distribution name as `importlib.metadata` compares them (PEP 503, with `_`)."""
+    import re  # imported already by importlib.metadata, the only caller
+
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-class BaleDistribution(Distribution):
-    """A distribution whose `.dist-info` folder is in a bale."""
+_distribution = None
 
-    def __init__(self, finder, folder):
-        self._finder = finder
-        self._folder = folder
 
-    def read_text(self, filename):
-        rel = posixpath.join(self._folder, filename)
-        if self._finder._kind(rel) != _FILE:
-            return None
-        return self._finder._read(rel).decode("utf-8")
+def _distribution_class():
+    from importlib.metadata import Distribution
 
-    read_text.__doc__ = Distribution.read_text.__doc__
+    class BaleDistribution(Distribution):
+        """A distribution whose `.dist-info` folder is in a bale."""
 
-    def locate_file(self, path):
-        return BaleTraversable(self._finder, "").joinpath(str(path))
+        def __init__(self, finder, folder):
+            self._finder = finder
+            self._folder = folder
 
-    @property
-    def _normalized_name(self):
-        return _normalize(_project(self._folder))
+        def read_text(self, filename):
+            rel = posixpath.join(self._folder, filename)
+            if self._finder._kind(rel) != _FILE:
+                return None
+            return self._finder._read(rel).decode("utf-8")
 
-    def __repr__(self):
-        return f"<BaleDistribution {self._folder} in {self._finder.path}>"
+        read_text.__doc__ = Distribution.read_text.__doc__
+
+        def locate_file(self, path):
+            return BaleTraversable(self._finder, "").joinpath(str(path))
+
+        @property
+        def _normalized_name(self):
+            return _normalize(_project(self._folder))
+
+        def __repr__(self):
+            return f"<BaleDistribution {self._folder} in {self._finder.path}>"
+
+    return BaleDistribution
 
 
 def _project(folder):
@@ -141,6 +166,11 @@ def _project(folder):
 
 def find_distributions(finder, context=None):
     """The bale's distributions that match `context` (a `DistributionFinder.Context`)."""
+    global _distribution
+    from importlib.metadata import DistributionFinder
+
+    if _distribution is None:
+        _distribution = _distribution_class()
     if context is None:
         context = DistributionFinder.Context()
     if finder.path not in context.path:
@@ -148,7 +178,7 @@ def find_distributions(finder, context=None):
     wanted = context.name and _normalize(context.name)
     return iter(
         [
-            BaleDistribution(finder, folder)
+            _distribution(finder, folder)
             for folder in finder._dist_info()
             if wanted is None or _normalize(_project(folder)) == wanted
         ]

@@ -29,15 +29,18 @@ pub struct PackArgs {
     /// Leave out files matching GLOB (repeatable; wins over --include).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-    /// What to store for each module: source, bytecode compiled by --python, or both.
-    #[arg(long, value_enum, default_value_t = ContentArg::Both)]
-    content: ContentArg,
+    /// What to store for each module: source, bytecode compiled by --python, both, or
+    /// (with --app) bytecode and the source of the app's own files [default: both;
+    /// with --target pyodide, app-source].
+    #[arg(long, value_enum)]
+    content: Option<ContentArg>,
     /// The interpreter to compile bytecode with and whose extension modules to pick
     /// (default: python3 on PATH).
     #[arg(long, value_name = "PYTHON")]
     python: Option<PathBuf>,
     /// `none`, or `zstd` with an optional level: `zstd:19` [default: none; with --app
-    /// or -m, zstd:19 with a dictionary].
+    /// or -m, zstd:19 with a dictionary; with --target pyodide, none: a web server's
+    /// brotli or gzip compresses the whole bale better than zstd does each entry].
     #[arg(long, value_parser = parse_compression)]
     compress: Option<Compression>,
     /// With zstd: train a dictionary of SIZE bytes on the bytecode and store it in the bale.
@@ -61,11 +64,12 @@ pub struct PackArgs {
 /// The dictionary size zstd's own tools default to.
 const DEFAULT_DICTIONARY: usize = 112_640;
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum ContentArg {
     Bytecode,
     Source,
     Both,
+    AppSource,
 }
 
 fn parse_compression(s: &str) -> Result<Compression, String> {
@@ -83,11 +87,16 @@ fn parse_compression(s: &str) -> Result<Compression, String> {
 pub fn run(args: PackArgs) -> anyhow::Result<()> {
     args.app.check_unused()?;
     let app = args.app.is_app();
+    let web = args.app.is_web();
     let (compress, dictionary) = match (args.compress, args.dictionary) {
         (Some(c), d) => (c, d),
-        (None, None) if app => (Compression::Zstd { level: 19 }, Some(DEFAULT_DICTIONARY)),
+        (None, None) if app && !web => (Compression::Zstd { level: 19 }, Some(DEFAULT_DICTIONARY)),
         (None, d) => (Compression::None, d),
     };
+    let content = args.content.unwrap_or(if web { ContentArg::AppSource } else { ContentArg::Both });
+    if content == ContentArg::AppSource && !app {
+        bail!("--content app-source needs --app or -m: it keeps the source of the app's own files");
+    }
     if dictionary.is_some() && compress == Compression::None {
         bail!("--dictionary needs --compress zstd");
     }
@@ -96,16 +105,18 @@ pub fn run(args: PackArgs) -> anyhow::Result<()> {
         output: args.output.clone(),
         include: args.include,
         exclude: args.exclude,
-        content: match args.content {
+        content: match content {
             ContentArg::Bytecode => Content::Bytecode,
             ContentArg::Source => Content::Source,
             ContentArg::Both => Content::Both,
+            ContentArg::AppSource => Content::AppSource,
         },
         python: args.python,
         compression: compress,
         dictionary_size: dictionary,
         optimize: args.optimize,
         strip_docstrings: args.strip_docstrings,
+        app_files: Default::default(),
     };
     if app {
         return crate::pack_app::run(args.app, options, args.json, args.quiet);

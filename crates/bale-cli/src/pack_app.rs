@@ -36,8 +36,10 @@ pub struct AppArgs {
     #[arg(long, value_enum, value_name = "runtime|static|both [default: both]")]
     detect: Option<DetectArg>,
     /// Carry the standard-library modules the app used, all of them, or none (the
-    /// interpreter's own serve it).
-    #[arg(long, value_enum, value_name = "used|all|none [default: none]")]
+    /// interpreter's own serve it). With --target pyodide (default: used), what a page
+    /// imports before the bale also goes, as bytecode, into OUT.stdlib.zip, for
+    /// loadPyodide's stdLibURL.
+    #[arg(long, value_enum, value_name = "used|all|none [default: none; pyodide: used]")]
     stdlib: Option<StdlibArg>,
     /// Run the app again from the bale alone and compare exit code and output.
     #[arg(long)]
@@ -80,6 +82,11 @@ enum StdlibArg {
 impl AppArgs {
     pub fn is_app(&self) -> bool {
         self.app.is_some() || self.module.is_some()
+    }
+
+    /// Packing for the web (`--target pyodide`).
+    pub fn is_web(&self) -> bool {
+        self.target == Some(TargetArg::Pyodide)
     }
 
     /// Options that only mean something with --app or -m.
@@ -140,7 +147,12 @@ pub fn run(args: AppArgs, pack: PackOptions, json: bool, quiet: bool) -> anyhow:
             DetectArg::Static => Detect::Static,
             DetectArg::Both => Detect::Both,
         },
-        stdlib: match args.stdlib.unwrap_or(StdlibArg::None) {
+        // For the web, carrying the standard library is what lets a page start from
+        // bytecode (the trimmed zip) instead of compiling Pyodide's sources.
+        stdlib: match args.stdlib.unwrap_or(match args.target {
+            Some(TargetArg::Pyodide) => StdlibArg::Used,
+            _ => StdlibArg::None,
+        }) {
             StdlibArg::Used => Stdlib::Used,
             StdlibArg::All => Stdlib::All,
             StdlibArg::None => Stdlib::None,
@@ -187,6 +199,7 @@ fn as_json(s: &AppSummary) -> serde_json::Value {
         "compile_failures": s.pack.compile_failures,
         "stripped_docstrings": { "before": s.pack.stripped_docstrings.0, "after": s.pack.stripped_docstrings.1 },
         "reduction": s.reduction,
+        "stdlib_zip": s.stdlib_zip,
         "runs": s.runs.iter().map(|r| json!({"args": r.args, "exit": r.code, "seconds": r.time.as_secs_f64()})).collect::<Vec<_>>(),
         "unresolved_imports": s.unresolved,
         "validation": s.validation,
@@ -235,15 +248,35 @@ fn print(s: &AppSummary) {
     println!();
     println!(
         "size raw: installed files (caches left out; pip and setuptools only if used) -> the bale's entries\n\
-         decoded (source and bytecode);\n\
-         size packed: those files deflated as in a wheel -> as stored in the bale (the total: the whole file)"
+         decoded (source and bytecode);"
     );
+    if t.packed_is_brotli {
+        println!(
+            "size packed: those files deflated as in a wheel -> as a web server sends the bale with brotli -9\n\
+             (each row's entries compressed together; the total: the bale file and its stdlib zip)"
+        );
+    } else {
+        println!(
+            "size packed: those files deflated as in a wheel -> as stored in the bale (the total: the whole file)"
+        );
+    }
     println!(
         "transfer: {} (gzip -9 {}, brotli -9 {})",
         human(t.transfer.file),
         human(t.transfer.gzip),
         human(t.transfer.brotli)
     );
+    if let Some(z) = &s.stdlib_zip {
+        println!(
+            "wrote {}: what a page imports before the bale, {} modules as bytecode, for loadPyodide's stdLibURL \
+             ({}, gzip -9 {}, brotli -9 {}; counted in the stdlib row)",
+            z.path.display(),
+            z.modules,
+            human(z.transfer.file),
+            human(z.transfer.gzip),
+            human(z.transfer.brotli)
+        );
+    }
     let (before, after) = s.pack.stripped_docstrings;
     if before > 0 {
         println!("docstrings stripped: sources {} -> {}", human(before), human(after));
@@ -295,14 +328,25 @@ fn print(s: &AppSummary) {
             let after = |t: &bale_pack::pyodide::StartTime| t.total - t.load_pyodide;
             after(&w.bale) / after(&w.wheels)
         });
-        if w.wheels_size > 0 {
-            println!(
-                "  transfer: bale brotli {} against wheels {} ({:.2}×)",
-                human(t.transfer.brotli),
-                human(w.wheels_size),
-                t.transfer.brotli as f64 / w.wheels_size as f64
-            );
+        let mut bale = t.transfer.clone();
+        if let Some(z) = &s.stdlib_zip {
+            bale.file += z.transfer.file;
+            bale.gzip += z.transfer.gzip;
+            bale.brotli += z.transfer.brotli;
         }
+        let what = match &s.stdlib_zip {
+            Some(_) => "bale and its stdlib zip against wheels, app files and Pyodide's python_stdlib.zip",
+            None => "bale against wheels and app files",
+        };
+        println!(
+            "  transfer ({what}): brotli {} against {} ({:.2}×), gzip {} against {} ({:.2}×)",
+            human(bale.brotli),
+            human(w.wheels_transfer.brotli),
+            bale.brotli as f64 / w.wheels_transfer.brotli as f64,
+            human(bale.gzip),
+            human(w.wheels_transfer.gzip),
+            bale.gzip as f64 / w.wheels_transfer.gzip as f64,
+        );
     }
     println!("run it: {}", s.run_hint);
 }

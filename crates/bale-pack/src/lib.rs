@@ -33,6 +33,21 @@ pub enum Content {
     Bytecode,
     /// Both: fast imports, and source for tracebacks and `inspect`.
     Both,
+    /// Bytecode, and the source of the app's own files too (`pack --app`; the web
+    /// target's default): tracebacks show the app's lines, the libraries stay small.
+    AppSource,
+}
+
+impl Content {
+    /// Whether a module's source is stored beside its bytecode; `app` says whether
+    /// it is the app's own.
+    fn keeps_source(self, app: bool) -> bool {
+        match self {
+            Content::Source | Content::Both => true,
+            Content::Bytecode => false,
+            Content::AppSource => app,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -53,6 +68,8 @@ pub struct PackOptions {
     pub optimize: u8,
     /// Cut docstrings out of sources and bytecode (asserts and line numbers kept).
     pub strip_docstrings: bool,
+    /// The app's own files (paths in the bale), for [`Content::AppSource`].
+    pub app_files: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -221,9 +238,9 @@ pub fn pack_files(
     let module_of_source: BTreeMap<&str, &str> =
         plan.modules.iter().filter_map(|(name, m)| Some((m.source.as_deref()?, name.as_str()))).collect();
     for (path, kind) in &plan.files {
-        // With bytecode only, a source goes in only where it would not compile.
+        // Without its source, a module's source goes in only where it would not compile.
         let compiled = module_of_source.get(path.as_str()).is_some_and(|m| bytecode.contains_key(m));
-        if *kind == FileKind::Source && options.content == Content::Bytecode && compiled {
+        if *kind == FileKind::Source && !options.content.keeps_source(options.app_files.contains(path)) && compiled {
             continue;
         }
         let f = &files[path];
@@ -231,7 +248,8 @@ pub fn pack_files(
     }
     for (name, m) in &plan.modules {
         let code = bytecode.remove(name.as_str());
-        let keep_source = options.content != Content::Bytecode || code.is_none();
+        let app = m.source.as_ref().is_some_and(|p| options.app_files.contains(p));
+        let keep_source = options.content.keeps_source(app) || code.is_none();
         writer.add_module(
             name,
             ModuleSpec {

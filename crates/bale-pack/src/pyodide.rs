@@ -3,13 +3,16 @@
 //! analysis, compiling bytecode and validation run in the interpreter the bale is for,
 //! through the same code as for a native interpreter; and an environment for it.
 
+pub mod stdlib;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::PackError;
+use crate::app::reduction::Transfer;
 
 /// A `python` command backed by Pyodide: an executable script in a temporary folder
-/// (removed on drop) that runs `node python.mjs PYODIDE_DIR SITE`.
+/// (removed on drop) that runs `node python.mjs PYODIDE_DIR SITE STDLIB`.
 pub struct PyodidePython {
     pub path: PathBuf,
     _dir: tempfile::TempDir,
@@ -17,8 +20,9 @@ pub struct PyodidePython {
 
 impl PyodidePython {
     /// `pyodide`: the folder of the `pyodide` npm package (holding `pyodide.mjs`);
-    /// `site`: a folder of installed packages appended to `sys.path`.
-    pub fn new(pyodide: &Path, site: Option<&Path>) -> Result<PyodidePython, PackError> {
+    /// `site`: a folder of installed packages appended to `sys.path`; `stdlib`: a
+    /// standard-library zip to start with instead of Pyodide's own.
+    pub fn new(pyodide: &Path, site: Option<&Path>, stdlib: Option<&Path>) -> Result<PyodidePython, PackError> {
         if !pyodide.join("pyodide.mjs").is_file() {
             return Err(PackError::Usage(format!(
                 "{}: not a Pyodide distribution (no pyodide.mjs in it); give the folder of the `pyodide` npm package",
@@ -35,7 +39,9 @@ impl PyodidePython {
         let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
         let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
         let site = site.map_or("-".into(), |s| quote(&absolute(s)));
-        let script = format!("#!/bin/sh\nexec node {} {} {site} \"$@\"\n", quote(&shim), quote(&absolute(pyodide)));
+        let stdlib = stdlib.map_or("-".into(), |s| quote(&absolute(s)));
+        let script =
+            format!("#!/bin/sh\nexec node {} {} {site} {stdlib} \"$@\"\n", quote(&shim), quote(&absolute(pyodide)));
         let path = dir.path().join("python");
         std::fs::write(&path, script).map_err(|e| PackError::io(&path, e))?;
         #[cfg(unix)]
@@ -116,22 +122,24 @@ pub struct StartTime {
     pub total: f64,
 }
 
-/// The app started from the bale through the loader, and from its wheels as
-/// `pyodide.unpackArchive` installs them, each in its own Node process.
+/// The app started from the bale through the loader (with its trimmed standard
+/// library, if any), and from its wheels as `pyodide.unpackArchive` installs them
+/// (with Pyodide's own), each in its own Node process.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct WebTiming {
     pub bale: StartTime,
     pub wheels: StartTime,
-    /// The wheels' total size in bytes (0 without requirements).
-    pub wheels_size: u64,
+    /// What the wheel start downloads that the bale replaces, each file as a web
+    /// server would send it: the wheels and the app's own files, and Pyodide's
+    /// `python_stdlib.zip` when the bale comes with a trimmed one.
+    pub wheels_transfer: Transfer,
 }
-
 /// Times the app's start from `bale` and from `wheels` (the folder `prepare`
 /// downloaded them to; none when the app has no requirements) plus its own folder.
 pub fn web_timing(
     pyodide: &Path,
     importer: &Path,
-    bale: &Path,
+    (bale, stdlib): (&Path, Option<&Path>),
     app_root: Option<&Path>,
     wheels: Option<&Path>,
     (kind, target): (&str, &str),
@@ -172,18 +180,28 @@ pub fn web_timing(
         loader.into(),
         importer.into(),
         bale.into(),
+        dash(stdlib),
         kind.into(),
         target.into(),
     ])?;
     let wheels_dir = wheels;
     let wheels = run(vec!["wheels".into(), pyodide.into(), dash(app_root), dash(wheels), kind.into(), target.into()])?;
-    let wheels_size = match wheels_dir {
-        Some(dir) => std::fs::read_dir(dir)
-            .map_err(|e| PackError::io(dir, e))?
-            .filter_map(|e| e.ok()?.metadata().ok())
-            .map(|m| m.len())
-            .sum(),
-        None => 0,
-    };
-    Ok(WebTiming { bale, wheels, wheels_size })
+    let mut replaced: Vec<PathBuf> = Vec::new();
+    for dir in wheels_dir.into_iter().chain(app_root) {
+        let files = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| {
+            e.depth() == 0 || !(e.file_name() == "__pycache__" || e.file_name().to_string_lossy().starts_with('.'))
+        });
+        replaced.extend(files.flatten().filter(|e| e.file_type().is_file()).map(|e| e.into_path()));
+    }
+    if stdlib.is_some() {
+        replaced.push(pyodide.join("python_stdlib.zip"));
+    }
+    let mut wheels_transfer = Transfer::default();
+    for path in replaced {
+        let bytes = std::fs::read(&path).map_err(|e| PackError::io(&path, e))?;
+        wheels_transfer.file += bytes.len() as u64;
+        wheels_transfer.gzip += crate::app::reduction::gzip_size(&bytes);
+        wheels_transfer.brotli += crate::app::reduction::brotli_size(&bytes);
+    }
+    Ok(WebTiming { bale, wheels, wheels_transfer })
 }

@@ -91,7 +91,7 @@ fn prepare_pyodide(
         version,
         &crate::pyodide::platform_tag(pyodide, version)?,
     )?;
-    let shim = PyodidePython::new(pyodide, Some(&dir.path().join("site")))?;
+    let shim = PyodidePython::new(pyodide, Some(&dir.path().join("site")), None)?;
     Ok(Prepared { python: shim.path.clone(), _temporary: Some(dir), _pyodide: Some(shim) })
 }
 

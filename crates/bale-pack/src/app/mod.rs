@@ -109,12 +109,16 @@ pub struct AppSummary {
     pub pack: PackSummary,
     pub runs: Vec<RunRecord>,
     pub reduction: reduction::Table,
+    /// With `--target pyodide` and a standard library carried: the trimmed zip of
+    /// what a page imports before the bale, for `loadPyodide`'s `stdLibURL`.
+    pub stdlib_zip: Option<crate::pyodide::stdlib::StdlibZip>,
     /// Names the static analysis could not resolve (imports of optional packages).
     pub unresolved: Vec<String>,
     pub validation: Option<Validation>,
     /// For Pyodide with validation: the app's start from the bale and from its wheels.
     pub web_timing: Option<crate::pyodide::WebTiming>,
-    /// How to run it: `bale run OUT.bale -m MODULE` or `bale run OUT.bale SCRIPT`.
+    /// How to run it: `bale run OUT.bale -m MODULE` or `bale run OUT.bale SCRIPT`;
+    /// for Pyodide, the JavaScript that loads it.
     pub run_hint: String,
 }
 
@@ -123,15 +127,26 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
     // Fail on an unwritable output before any work.
     let output = AtomicFile::create(&options.pack.output)?;
     check_entry(&options.entry)?;
-    let pyodide = options.pyodide.as_deref().map(|p| crate::pyodide::PyodidePython::new(p, None)).transpose()?;
-    if pyodide.is_some() && options.stdlib != Stdlib::None {
-        return Err(PackError::Usage(
-            "--target pyodide packs no standard library yet (--stdlib none): Pyodide's own serves it".into(),
-        ));
-    }
+    let pyodide = options.pyodide.as_deref().map(|p| crate::pyodide::PyodidePython::new(p, None, None)).transpose()?;
     let base = match &pyodide {
         Some(p) => Python::find(&p.path)?,
         None => Python::find(options.pack.python.as_deref().unwrap_or(Path::new("python3")))?,
+    };
+    let version = (base.info.version.0, base.info.version.1);
+    // Pyodide's standard library, when the bale carries it: extracted, and split into
+    // what a page imports before the bale (the trimmed zip) and the rest (the bale).
+    let mut web_stdlib_dir = None;
+    let mut web_stdlib = match (&options.pyodide, options.stdlib) {
+        (Some(dir), Stdlib::Used | Stdlib::All) => {
+            let zip = crate::pyodide::stdlib::zip_path(&options.pack.output);
+            let zip_output = AtomicFile::create(&zip)?;
+            progress.step("finding what Pyodide imports before the bale", None);
+            let importer = importer(options, &base)?;
+            let before_bale = crate::pyodide::stdlib::loaded_before_bale(dir, &importer)?;
+            let extracted = crate::pyodide::stdlib::extract(dir, version)?;
+            Some(WebStdlib { extracted, before_bale, zip, output: zip_output })
+        }
+        _ => None,
     };
     let env = environment::prepare(&base, &options.environment, options.pyodide.as_deref(), progress)?;
 
@@ -144,47 +159,102 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
         records.push(record);
         traces.push(trace);
     }
-    let trace = trace::Trace::merge(traces);
+    let mut trace = trace::Trace::merge(traces);
+    if let Some(w) = &web_stdlib {
+        trace.rebase_stdlib(&w.extracted.mount, &w.extracted.root);
+    }
 
     let mut unresolved = Vec::new();
     let statically = match options.detect {
         Detect::Runtime => Vec::new(),
         detect => {
             progress.step("static analysis", None);
-            let found = trace::analyse(&env.python, &options.entry, &trace, detect == Detect::Static)?;
+            let mut found = trace::analyse(&env.python, &options.entry, &trace, detect == Detect::Static)?;
+            if let Some(w) = &web_stdlib {
+                let mut modules = trace::Trace { modules: found.modules, ..Default::default() };
+                modules.rebase_stdlib(&w.extracted.mount, &w.extracted.root);
+                found.modules = modules.modules;
+            }
             unresolved = found.unresolved;
             found.modules
         }
     };
 
     progress.step("choosing files", None);
-    let selection = select::select(&trace, &statically, options)?;
+    let mut selection = select::select(&trace, &statically, options)?;
     for w in &selection.warnings {
         progress.warn(w);
     }
+    let in_zip = web_stdlib.as_ref().map(|w| selection.split_stdlib(&w.before_bale));
     let mut pack_options = options.pack.clone();
     pack_options.python = Some(env.python.clone());
+    pack_options.app_files = selection.app_files();
     let files = selection.read_files()?;
     let summary = crate::pack_files(output, files, &pack_options, progress)?;
+    let stdlib_zip = match (web_stdlib.take(), in_zip) {
+        (Some(w), Some(in_zip)) => {
+            progress.step("writing the trimmed standard library", None);
+            let zip = crate::pyodide::stdlib::write_zip(
+                w.output,
+                &w.zip,
+                &w.extracted.root,
+                &in_zip,
+                &base,
+                options.pack.content,
+                (options.pack.optimize, options.pack.strip_docstrings),
+            )?;
+            // Kept until the end: the reduction table measures the extracted files.
+            web_stdlib_dir = Some(w.extracted);
+            Some(zip)
+        }
+        _ => None,
+    };
 
     progress.step("measuring", None);
     let bale = bale_format::Bale::open_path(&summary.output)?;
-    let reduction = reduction::table(&selection, &bale)?;
+    let mut reduction = reduction::table(&selection, &bale, options.pyodide.is_some())?;
+    if let Some(zip) = &stdlib_zip {
+        reduction.add_stdlib_zip(zip);
+    }
 
     let (kind, target) = options.entry.in_bale();
-    let run_hint = match kind {
-        "module" => format!("bale run {} -m {target}", summary.output.display()),
+    let run_hint = match (kind, &options.pyodide) {
+        (_, Some(_)) => {
+            let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let stdlib = match &stdlib_zip {
+                Some(z) => format!("{{ stdLibURL: \"{}\" }}", name(&z.path)),
+                None => String::new(),
+            };
+            let run = match kind {
+                "module" => {
+                    format!("pyodide.runPython(\"import runpy; runpy.run_module('{target}', run_name='__main__')\")")
+                }
+                _ => format!(
+                    "pyodide.runPython(\"import runpy; runpy.run_path('/bale/{}/{target}')\")",
+                    name(&summary.output)
+                ),
+            };
+            format!(
+                "const pyodide = await loadPyodide({stdlib}); await loadBale(pyodide, \"{}\"); {run}",
+                name(&summary.output)
+            )
+        }
+        ("module", None) => format!("bale run {} -m {target}", summary.output.display()),
         _ => format!("bale run {} {target}", summary.output.display()),
     };
     let mut web_timing = None;
     let validation = if options.validate {
         progress.step("validating", Some(runs.len() as u64));
-        let importer = match &options.importer {
-            Some(p) => p.clone(),
-            None => find_importer(&base.path)?,
+        let importer = importer(options, &base)?;
+        // In Pyodide, from the bale with the trimmed standard library in place of
+        // Pyodide's own, as a page would start.
+        let validating = match (&options.pyodide, &stdlib_zip) {
+            (Some(dir), Some(zip)) => Some(crate::pyodide::PyodidePython::new(dir, None, Some(&zip.path))?),
+            _ => None,
         };
+        let python = validating.as_ref().map_or(&base.path, |p| &p.path);
         let validation = validate::validate(
-            &base.path,
+            python,
             &importer,
             &summary.output,
             &options.entry,
@@ -199,7 +269,7 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
             web_timing = Some(crate::pyodide::web_timing(
                 pyodide,
                 &importer,
-                &summary.output,
+                (&summary.output, stdlib_zip.as_ref().map(|z| z.path.as_path())),
                 options.entry.root(),
                 env.wheels().as_deref(),
                 (kind, &target),
@@ -209,8 +279,27 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
     } else {
         None
     };
-    drop(env);
-    Ok(AppSummary { pack: summary, runs: records, reduction, unresolved, validation, web_timing, run_hint })
+    drop((env, web_stdlib_dir));
+    Ok(AppSummary { pack: summary, runs: records, reduction, stdlib_zip, unresolved, validation, web_timing, run_hint })
+}
+
+/// Pyodide's standard library, for a web bale that carries it.
+struct WebStdlib {
+    extracted: crate::pyodide::stdlib::Extracted,
+    /// What a page imports from it before the bale's finder is in place.
+    before_bale: std::collections::BTreeSet<String>,
+    /// The trimmed zip to write, and its file.
+    zip: PathBuf,
+    output: AtomicFile,
+}
+
+/// The importer extension module that validation (and, for Pyodide, finding what a
+/// page imports before the bale) loads.
+fn importer(options: &AppOptions, base: &Python) -> Result<PathBuf, PackError> {
+    match &options.importer {
+        Some(p) => Ok(p.clone()),
+        None => find_importer(&base.path),
+    }
 }
 
 fn check_entry(entry: &Entry) -> Result<(), PackError> {

@@ -54,6 +54,8 @@ pub struct Table {
     pub total: Row,
     /// The bale file as a web server would send it.
     pub transfer: Transfer,
+    /// "Packed" after is the brotli size (the web target), not the stored size.
+    pub packed_is_brotli: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -67,7 +69,10 @@ pub struct Transfer {
 /// Distributions `python -m venv` installs by itself.
 const SEEDED: [&str; 3] = ["pip", "setuptools", "wheel"];
 
-pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>) -> Result<Table, PackError> {
+/// `web`: the bale goes over HTTP (`--target pyodide`); then "packed" after is what a
+/// web server sends with brotli: each row's entries compressed together, and the
+/// whole file for the total.
+pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -> Result<Table, PackError> {
     let dists = &selection.trace.distributions;
     let mut rows: BTreeMap<Group, Row> = BTreeMap::new();
     let new_row = |g: Group| match g {
@@ -108,11 +113,18 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>) -> Result<Ta
         side.packed += packed;
     }
 
-    // After: what the bale holds.
+    // After: what the bale holds. For the web, each row's stored bytes, to compress.
     let mut seen: HashSet<PayloadId> = HashSet::new();
-    let mut sizes = |id: PayloadId| -> Result<(u64, u64), PackError> {
+    let mut sent: BTreeMap<Group, Vec<u8>> = BTreeMap::new();
+    let mut sizes = |id: PayloadId, group: Group| -> Result<(u64, u64), PackError> {
         let p = bale.payload(id)?;
-        Ok((p.size, if seen.insert(id) { p.stored_size } else { 0 }))
+        if !seen.insert(id) {
+            return Ok((p.size, 0));
+        }
+        if web {
+            sent.entry(group).or_default().extend_from_slice(bale.stored(&p)?);
+        }
+        Ok((p.size, p.stored_size))
     };
     let group_of = |rel: &str| selection.chosen.get(rel).map_or(Group::Other, |c| c.group);
     for m in bale.modules() {
@@ -131,7 +143,7 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>) -> Result<Ta
             }
         }
         if let Some(id) = m.bytecode {
-            let (raw, packed) = sizes(id)?;
+            let (raw, packed) = sizes(id, group)?;
             side.raw += raw;
             side.packed += packed;
         }
@@ -139,13 +151,20 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>) -> Result<Ta
     for f in bale.files() {
         let f = f?;
         let Some(id) = f.payload else { continue };
-        let (raw, packed) = sizes(id)?;
         let group = group_of(f.path);
+        let (raw, packed) = sizes(id, group)?;
         let side = &mut rows.entry(group).or_insert_with(|| new_row(group)).after;
         side.files += 1;
         side.so += u64::from(f.kind.is_native());
         side.raw += raw;
         side.packed += packed;
+    }
+
+    let sent: Vec<(Group, Vec<u8>)> = sent.into_iter().collect();
+    for ((group, _), size) in sent.iter().zip(brotli_sizes(sent.iter().map(|(_, b)| b.as_slice()))) {
+        if let Some(row) = rows.get_mut(group) {
+            row.after.packed = size;
+        }
     }
 
     // The tools every virtual environment is made with count only where the app used them.
@@ -161,12 +180,28 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>) -> Result<Ta
         }
     }
     let bytes = bale.bytes();
-    total.after.packed = bytes.len() as u64;
     let transfer = Transfer { file: bytes.len() as u64, gzip: gzip_size(bytes), brotli: brotli_size(bytes) };
+    total.after.packed = if web { transfer.brotli } else { transfer.file };
     // The app first, then distributions by name, then the rest.
     let mut rows: Vec<Row> = rows.into_values().collect();
     rows.sort_by_key(|r| (r.name != "app", r.name == "stdlib" || r.name == "other", r.name.to_lowercase()));
-    Ok(Table { rows, total, transfer })
+    Ok(Table { rows, total, transfer, packed_is_brotli: web })
+}
+
+impl Table {
+    /// Counts the trimmed standard library that ships with a Pyodide bale in the
+    /// standard library's row and the total (as sent with brotli, as the web bale
+    /// counts).
+    pub fn add_stdlib_zip(&mut self, zip: &crate::pyodide::stdlib::StdlibZip) {
+        let total = &mut self.total.after;
+        let stdlib = self.rows.iter_mut().find(|r| r.name == "stdlib").map(|r| &mut r.after);
+        for side in std::iter::once(total).chain(stdlib) {
+            side.files += zip.files;
+            side.py += zip.modules;
+            side.raw += zip.raw;
+            side.packed += zip.transfer.brotli;
+        }
+    }
 }
 
 /// Each file's size and its size deflated (level 6, as wheels are written), on every core.
@@ -192,6 +227,15 @@ fn deflated_sizes<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> Vec<(u64, u64
             })
             .collect();
         handles.into_iter().flat_map(|h| h.join().expect("deflate thread panicked")).collect()
+    })
+}
+
+/// The brotli size of each buffer, on every core.
+fn brotli_sizes<'a>(buffers: impl Iterator<Item = &'a [u8]>) -> Vec<u64> {
+    let buffers: Vec<&[u8]> = buffers.collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = buffers.iter().map(|b| scope.spawn(move || brotli_size(b))).collect();
+        handles.into_iter().map(|h| h.join().expect("brotli thread panicked")).collect()
     })
 }
 

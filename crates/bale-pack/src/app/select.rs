@@ -228,6 +228,31 @@ impl Selection {
         }
     }
 
+    /// The app's own files, by path in the bale.
+    pub fn app_files(&self) -> BTreeSet<String> {
+        self.chosen.iter().filter(|(_, c)| c.group == Group::App).map(|(rel, _)| rel.clone()).collect()
+    }
+
+    /// Takes out of the bale what goes into a Pyodide bale's trimmed stdlib zip, and
+    /// returns it (paths from the standard library's root): the files `before_bale`
+    /// names (what a page imports before the bale's finder is in place), and the
+    /// chosen files of every package among them. A package imported from the zip
+    /// finds its submodules on its `__path__`, which is in the zip: `encodings` finds
+    /// its codecs, `importlib` its `resources` there.
+    pub fn split_stdlib(&mut self, before_bale: &BTreeSet<String>) -> BTreeSet<String> {
+        let packages: BTreeSet<&str> = before_bale.iter().filter_map(|rel| Some(rel.split_once('/')?.0)).collect();
+        let mut zip = before_bale.clone();
+        self.chosen.retain(|rel, c| {
+            let in_zip = c.group == Group::Stdlib
+                && (before_bale.contains(rel) || rel.split_once('/').is_some_and(|(top, _)| packages.contains(top)));
+            if in_zip {
+                zip.insert(rel.clone());
+            }
+            !in_zip
+        });
+        zip
+    }
+
     /// Every file under the roots of `kind` that could be packed: no caches, no
     /// hidden folders, no virtual environments, no site-packages inside the standard
     /// library, and not the standard library's build folder (`config-3.X-...`).

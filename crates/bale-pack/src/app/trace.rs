@@ -79,6 +79,23 @@ impl Trace {
     }
 }
 
+impl Trace {
+    /// Paths under `from` (where the traced interpreter saw them) as the same paths
+    /// under `to` (where the packer reads them), and `to` counted as standard library:
+    /// Pyodide's standard library is a zip inside it, extracted for the packer.
+    pub fn rebase_stdlib(&mut self, from: &Path, to: &Path) {
+        let moved = |p: &mut PathBuf| {
+            if let Ok(rel) = p.strip_prefix(from) {
+                *p = to.join(rel);
+            }
+        };
+        self.modules.iter_mut().filter_map(|m| m.origin.as_mut()).for_each(moved);
+        self.opened.iter_mut().for_each(moved);
+        self.sys_path.iter_mut().for_each(moved);
+        self.stdlib.push(to.to_owned());
+    }
+}
+
 /// The arguments that start `entry` for `trace.py` and `static.py`: ROOT KIND TARGET.
 fn entry_args(entry: &Entry) -> [String; 3] {
     let root = entry.root().map_or("-".into(), |r| r.display().to_string());

@@ -1,14 +1,16 @@
 // A `python` command that runs in Pyodide on Node, for `bale pack --target pyodide`:
-//   node python.mjs PYODIDE_DIR SITE_DIR|- [-I] [-S] [-c CODE | -m MODULE | SCRIPT] [ARGS...]
+//   node python.mjs PYODIDE_DIR SITE_DIR|- STDLIB_ZIP|- [-I] [-S] [-c CODE | -m MODULE | SCRIPT] [ARGS...]
 // The packer drives it exactly as it drives a native interpreter (introspection,
 // tracing, static analysis, compiling bytecode, validation): the host's folders are
 // mounted at their own paths (Node's file system through Emscripten's NODEFS), the
 // working directory and environment are the host's, stdin/stdout/stderr are the
-// process's own byte streams, and the exit code is the script's.
+// process's own byte streams, and the exit code is the script's. STDLIB_ZIP replaces
+// Pyodide's standard library (`loadPyodide`'s `stdLibURL`), as a page would with a
+// trimmed one.
 import fs from "node:fs";
 import path from "node:path";
 
-const [pyodideDir, site, ...argv] = process.argv.slice(2);
+const [pyodideDir, site, stdlib, ...argv] = process.argv.slice(2);
 const flags = [];
 while (argv.length && /^-[IESsBu]+$/.test(argv[0])) flags.push(argv.shift());
 let mode = "script";
@@ -18,12 +20,15 @@ if (target === "-c" || target === "-m") {
   target = argv.shift();
 }
 if (target === undefined) {
-  process.stderr.write("usage: python.mjs PYODIDE_DIR SITE [-I] (-c CODE | -m MODULE | SCRIPT) [ARGS...]\n");
+  process.stderr.write("usage: python.mjs PYODIDE_DIR SITE STDLIB [-I] (-c CODE | -m MODULE | SCRIPT) [ARGS...]\n");
   process.exit(2);
 }
 
 const { loadPyodide } = await import(path.join(path.resolve(pyodideDir), "pyodide.mjs"));
-const pyodide = await loadPyodide({ env: { ...process.env, HOME: process.env.HOME ?? "/" } });
+const pyodide = await loadPyodide({
+  env: { ...process.env, HOME: process.env.HOME ?? "/" },
+  ...(stdlib !== "-" && { stdLibURL: path.resolve(stdlib) }),
+});
 
 // Host folders at their own paths. Pyodide's own /lib, /usr, /dev, /proc stay; /tmp
 // and /home are the host's (temporary files and the app may live there).
@@ -64,7 +69,9 @@ pyodide.setStdin({ read: (buffer) => retrying(() => fs.readSync(0, buffer, 0, bu
 pyodide.globals.set("bale_shim", pyodide.toPy({ mode, target, argv, site, isolated: flags.some((f) => f.includes("I")) }));
 const code = pyodide.runPython(`
 def _main(shim):
-    import runpy, sys, traceback
+    # runpy and traceback only when needed: with a trimmed standard library, what
+    # this shim imports before the app must be what a page imports.
+    import sys
     del globals()["bale_shim"]
     if shim["site"] != "-":
         sys.path.append(shim["site"])
@@ -76,9 +83,11 @@ def _main(shim):
                 sys.argv = ["-c", *shim["argv"]]
                 exec(compile(shim["target"], "<string>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
             elif shim["mode"] == "m":
+                import runpy
                 sys.argv = [shim["target"], *shim["argv"]]
                 runpy.run_module(shim["target"], run_name="__main__", alter_sys=True)
             else:
+                import runpy
                 sys.argv = [shim["target"], *shim["argv"]]
                 runpy.run_path(shim["target"], run_name="__main__")
             code = 0
@@ -89,12 +98,14 @@ def _main(shim):
                 code = 1
             code = code or 0
         except BaseException:
+            import traceback
             traceback.print_exc()
             code = 1
         try:
             import atexit
             atexit._run_exitfuncs()
         except BaseException:
+            import traceback
             traceback.print_exc()
             code = code or 1
     finally:

@@ -1,24 +1,27 @@
 // One timed start of an app in a fresh Pyodide on Node, for `bale pack --target
 // pyodide --validate` and the benchmarks. Prints one line of JSON: milliseconds per
 // phase.
-//   node timing.mjs bale   PYODIDE_DIR LOADER IMPORTER APP.bale KIND TARGET
+//   node timing.mjs bale   PYODIDE_DIR LOADER IMPORTER APP.bale STDLIB_ZIP|- KIND TARGET
 //   node timing.mjs wheels PYODIDE_DIR APP_ROOT|- WHEELS_DIR|- KIND TARGET
-// KIND is `module` or `script`; the app's output is discarded.
+// KIND is `module` or `script`; the app's output is discarded. STDLIB_ZIP: the
+// trimmed standard library packed with the bale (`stdLibURL`); the wheels start with
+// Pyodide's own.
 import fs from "node:fs";
 import path from "node:path";
 
 const [mode, pyodideDir, ...rest] = process.argv.slice(2);
+const stdlib = mode === "bale" && rest[3] !== "-" ? path.resolve(rest[3]) : undefined;
 const now = () => performance.now();
 const times = {};
 const start = now();
 const { loadPyodide } = await import(path.join(path.resolve(pyodideDir), "pyodide.mjs"));
-const pyodide = await loadPyodide({ stdout: () => {}, stderr: () => {} });
+const pyodide = await loadPyodide({ stdout: () => {}, stderr: () => {}, ...(stdlib && { stdLibURL: stdlib }) });
 times.loadPyodide = now() - start;
 
 let kind, target, where;
 if (mode === "bale") {
   const [loader, importer, bale] = rest;
-  [kind, target] = rest.slice(3);
+  [kind, target] = rest.slice(4);
   const { loadBale } = await import(path.resolve(loader));
   let t = now();
   const [data, code] = await Promise.all([fs.promises.readFile(bale), fs.promises.readFile(importer)]);

@@ -17,11 +17,16 @@ def _start():
     importer, bale_path, kind, target = sys.argv[1:5]
     args = sys.argv[5:]
 
-    from importlib.machinery import ExtensionFileLoader
-    from importlib.util import module_from_spec, spec_from_file_location
+    # What importlib.machinery and importlib.util re-export, from the modules the
+    # interpreter has loaded from the start: nothing is imported from the standard
+    # library before the bale's finder is in place (a Pyodide with a trimmed one has
+    # only what a page needs).
+    import _frozen_importlib as bootstrap
+    import _frozen_importlib_external as external
 
-    spec = spec_from_file_location("bale", importer, loader=ExtensionFileLoader("bale", importer))
-    bale = module_from_spec(spec)
+    loader = external.ExtensionFileLoader("bale", importer)
+    spec = external.spec_from_file_location("bale", importer, loader=loader)
+    bale = bootstrap.module_from_spec(spec)
     sys.modules["bale"] = bale
     spec.loader.exec_module(bale)
     finder = bale.install(bale_path)

@@ -75,7 +75,9 @@ def _trace(report_path):
         except OSError:
             pass
         distributions = []
-        for dist in importlib.metadata.distributions(path=site):
+        # Every folder on the path, not only the interpreter's own site-packages: a
+        # Pyodide on Node has its installed packages in a host folder on sys.path.
+        for dist in importlib.metadata.distributions(path=sys_path):
             info = getattr(dist, "_path", None)
             distributions.append({
                 "name": dist.metadata["Name"] or "",
