@@ -81,6 +81,19 @@ pyodide_node() {
     echo "$dir"
 }
 
+# Headless Chromium (Debian's) and playwright-core to drive it, for the browser test;
+# prints playwright-core's folder. DEVELOPERS.md says which flags Chromium needs here.
+browser_tools() {
+    ensure_apt chromium
+    local dir
+    dir=$(pyodide_node)
+    if [ ! -f "$dir/node_modules/playwright-core/index.mjs" ]; then
+        log "npm install playwright-core@1.64.1"
+        (cd "$dir" && npm install -s playwright-core@1.64.1 >/dev/null)
+    fi
+    echo "$dir/node_modules/playwright-core"
+}
+
 # The interpreter of a CPython version from pyenv: `python_for 3.12`.
 python_for() {
     local full

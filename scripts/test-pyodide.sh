@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# bale in Pyodide on Node: builds the WebAssembly modules, packs example apps with
-# `bale pack --target pyodide --validate` (traced, compiled and validated in Pyodide),
-# runs the loader's tests in real Pyodide, and checks the loader's size (at most 3 KB
-# minified and gzipped) and its TypeScript types.
+# bale in Pyodide: builds the WebAssembly modules, packs example apps with `bale pack
+# --target pyodide --validate` (traced, compiled and validated in Pyodide on Node),
+# runs the loader's tests in real Pyodide on Node and the web example in headless
+# Chromium, and checks the loader's size (at most 3 KB minified and gzipped) and its
+# TypeScript types.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 modules=$(scripts/build-pyodide.sh)
@@ -28,6 +29,11 @@ log "bale pack --target pyodide: hello, wordstats (an extension module), rich-re
 
 log "loader tests in Pyodide"
 BALE_TEST_BALES="$out" node --test importer/js/loader.test.mjs
+
+log "the web example in headless Chromium"
+BALE_PLAYWRIGHT=$(browser_tools)
+BALE_TEST_BALES="$out" BALE_PLAYWRIGHT="$BALE_PLAYWRIGHT" \
+    node --test examples/web/browser.test.mjs
 
 log "loader size and types"
 node_dir=$(pyodide_node)

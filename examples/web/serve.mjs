@@ -1,0 +1,89 @@
+// A static server for the web example, on localhost:
+//   node examples/web/serve.mjs --pyodide DIR --importer FILE --bales DIR [--port N]
+// Serves this folder at /, the `pyodide` npm package's folder at /pyodide/, the loader
+// and the importer (the WebAssembly build, as bale.abi3.so) at /loader/, and DIR's
+// bales at /bales/. Files go out compressed as a production server would send them:
+// brotli (or gzip) when the browser accepts it, except what is compressed already
+// (wheels, and zips that are not stored). Prints the URL, then serves until killed.
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export function serve({ pyodide, importer, bales, port = 0 }) {
+  const mounts = [
+    ["/pyodide/", pyodide],
+    ["/bales/", bales],
+    ["/loader/bale.abi3.so", importer],
+    ["/loader/", path.join(here, "../../importer/js")],
+    ["/", here],
+  ];
+  const compressed = new Map(); // one compression per file and encoding
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, "http://localhost");
+    const file = resolve(mounts, decodeURIComponent(url.pathname));
+    if (!file || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      res.writeHead(404, "Not Found").end();
+      return;
+    }
+    let body = fs.readFileSync(file);
+    const headers = { "Content-Type": type(file), "Cache-Control": "no-store" };
+    const accepts = String(req.headers["accept-encoding"] ?? "");
+    const encoding = accepts.includes("br") ? "br" : accepts.includes("gzip") ? "gzip" : null;
+    if (encoding && worthCompressing(file, body)) {
+      const key = `${encoding}:${file}`;
+      if (!compressed.has(key)) {
+        compressed.set(
+          key,
+          encoding === "br"
+            ? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9 } })
+            : zlib.gzipSync(body, { level: 9 }),
+        );
+      }
+      body = compressed.get(key);
+      headers["Content-Encoding"] = encoding;
+    }
+    headers["Content-Length"] = body.length;
+    res.writeHead(200, headers).end(req.method === "HEAD" ? undefined : body);
+  });
+  return new Promise((done) => server.listen(port, "127.0.0.1", () => done(server)));
+}
+
+// The file a URL path names under its mount; none for a path that leaves it.
+function resolve(mounts, urlPath) {
+  for (const [prefix, dir] of mounts) {
+    if (prefix.endsWith("/") ? !urlPath.startsWith(prefix) : urlPath !== prefix) continue;
+    if (!prefix.endsWith("/")) return dir;
+    const rel = urlPath.slice(prefix.length) || "index.html";
+    const file = path.resolve(dir, rel);
+    return file.startsWith(path.resolve(dir) + path.sep) ? file : null;
+  }
+  return null;
+}
+
+function type(file) {
+  const types = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript", ".json": "application/json", ".wasm": "application/wasm", ".zip": "application/zip" };
+  return types[path.extname(file)] ?? "application/octet-stream";
+}
+
+// A wheel and a deflated zip gain nothing from a second compression.
+function worthCompressing(file, body) {
+  if (file.endsWith(".whl")) return false;
+  if (file.endsWith(".zip")) return body.length > 8 && body.readUInt16LE(8) === 0; // first entry stored
+  return true;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = {};
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i += 2) args[argv[i].replace(/^--/, "")] = argv[i + 1];
+  if (!args.pyodide || !args.importer || !args.bales) {
+    console.error("usage: node serve.mjs --pyodide DIR --importer FILE --bales DIR [--port N]");
+    process.exit(2);
+  }
+  const server = await serve({ ...args, port: Number(args.port ?? 8000) });
+  console.log(`serving on http://127.0.0.1:${server.address().port}/`);
+}
