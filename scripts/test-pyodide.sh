@@ -20,11 +20,13 @@ rm -rf "$out" && mkdir -p "$out"
 mkdir -p "$out/wordstats-app" && cp -r examples/wordstats/wordstats "$out/wordstats-app/"
 cp "$native" "$out/wordstats-app/wordstats/_native.abi3.so"
 
-log "bale pack --target pyodide: hello, wordstats (an extension module), rich-report (wheels from PyPI)"
+log "bale pack --target pyodide: hello, wordstats (an extension module), rich-report and sympy-solve (wheels from PyPI)"
 "$bale" pack -q --app examples/hello -m hello --target pyodide --validate -o "$out/hello.bale"
 "$bale" pack -q --app "$out/wordstats-app" -m wordstats --target pyodide --validate -o "$out/wordstats.bale"
 "$bale" pack -q --app examples/rich-report/report.py -r examples/rich-report/requirements.txt \
     --target pyodide --validate -o "$out/rich-report.bale"
+"$bale" pack -q --app examples/sympy-solve/solve.py -r examples/sympy-solve/requirements.txt \
+    --target pyodide --validate -o "$out/sympy-solve.bale"
 "$bale" pack -q examples/hello -o "$out/hello-native.bale"
 
 log "loader tests in Pyodide"

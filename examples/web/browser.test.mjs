@@ -77,6 +77,18 @@ test("runs rich-report from its bale and trimmed standard library in Chromium", 
   for (const phase of ["loadPyodide", "fetch", "loadBale", "run", "total"]) assert.ok(timing[phase] > 0, phase);
 });
 
+test("runs sympy-solve (several hundred modules) from its bale in Chromium", async () => {
+  const shown = await open({
+    bale: "/bales/sympy-solve.bale",
+    stdlib: "/bales/sympy-solve.stdlib.zip",
+    run: "script:solve.py",
+    args: "--digits 12",
+  });
+  assert.equal(shown.state, "done", `${shown.status}\n${shown.output}\n${shown.errors.join("\n")}`);
+  assert.match(shown.output, /roots of x\*\*3 - 6\*x\*\*2 \+ 11\*x - 6: \[1, 2, 3\]/);
+  assert.match(shown.output, /pi to 12 digits: 3\.14159265359\n/);
+});
+
 test("loads an extension module from the bale in Chromium, compiled before the first import", async () => {
   const shown = await open({ bale: "/bales/wordstats.bale", stdlib: "/bales/wordstats.stdlib.zip", run: "module:wordstats" });
   assert.equal(shown.state, "done", `${shown.status}\n${shown.output}\n${shown.errors.join("\n")}`);

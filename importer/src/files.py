@@ -3,9 +3,10 @@
 Libraries often find their data next to their modules, with
 `open(os.path.join(os.path.dirname(__file__), "data", name))`, not through
 `importlib.resources`. A module imported from a bale has a `__file__` under the bale's
-virtual path, so this module makes `open`, `io.open`, `os.stat`, `os.lstat`,
-`os.listdir` and `os.scandir` (and so `os.path.exists`, `isfile`, `isdir`, `getsize`,
-`os.walk`, `glob`) answer for paths under a mounted bale, reading from it. Any other
+virtual path, so this module makes `open`, `io.open`, `io.open_code` (how `runpy`
+reads a script), `os.stat`, `os.lstat`, `os.listdir` and `os.scandir` (and so
+`os.path.exists`, `isfile`, `isdir`, `getsize`, `os.walk`, `glob`) answer for paths
+under a mounted bale, reading from it. Any other
 path goes to the original function untouched. Files are read-only; C code that opens
 files itself (`fopen` in an extension module) does not see them.
 """
@@ -19,6 +20,7 @@ import sys
 
 _original = {
     "open": builtins.open,
+    "open_code": io.open_code,
     "stat": os.stat,
     "lstat": os.lstat,
     "listdir": os.listdir,
@@ -80,6 +82,12 @@ def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None,
     text = io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=newline)
     text.mode = mode
     return text
+
+
+def open_code(path):
+    if _locate(path) is None:
+        return _original["open_code"](path)
+    return open(path, "rb")
 
 
 def _stat_result(finder, rel, mtime, path):
@@ -188,7 +196,8 @@ def scandir(path="."):
 # module that copies `os.stat` or `io.open` into a class attribute, as 3.10's pathlib
 # does, would otherwise turn a plain function into a method that takes `self`.
 _installed = {name: staticmethod(function) for name, function in
-              (("open", open), ("stat", stat), ("lstat", lstat), ("listdir", listdir), ("scandir", scandir))}
+              (("open", open), ("open_code", open_code), ("stat", stat), ("lstat", lstat), ("listdir", listdir),
+               ("scandir", scandir))}
 
 
 def _accessors():
@@ -202,7 +211,8 @@ def _replace(old, new, force):
     """Puts `new`'s functions where `old`'s are: on builtins, io and os (whatever is
     there, with `force`), on pathlib's 3.10 accessor, and as tokenize's own `open`
     (how linecache reads a file that `os.stat` says exists, so tracebacks need it)."""
-    places = [(builtins, "open"), (io, "open")] + [(os, n) for n in ("stat", "lstat", "listdir", "scandir")]
+    places = [(builtins, "open"), (io, "open"), (io, "open_code")]
+    places += [(os, n) for n in ("stat", "lstat", "listdir", "scandir")]
     for place, name in places:
         if force or getattr(place, name) is old[name]:
             setattr(place, name, new[name])

@@ -57,6 +57,26 @@ def test_open_stat_listdir_scandir_under_the_mount(python, app_bale):
     assert lines[1:] == ["OSError 30", "FileNotFoundError 2", "IsADirectoryError 21", "NotADirectoryError 20"]
 
 
+def test_runpy_runs_a_script_by_its_path_in_the_bale(python, app_bale):
+    # runpy reads a script with io.open_code, which answers under the mount too.
+    out = python.out(
+        f"""
+        import io
+        original = io.open_code
+        import bale, runpy
+        finder = bale.install({str(app_bale)!r})
+        import app
+        with io.open_code(app.__file__) as f:
+            print(f.read() == open(app.__file__, "rb").read(), f.name == app.__file__)
+        script = app.__file__.replace("__init__.py", "core.py")
+        print(runpy.run_path(script, run_name="not_main")["__file__"] == script)
+        finder.uninstall()
+        print(io.open_code is original)
+        """
+    )
+    assert out.split() == ["True", "True", "True", "True"]
+
+
 def test_other_paths_are_untouched_and_uninstall_restores(python, app_bale, tmp_path):
     (tmp_path / "real.txt").write_text("real file\n")
     out = python.out(

@@ -53,6 +53,12 @@ pub struct PackArgs {
     /// (tracebacks still point at the right lines; `__doc__` becomes None).
     #[arg(long)]
     strip_docstrings: bool,
+    /// Keep the column ranges of every instruction in the bytecode (what draws `^^^^`
+    /// under the failing part of a line in a traceback); `no` compiles as `python -X
+    /// no_debug_ranges`: line numbers stay, and the bytecode compresses about a quarter
+    /// smaller [default: yes; with --target pyodide, no].
+    #[arg(long, value_enum, value_name = "yes|no")]
+    debug_ranges: Option<YesNo>,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -70,6 +76,12 @@ enum ContentArg {
     Source,
     Both,
     AppSource,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum YesNo {
+    Yes,
+    No,
 }
 
 fn parse_compression(s: &str) -> Result<Compression, String> {
@@ -116,6 +128,7 @@ pub fn run(args: PackArgs) -> anyhow::Result<()> {
         dictionary_size: dictionary,
         optimize: args.optimize,
         strip_docstrings: args.strip_docstrings,
+        debug_ranges: args.debug_ranges.map_or(!web, |d| d == YesNo::Yes),
         app_files: Default::default(),
     };
     if app {

@@ -22,7 +22,7 @@ use bale_format::{Compression, FileKind, ModuleSpec, WriteOptions, WriteSummary,
 pub use classify::{Plan, PlannedModule, TargetRules, classify, is_identifier, is_shared_library};
 pub use collect::{Collected, Filter, InputFile, collect};
 pub use output::AtomicFile;
-pub use python::{Compiled, Python, PythonInfo};
+pub use python::{CompileOptions, Compiled, Python, PythonInfo};
 
 /// What to store for each module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,8 +68,20 @@ pub struct PackOptions {
     pub optimize: u8,
     /// Cut docstrings out of sources and bytecode (asserts and line numbers kept).
     pub strip_docstrings: bool,
+    /// Keep the column ranges of instructions (see [`CompileOptions::debug_ranges`]).
+    pub debug_ranges: bool,
     /// The app's own files (paths in the bale), for [`Content::AppSource`].
     pub app_files: std::collections::BTreeSet<String>,
+}
+
+impl PackOptions {
+    pub fn compile_options(&self) -> CompileOptions {
+        CompileOptions {
+            optimize: self.optimize,
+            strip_docstrings: self.strip_docstrings,
+            debug_ranges: self.debug_ranges,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -194,8 +206,7 @@ pub fn pack_files(
             .collect();
         progress.step("compiling", Some(jobs.len() as u64));
         let sources: Vec<(&str, &[u8])> = jobs.iter().map(|(_, path, src)| (*path, *src)).collect();
-        let results =
-            py.compile(&sources, options.optimize, options.strip_docstrings, &|n| progress.advance(n as u64))?;
+        let results = py.compile(&sources, options.compile_options(), &|n| progress.advance(n as u64))?;
         for ((module, path, _), result) in jobs.iter().zip(results) {
             match result {
                 Ok(compiled) => {

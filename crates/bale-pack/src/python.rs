@@ -43,6 +43,19 @@ impl PythonInfo {
     }
 }
 
+/// How to compile.
+#[derive(Clone, Copy, Debug)]
+pub struct CompileOptions {
+    /// Like `python -O` (1) or `-OO` (2).
+    pub optimize: u8,
+    /// Cut docstrings out of sources and bytecode (asserts and line numbers kept).
+    pub strip_docstrings: bool,
+    /// Keep the column ranges of every instruction (what draws `^^^^` under the failing
+    /// part of a line in tracebacks). Without them (`python -X no_debug_ranges`) line
+    /// numbers stay and bytecode compresses about a quarter smaller with brotli.
+    pub debug_ranges: bool,
+}
+
 /// One compiled source.
 #[derive(Clone, Debug)]
 pub struct Compiled {
@@ -86,8 +99,7 @@ impl Python {
     pub fn compile(
         &self,
         sources: &[(&str, &[u8])],
-        optimize: u8,
-        strip_docstrings: bool,
+        options: CompileOptions,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<Result<Compiled, String>>, PackError> {
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(sources.len().max(1));
@@ -95,7 +107,7 @@ impl Python {
         let results = std::thread::scope(|scope| {
             let handles: Vec<_> = sources
                 .chunks(chunk)
-                .map(|part| scope.spawn(move || self.compile_batch(part, optimize, strip_docstrings, progress)))
+                .map(|part| scope.spawn(move || self.compile_batch(part, options, progress)))
                 .collect();
             handles.into_iter().map(|h| h.join().expect("compile thread panicked")).collect::<Vec<_>>()
         });
@@ -109,14 +121,18 @@ impl Python {
     fn compile_batch(
         &self,
         sources: &[(&str, &[u8])],
-        optimize: u8,
-        strip_docstrings: bool,
+        options: CompileOptions,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<Result<Compiled, String>>, PackError> {
         let fail = |reason: String| PackError::Python { python: self.path.clone(), reason };
+        let strip_docstrings = options.strip_docstrings;
         let strip = if strip_docstrings { "1" } else { "0" };
+        // Code compiled by an interpreter so started carries no column ranges.
+        let ranges: &[&str] = if options.debug_ranges { &[] } else { &["-X", "no_debug_ranges"] };
         let mut child = Command::new(&self.path)
-            .args(["-I", "-c", include_str!("python/compile.py"), &optimize.to_string(), strip])
+            .arg("-I")
+            .args(ranges)
+            .args(["-c", include_str!("python/compile.py"), &options.optimize.to_string(), strip])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -201,7 +201,7 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
                 &in_zip,
                 &base,
                 options.pack.content,
-                (options.pack.optimize, options.pack.strip_docstrings),
+                options.pack.compile_options(),
             )?;
             // Kept until the end: the reduction table measures the extracted files.
             web_stdlib_dir = Some(w.extracted);
@@ -230,7 +230,7 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
                     format!("pyodide.runPython(\"import runpy; runpy.run_module('{target}', run_name='__main__')\")")
                 }
                 _ => format!(
-                    "pyodide.runPython(\"import runpy; runpy.run_path('/bale/{}/{target}')\")",
+                    "pyodide.runPython(\"import runpy; runpy.run_path('/bale/{}/{target}', run_name='__main__')\")",
                     name(&summary.output)
                 ),
             };

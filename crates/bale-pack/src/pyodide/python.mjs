@@ -1,5 +1,6 @@
 // A `python` command that runs in Pyodide on Node, for `bale pack --target pyodide`:
-//   node python.mjs PYODIDE_DIR SITE_DIR|- STDLIB_ZIP|- [-I] [-S] [-c CODE | -m MODULE | SCRIPT] [ARGS...]
+//   node python.mjs PYODIDE_DIR SITE_DIR|- STDLIB_ZIP|- [-I] [-S] [-X no_debug_ranges]
+//                   [-c CODE | -m MODULE | SCRIPT] [ARGS...]
 // The packer drives it exactly as it drives a native interpreter (introspection,
 // tracing, static analysis, compiling bytecode, validation): the host's folders are
 // mounted at their own paths (Node's file system through Emscripten's NODEFS), the
@@ -12,7 +13,15 @@ import path from "node:path";
 
 const [pyodideDir, site, stdlib, ...argv] = process.argv.slice(2);
 const flags = [];
-while (argv.length && /^-[IESsBu]+$/.test(argv[0])) flags.push(argv.shift());
+const env = { ...process.env, HOME: process.env.HOME ?? "/" };
+for (;;) {
+  if (/^-[IESsBu]+$/.test(argv[0] ?? "")) flags.push(argv.shift());
+  else if (argv[0] === "-X" && argv[1] === "no_debug_ranges") {
+    // What `-X no_debug_ranges` sets, read by Pyodide's CPython as it starts.
+    env.PYTHONNODEBUGRANGES = "1";
+    argv.splice(0, 2);
+  } else break;
+}
 let mode = "script";
 let target = argv.shift();
 if (target === "-c" || target === "-m") {
@@ -26,7 +35,7 @@ if (target === undefined) {
 
 const { loadPyodide } = await import(path.join(path.resolve(pyodideDir), "pyodide.mjs"));
 const pyodide = await loadPyodide({
-  env: { ...process.env, HOME: process.env.HOME ?? "/" },
+  env,
   ...(stdlib !== "-" && { stdLibURL: path.resolve(stdlib) }),
 });
 

@@ -125,7 +125,7 @@ pub fn write_zip(
     files: &BTreeSet<String>,
     python: &Python,
     content: Content,
-    (optimize, strip_docstrings): (u8, bool),
+    compile: crate::CompileOptions,
 ) -> Result<StdlibZip, PackError> {
     let mut sources = Vec::new();
     for rel in files {
@@ -136,7 +136,7 @@ pub fn write_zip(
     let mount = mount((python.info.version.0, python.info.version.1));
     let names: Vec<String> = sources.iter().map(|(rel, _)| format!("{}/{rel}", mount.display())).collect();
     let jobs: Vec<(&str, &[u8])> = names.iter().zip(&sources).map(|(n, (_, s))| (n.as_str(), s.as_slice())).collect();
-    let compiled = python.compile(&jobs, optimize, strip_docstrings, &|_| ())?;
+    let compiled = python.compile(&jobs, compile, &|_| ())?;
 
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let fail = |e: zip::result::ZipError| PackError::Output { path: path.to_owned(), reason: e.to_string() };
