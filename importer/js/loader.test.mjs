@@ -34,6 +34,36 @@ test("runs a pure-Python app from a bale given as bytes", async () => {
   assert.equal(pyodide.runPython("type(hello.__loader__).__name__"), "BaleFinder");
 });
 
+test("reads a zstd bale with a dictionary: the importer decodes zstd as WebAssembly", async () => {
+  const out = [];
+  const pyodide = await loadPyodide({
+    stdLibURL: path.join(BALE_TEST_BALES, "rich-report.stdlib.zip"),
+    stdout: (line) => out.push(line),
+  });
+  const data = bale("rich-report.bale");
+  // The dictionary is stored (header offset 92: its payload, 0xFFFFFFFF for none).
+  assert.notEqual(new DataView(data.buffer, data.byteOffset).getUint32(92, true), 0xffffffff);
+  await loadBale(pyodide, data, { importer, path: "/app/report.bale" });
+  pyodide.runPython(`
+import sys
+sys.argv = ["report.py", "--section", "notes"]
+try:
+    exec(compile(open("/app/report.bale/report.py").read(), "report.py", "exec"), {"__name__": "__main__"})
+except SystemExit as e:
+    assert not e.code
+`);
+  assert.match(out.join("\n"), /Release notes/);
+  assert.equal(pyodide.runPython("import rich.markdown; rich.markdown.__spec__.origin"), "/app/report.bale/rich/markdown.pyc");
+});
+
+test("installs the importer the bale carries, given nothing else", async () => {
+  const { pyodide, out } = await pyodideWithOutput();
+  await loadBale(pyodide, bale("hello-embedded.bale"));
+  pyodide.runPython("import hello; hello.main()");
+  assert.match(out.join("\n"), /Hello/);
+  assert.equal(pyodide.runPython("import bale; bale.__file__"), "/lib/python3.14/site-packages/bale/__init__.py");
+});
+
 test("loads an extension module from the bale, compiled before the first import", async () => {
   const { pyodide, out } = await pyodideWithOutput();
   const url = pathToFileURL(path.join(BALE_TEST_BALES, "wordstats.bale"));

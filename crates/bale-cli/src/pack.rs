@@ -39,8 +39,9 @@ pub struct PackArgs {
     #[arg(long, value_name = "PYTHON")]
     python: Option<PathBuf>,
     /// `none`, or `zstd` with an optional level: `zstd:19` [default: none; with --app
-    /// or -m, zstd:19 with a dictionary; with --target pyodide, none: a web server's
-    /// brotli or gzip compresses the whole bale better than zstd does each entry].
+    /// or -m, zstd:19 with a dictionary]. For the web, `none` is smaller still where
+    /// the server compresses the bale (brotli or gzip), and three times larger where
+    /// it does not.
     #[arg(long, value_parser = parse_compression)]
     compress: Option<Compression>,
     /// With zstd: train a dictionary of SIZE bytes on the bytecode and store it in the bale.
@@ -102,7 +103,7 @@ pub fn run(args: PackArgs) -> anyhow::Result<()> {
     let web = args.app.is_web();
     let (compress, dictionary) = match (args.compress, args.dictionary) {
         (Some(c), d) => (c, d),
-        (None, None) if app && !web => (Compression::Zstd { level: 19 }, Some(DEFAULT_DICTIONARY)),
+        (None, None) if app => (Compression::Zstd { level: 19 }, Some(DEFAULT_DICTIONARY)),
         (None, d) => (Compression::None, d),
     };
     let content = args.content.unwrap_or(if web { ContentArg::AppSource } else { ContentArg::Both });

@@ -57,6 +57,10 @@ pub struct AppArgs {
     /// WebAssembly build). Default: $BALE_IMPORTER, else the installed `bale` package.
     #[arg(long, value_name = "FILE")]
     importer: Option<PathBuf>,
+    /// With --target pyodide: put the importer in the bale (`bale/bale.abi3.so`,
+    /// stored uncompressed), so that `loadBale` needs nothing else to install it.
+    #[arg(long)]
+    embed_importer: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -99,14 +103,15 @@ impl AppArgs {
             || self.validate
             || self.target.is_some()
             || self.pyodide.is_some()
-            || self.importer.is_some();
+            || self.importer.is_some()
+            || self.embed_importer;
         if given && !self.is_app() {
             bail!(
                 "-r, --venv, --run, --detect, --stdlib, --validate, --target, --pyodide and --importer need --app or -m"
             );
         }
-        if self.pyodide.is_some() && self.target != Some(TargetArg::Pyodide) {
-            bail!("--pyodide needs --target pyodide");
+        if (self.pyodide.is_some() || self.embed_importer) && self.target != Some(TargetArg::Pyodide) {
+            bail!("--pyodide and --embed-importer need --target pyodide");
         }
         Ok(())
     }
@@ -159,6 +164,7 @@ pub fn run(args: AppArgs, pack: PackOptions, json: bool, quiet: bool) -> anyhow:
         },
         validate: args.validate,
         importer: args.importer.as_ref().map(absolute),
+        embed_importer: args.embed_importer,
         pyodide: match args.target {
             Some(TargetArg::Pyodide) => Some(absolute(
                 &args

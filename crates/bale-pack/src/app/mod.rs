@@ -95,6 +95,8 @@ pub struct AppOptions {
     pub validate: bool,
     /// The importer extension module for validation (found if unset; see [`find_importer`]).
     pub importer: Option<PathBuf>,
+    /// Put the importer in the bale (Pyodide), for the loader to install from there.
+    pub embed_importer: bool,
     /// Run, compile and validate in this Pyodide distribution (the folder of the
     /// `pyodide` npm package) on Node instead of a native interpreter.
     pub pyodide: Option<PathBuf>,
@@ -189,7 +191,10 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
     let mut pack_options = options.pack.clone();
     pack_options.python = Some(env.python.clone());
     pack_options.app_files = selection.app_files();
-    let files = selection.read_files()?;
+    let mut files = selection.read_files()?;
+    if options.embed_importer {
+        embed_importer(&mut files, &importer(options, &base)?, &options.pack)?;
+    }
     let summary = crate::pack_files(output, files, &pack_options, progress)?;
     let stdlib_zip = match (web_stdlib.take(), in_zip) {
         (Some(w), Some(in_zip)) => {
@@ -202,6 +207,7 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
                 &base,
                 options.pack.content,
                 options.pack.compile_options(),
+                options.pack.compression != bale_format::Compression::None,
             )?;
             // Kept until the end: the reduction table measures the extracted files.
             web_stdlib_dir = Some(w.extracted);
@@ -291,6 +297,32 @@ struct WebStdlib {
     /// The trimmed zip to write, and its file.
     zip: PathBuf,
     output: AtomicFile,
+}
+
+/// Where the loader looks for the importer in a bale (`importer/js/loader.mjs`).
+pub const EMBEDDED_IMPORTER: &str = "bale/bale.abi3.so";
+
+/// Adds the importer to the bale's files, where the loader finds it. The loader reads
+/// it before anything can decompress, so only an uncompressed bale can carry it.
+fn embed_importer(
+    files: &mut std::collections::BTreeMap<String, crate::InputFile>,
+    importer: &Path,
+    pack: &crate::PackOptions,
+) -> Result<(), PackError> {
+    if pack.compression != bale_format::Compression::None {
+        return Err(PackError::Usage(
+            "--embed-importer needs --compress none: the loader reads the importer before it can decompress".into(),
+        ));
+    }
+    if files.contains_key(EMBEDDED_IMPORTER) {
+        return Err(PackError::Usage(format!("--embed-importer: the app already has a file {EMBEDDED_IMPORTER}")));
+    }
+    let content = std::fs::read(importer).map_err(|e| PackError::io(importer, e))?;
+    files.insert(
+        EMBEDDED_IMPORTER.into(),
+        crate::InputFile { content, executable: false, origin: importer.display().to_string() },
+    );
+    Ok(())
 }
 
 /// The importer extension module that validation (and, for Pyodide, finding what a

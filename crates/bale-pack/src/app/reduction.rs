@@ -167,8 +167,10 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
         }
     }
 
-    // The tools every virtual environment is made with count only where the app used them.
+    // The tools every virtual environment is made with count only where the app used
+    // them; a row with nothing on either side (a namespace package's) not at all.
     rows.retain(|_, r| !(SEEDED.contains(&r.name.to_lowercase().as_str()) && r.after.files == 0));
+    rows.retain(|_, r| r.before.files + r.after.files + r.after.py > 0);
     let mut total = Row { name: "total".into(), carried: true, ..Default::default() };
     for r in rows.values().filter(|r| r.carried) {
         for (t, s) in [(&mut total.before, &r.before), (&mut total.after, &r.after)] {

@@ -113,9 +113,9 @@ pub struct StdlibZip {
 
 /// Writes the trimmed standard library: each module of `files` (paths under `root`)
 /// as bytecode compiled by `python` (Pyodide's CPython), next to its source if
-/// `content` keeps the libraries' sources, stored uncompressed: a web server's
-/// brotli or gzip compresses the whole file better than deflate does each entry
-/// (1.0 MiB against 1.3 MiB for rich-report's). The bytecode is
+/// `content` keeps the libraries' sources. Entries are deflated, as in Pyodide's own
+/// zip, unless `deflate` is off (`--compress none`: the server compresses, and its
+/// brotli does better on the whole file than deflate on each entry). The bytecode is
 /// unchecked hash-based (PEP 552): zipimport then uses it without reading the
 /// source, which is there for tracebacks only.
 pub fn write_zip(
@@ -126,6 +126,7 @@ pub fn write_zip(
     python: &Python,
     content: Content,
     compile: crate::CompileOptions,
+    deflate: bool,
 ) -> Result<StdlibZip, PackError> {
     let mut sources = Vec::new();
     for rel in files {
@@ -138,7 +139,12 @@ pub fn write_zip(
     let jobs: Vec<(&str, &[u8])> = names.iter().zip(&sources).map(|(n, (_, s))| (n.as_str(), s.as_slice())).collect();
     let compiled = python.compile(&jobs, compile, &|_| ())?;
 
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let options = match deflate {
+        true => zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(9)),
+        false => zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored),
+    };
     let fail = |e: zip::result::ZipError| PackError::Output { path: path.to_owned(), reason: e.to_string() };
     let mut bytes = Vec::new();
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut bytes));
