@@ -34,6 +34,11 @@ impl AtomicFile {
         Ok(AtomicFile { temp, path: path.to_owned() })
     }
 
+    /// The destination.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Writes the content with `write`, flushes it to disk and renames it into place.
     pub fn write_with<T, E>(self, write: impl FnOnce(&mut BufWriter<&File>) -> Result<T, E>) -> Result<T, PackError>
     where

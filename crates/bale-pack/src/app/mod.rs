@@ -140,13 +140,12 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
     let mut web_stdlib_dir = None;
     let mut web_stdlib = match (&options.pyodide, options.stdlib) {
         (Some(dir), Stdlib::Used | Stdlib::All) => {
-            let zip = crate::pyodide::stdlib::zip_path(&options.pack.output);
-            let zip_output = AtomicFile::create(&zip)?;
+            let zip_output = AtomicFile::create(&crate::pyodide::stdlib::zip_path(&options.pack.output))?;
             progress.step("finding what Pyodide imports before the bale", None);
             let importer = importer(options, &base)?;
             let before_bale = crate::pyodide::stdlib::loaded_before_bale(dir, &importer)?;
             let extracted = crate::pyodide::stdlib::extract(dir, version)?;
-            Some(WebStdlib { extracted, before_bale, zip, output: zip_output })
+            Some(WebStdlib { extracted, before_bale, output: zip_output })
         }
         _ => None,
     };
@@ -199,16 +198,7 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
     let stdlib_zip = match (web_stdlib.take(), in_zip) {
         (Some(w), Some(in_zip)) => {
             progress.step("writing the trimmed standard library", None);
-            let zip = crate::pyodide::stdlib::write_zip(
-                w.output,
-                &w.zip,
-                &w.extracted.root,
-                &in_zip,
-                &base,
-                options.pack.content,
-                options.pack.compile_options(),
-                options.pack.compression != bale_format::Compression::None,
-            )?;
+            let zip = crate::pyodide::stdlib::write_zip(w.output, &w.extracted.root, &in_zip, &base, &options.pack)?;
             // Kept until the end: the reduction table measures the extracted files.
             web_stdlib_dir = Some(w.extracted);
             Some(zip)
@@ -294,8 +284,7 @@ struct WebStdlib {
     extracted: crate::pyodide::stdlib::Extracted,
     /// What a page imports from it before the bale's finder is in place.
     before_bale: std::collections::BTreeSet<String>,
-    /// The trimmed zip to write, and its file.
-    zip: PathBuf,
+    /// The trimmed zip to write.
     output: AtomicFile,
 }
 

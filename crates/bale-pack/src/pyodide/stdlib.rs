@@ -17,7 +17,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::{AtomicFile, Content, PackError, Python};
+use crate::{AtomicFile, PackError, Python};
 
 /// Pyodide's standard library, extracted.
 pub struct Extracted {
@@ -112,22 +112,22 @@ pub struct StdlibZip {
 }
 
 /// Writes the trimmed standard library: each module of `files` (paths under `root`)
-/// as bytecode compiled by `python` (Pyodide's CPython), next to its source if
-/// `content` keeps the libraries' sources. Entries are deflated, as in Pyodide's own
-/// zip, unless `deflate` is off (`--compress none`: the server compresses, and its
-/// brotli does better on the whole file than deflate on each entry). The bytecode is
+/// as bytecode compiled by `python` (Pyodide's CPython) as `pack` says, next to its
+/// source if `pack.content` keeps the libraries' sources. Entries are deflated, as in
+/// Pyodide's own zip, unless the bale is uncompressed (`--compress none`: the server
+/// compresses, and its brotli does better on the whole file than deflate on each). The bytecode is
 /// unchecked hash-based (PEP 552): zipimport then uses it without reading the
 /// source, which is there for tracebacks only.
 pub fn write_zip(
     output: AtomicFile,
-    path: &Path,
     root: &Path,
     files: &BTreeSet<String>,
     python: &Python,
-    content: Content,
-    compile: crate::CompileOptions,
-    deflate: bool,
+    pack: &crate::PackOptions,
 ) -> Result<StdlibZip, PackError> {
+    let path = output.path().to_owned();
+    let path = path.as_path();
+    let deflate = pack.compression != bale_format::Compression::None;
     let mut sources = Vec::new();
     for rel in files {
         let file = root.join(rel);
@@ -137,7 +137,7 @@ pub fn write_zip(
     let mount = mount((python.info.version.0, python.info.version.1));
     let names: Vec<String> = sources.iter().map(|(rel, _)| format!("{}/{rel}", mount.display())).collect();
     let jobs: Vec<(&str, &[u8])> = names.iter().zip(&sources).map(|(n, (_, s))| (n.as_str(), s.as_slice())).collect();
-    let compiled = python.compile(&jobs, compile, &|_| ())?;
+    let compiled = python.compile(&jobs, pack.compile_options(), &|_| ())?;
 
     let options = match deflate {
         true => zip::write::SimpleFileOptions::default()
@@ -163,7 +163,7 @@ pub fn write_zip(
             zip.write_all(pyc).map_err(|e| PackError::io(path, e))?;
             (modules, count, raw) = (modules + 1, count + 1, raw + pyc.len() as u64);
         }
-        if pyc.is_none() || content.keeps_source(false) || !rel.ends_with(".py") {
+        if pyc.is_none() || pack.content.keeps_source(false) || !rel.ends_with(".py") {
             zip.start_file(rel.to_string(), options).map_err(fail)?;
             zip.write_all(&source).map_err(|e| PackError::io(path, e))?;
             (count, raw) = (count + 1, raw + source.len() as u64);
