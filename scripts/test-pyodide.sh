@@ -26,9 +26,10 @@ log "bale pack --target pyodide: hello, wordstats (an extension module), rich-re
 "$bale" pack -q --app examples/rich-report/report.py -r examples/rich-report/requirements.txt \
     --target pyodide --validate -o "$out/rich-report.bale"
 "$bale" pack -q --app examples/sympy-solve/solve.py -r examples/sympy-solve/requirements.txt \
-    --target pyodide --validate -o "$out/sympy-solve.bale"
+    --target pyodide --validate -o "$out/sympy-solve.bale.zst"
 "$bale" pack -q --app examples/hello -m hello --target pyodide --embed-importer --compress none \
     --stdlib none -o "$out/hello-embedded.bale"
+"$bale" pack -q --app examples/hello -m hello --target pyodide --stdlib none -o "$out/hello.bale.zst"
 "$bale" pack -q examples/hello -o "$out/hello-native.bale"
 
 log "loader tests in Pyodide"

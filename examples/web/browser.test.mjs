@@ -77,9 +77,9 @@ test("runs rich-report from its bale and trimmed standard library in Chromium", 
   for (const phase of ["loadPyodide", "fetch", "loadBale", "run", "total"]) assert.ok(timing[phase] > 0, phase);
 });
 
-test("runs sympy-solve (several hundred modules) from its bale in Chromium", async () => {
+test("runs sympy-solve (several hundred modules) from its framed bale in Chromium", async () => {
   const shown = await open({
-    bale: "/bales/sympy-solve.bale",
+    bale: "/bales/sympy-solve.bale.zst",
     stdlib: "/bales/sympy-solve.stdlib.zip",
     run: "script:solve.py",
     args: "--digits 12",

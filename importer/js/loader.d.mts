@@ -2,7 +2,11 @@
 import type { PyodideAPI } from "pyodide";
 import type { PyProxy } from "pyodide/ffi";
 
-/** Where a bale or the importer comes from: a URL (fetched; `file:` URLs read from disk in Node) or its bytes. */
+/**
+ * Where a bale or the importer comes from: a URL (fetched; `file:` URLs read from disk
+ * in Node) or its bytes. A bale may be framed (`bale pack -o app.bale.zst`: the whole
+ * bale in one zstd frame, the smallest download); the importer decodes it.
+ */
 export type BaleSource = string | URL | ArrayBuffer | Uint8Array;
 
 export interface LoadBaleOptions {

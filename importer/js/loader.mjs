@@ -1,11 +1,13 @@
-// The bale loader for Pyodide: fetches a bale, installs the importer (the `bale`
-// package, built as WebAssembly), compiles the bale's extension modules and shared
-// libraries asynchronously and in parallel, and installs the bale's finder, so that
-// `import app` reads from the bale in memory. No dependencies beyond Pyodide.
+// The bale loader for Pyodide: fetches a bale (plain or framed), installs the importer
+// (the `bale` package, built as WebAssembly), compiles the bale's extension modules
+// and shared libraries asynchronously and in parallel, and installs the bale's finder,
+// so that `import app` reads from the bale in memory. No dependencies beyond Pyodide.
 //
 // Reads of the bale's header follow format-spec/README.md (§4, §6.2, §9).
 
 const MAGIC = [0x89, 0x42, 0x41, 0x4c, 0x45, 0x0d, 0x0a, 0x0a];
+// A framed bale: a whole bale in one zstd frame (format-spec §10.4).
+const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
 const EXTENSION = 2;
 const SHARED_LIBRARY = 4;
 // Where a bale may carry the importer itself, stored uncompressed.
@@ -19,18 +21,36 @@ const importers = new WeakMap();
  */
 export async function loadBale(pyodide, source, options = {}) {
   const name = options.path ?? (typeof source === "string" || source instanceof URL ? String(source) : "bale");
-  const [data, target] = await Promise.all([bytes(source), pythonTarget(pyodide)]);
-  const header = readHeader(data, name, target);
-  const files = natives(data, header);
-  let importer = importers.get(pyodide);
-  if (!importer) {
-    importer = installImporter(pyodide, options.importer ?? bundledImporter(data, header, files));
-    importers.set(pyodide, importer);
-    importer.catch(() => importers.delete(pyodide));
+  let [data, target] = await Promise.all([bytes(source), pythonTarget(pyodide)]);
+  // A framed bale (one zstd frame, for transport) is decoded by the importer, into a
+  // Python bytes object that the finder then reads in place.
+  let py, view;
+  if (ZSTD.every((b, i) => data[i] === b)) {
+    const bale = await importerFor(pyodide, () => options.importer ?? besideLoader());
+    const framed = pyodide.toPy(data);
+    try {
+      py = bale.unframe(framed);
+    } catch (e) {
+      throw new Error(`loadBale: ${name}: ${String(e.message).trim().split("\n").pop()}`);
+    } finally {
+      framed.destroy();
+    }
+    view = py.getBuffer("u8");
+    data = view.data;
   }
-  const bale = await importer;
-  const path = options.path ?? `/bale/${basename(name)}`;
-  const py = pyodide.toPy(data);
+  let header, files;
+  try {
+    header = readHeader(data, name, target);
+    files = natives(data, header);
+  } catch (e) {
+    py?.destroy();
+    throw e;
+  } finally {
+    view?.release();
+  }
+  const bale = await importerFor(pyodide, () => options.importer ?? bundledImporter(data, header, files));
+  py ??= pyodide.toPy(data);
+  const path = options.path ?? `/bale/${basename(name).replace(/\.zst$/, "")}`;
   let finder;
   try {
     finder = bale.install.callKwargs(py, { path, files: options.files ?? true, prepared: true });
@@ -45,6 +65,21 @@ export async function loadBale(pyodide, source, options = {}) {
     throw e;
   }
   return finder;
+}
+
+// The importer of this Pyodide, installed from `source()` the first time.
+function importerFor(pyodide, source) {
+  let importer = importers.get(pyodide);
+  if (!importer) {
+    importer = installImporter(pyodide, source());
+    importers.set(pyodide, importer);
+    importer.catch(() => importers.delete(pyodide));
+  }
+  return importer;
+}
+
+function besideLoader() {
+  return new URL("bale.abi3.so", import.meta.url);
 }
 
 async function bytes(source) {
@@ -107,7 +142,7 @@ function bundledImporter(data, header, files) {
       return data.subarray(start, start + header.u64(at + 8));
     }
   }
-  return new URL("bale.abi3.so", import.meta.url);
+  return besideLoader();
 }
 
 // Writes the importer into site-packages as the package `bale`, compiled

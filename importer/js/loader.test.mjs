@@ -56,6 +56,21 @@ except SystemExit as e:
   assert.equal(pyodide.runPython("import rich.markdown; rich.markdown.__spec__.origin"), "/app/report.bale/rich/markdown.pyc");
 });
 
+test("loads a framed bale (one zstd frame), and rejects a damaged one with its name", async () => {
+  const { pyodide, out } = await pyodideWithOutput();
+  const framed = bale("hello.bale.zst");
+  assert.deepEqual([...framed.subarray(0, 4)], [0x28, 0xb5, 0x2f, 0xfd]);
+  const finder = await loadBale(pyodide, pathToFileURL(path.join(BALE_TEST_BALES, "hello.bale.zst")), { importer });
+  assert.equal(finder.path, "/bale/hello.bale");
+  pyodide.runPython("import hello; hello.main()");
+  assert.match(out.join("\n"), /Hello/);
+  const damaged = framed.slice();
+  damaged[damaged.length >> 1] ^= 0x55;
+  await assert.rejects(loadBale(pyodide, damaged, { path: "/app/damaged.bale" }), /loadBale: \/app\/damaged\.bale: .*zstd frame/);
+  await assert.rejects(loadBale(pyodide, framed.subarray(0, 100)), /zstd frame: truncated/);
+  assert.equal(pyodide.runPython("sum(range(10))"), 45);
+});
+
 test("installs the importer the bale carries, given nothing else", async () => {
   const { pyodide, out } = await pyodideWithOutput();
   await loadBale(pyodide, bale("hello-embedded.bale"));

@@ -91,12 +91,34 @@ pub(crate) fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult
             &py.import("builtins")?.call_method1("open", (&root, "rb"))?.call_method0("read")?,
         )?);
         let mtime = std::fs::metadata(&root).and_then(|m| m.modified()).map_or(0.0, seconds);
-        return Ok((storage, root, mtime));
+        return Ok((unframed(storage, &path)?, root, mtime));
     }
     static COUNT: AtomicUsize = AtomicUsize::new(0);
     let storage = Storage::Buffer(storage::Buffer::new(source)?);
     let root = format!("/memory/{}.bale", COUNT.fetch_add(1, Ordering::Relaxed));
-    Ok((storage, root, seconds(std::time::SystemTime::now())))
+    Ok((unframed(storage, &root)?, root, seconds(std::time::SystemTime::now())))
+}
+
+/// The bale itself, for a framed bale (format-spec §10.4): decoded into memory.
+fn unframed(storage: Storage, name: &str) -> PyResult<Storage> {
+    if !bale_format::frame::is_framed(storage.as_ref()) {
+        return Ok(storage);
+    }
+    let bale = bale_format::frame::unframe(storage.as_ref()).map_err(|e| BaleError::new_err(format!("{name}: {e}")))?;
+    Ok(Storage::Decoded(bale))
+}
+
+/// The bale inside a framed bale (one zstd frame, format-spec §10.4), as `bytes`:
+/// what the Pyodide loader reads the header of before installing it.
+#[pyfunction]
+fn unframe<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let buffer = storage::Buffer::new(data)?;
+    let framed = buffer.as_slice();
+    let fail = |e: bale_format::Error| BaleError::new_err(format!("framed bale: {e}"));
+    let size = bale_format::frame::content_size(framed).map_err(fail)?;
+    let len =
+        usize::try_from(size).map_err(|_| BaleError::new_err(format!("framed bale: {size} bytes is too large")))?;
+    pyo3::types::PyBytes::new_with(py, len, |out| bale_format::frame::unframe_into(framed, out).map_err(fail))
 }
 
 /// `os.path.abspath`: joined to the working folder and normalized (`.`, `..`, `//`)
@@ -259,6 +281,7 @@ fn bale(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<BaleFinder>()?;
     m.add_class::<BalePathFinder>()?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
+    m.add_function(wrap_pyfunction!(unframe, m)?)?;
     m.add("path_hook", hook(m.py())?)?;
     m.add("BaleError", m.py().get_type::<BaleError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -12,6 +12,8 @@ pub enum Storage {
     #[cfg(not(target_family = "wasm"))]
     Mapped(memmap2::Mmap),
     Buffer(Buffer),
+    /// Decoded from a framed bale (one zstd frame, for transport).
+    Decoded(Vec<u8>),
 }
 
 impl AsRef<[u8]> for Storage {
@@ -20,6 +22,7 @@ impl AsRef<[u8]> for Storage {
             #[cfg(not(target_family = "wasm"))]
             Storage::Mapped(map) => map,
             Storage::Buffer(b) => b.as_slice(),
+            Storage::Decoded(bytes) => bytes,
         }
     }
 }
@@ -97,7 +100,7 @@ impl Buffer {
         Ok(Buffer { view })
     }
 
-    fn as_slice(&self) -> &[u8] {
+    pub fn as_slice(&self) -> &[u8] {
         if self.view.len <= 0 || self.view.buf.is_null() {
             return &[];
         }

@@ -101,3 +101,33 @@ def test_concurrent_imports_from_many_threads(python, tmp_path):
         """
     )
     assert out.strip() == "True [] True"
+
+
+def test_a_framed_bale_installs_from_a_path_or_bytes_and_a_damaged_one_is_refused(python, app_tree, tmp_path):
+    framed = pack([app_tree], tmp_path / "app.bale.zst")
+    assert framed.read_bytes()[:4] == b"\x28\xb5\x2f\xfd"
+    damaged = bytearray(framed.read_bytes())
+    damaged[len(damaged) // 2] ^= 0x55
+    (tmp_path / "damaged.bale.zst").write_bytes(bytes(damaged))
+    out = python.out(
+        f"""
+        import bale, sys
+        finder = bale.install({str(framed)!r})
+        import app
+        print(app.run(), app.__file__ == {str(framed)!r} + "/app/__init__.py")
+        finder.uninstall()
+        del sys.modules["app"], sys.modules["app.core"]
+        data = open({str(framed)!r}, "rb").read()
+        plain = bale.unframe(data)
+        print(plain[:5] == b"\\x89BALE", len(plain) > len(data))
+        finder = bale.install(data, path="/mem/app.bale")
+        import app.core
+        print(app.core.run())
+        for source in [{str(tmp_path / "damaged.bale.zst")!r}, data[:-9]]:
+            try:
+                bale.install(source)
+            except bale.BaleError as e:
+                print("refused:", "zstd frame" in str(e))
+        """
+    )
+    assert out.splitlines() == ["ran True", "True True", "ran", "refused: True", "refused: True"]

@@ -18,7 +18,9 @@ pub struct PackArgs {
     inputs: Vec<PathBuf>,
     #[command(flatten)]
     pub app: crate::pack_app::AppArgs,
-    /// The bale to write (replaced atomically when complete).
+    /// The bale to write (replaced atomically when complete). A name ending in `.zst`
+    /// (`app.bale.zst`) writes it inside one zstd frame, the smallest to download;
+    /// then entries are not compressed again unless --compress says so.
     #[arg(short, long, value_name = "OUT.bale")]
     output: PathBuf,
     /// Pack only files matching GLOB (repeatable). A pattern with `/` matches paths
@@ -101,9 +103,10 @@ pub fn run(args: PackArgs) -> anyhow::Result<()> {
     args.app.check_unused()?;
     let app = args.app.is_app();
     let web = args.app.is_web();
+    let framed = args.output.extension().is_some_and(|e| e == "zst");
     let (compress, dictionary) = match (args.compress, args.dictionary) {
         (Some(c), d) => (c, d),
-        (None, None) if app => (Compression::Zstd { level: 19 }, Some(DEFAULT_DICTIONARY)),
+        (None, None) if app && !framed => (Compression::Zstd { level: 19 }, Some(DEFAULT_DICTIONARY)),
         (None, d) => (Compression::None, d),
     };
     let content = args.content.unwrap_or(if web { ContentArg::AppSource } else { ContentArg::Both });
@@ -130,6 +133,7 @@ pub fn run(args: PackArgs) -> anyhow::Result<()> {
         optimize: args.optimize,
         strip_docstrings: args.strip_docstrings,
         debug_ranges: args.debug_ranges.map_or(!web, |d| d == YesNo::Yes),
+        framed,
         app_files: Default::default(),
     };
     if app {

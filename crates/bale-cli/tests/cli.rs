@@ -40,6 +40,38 @@ fn pack_verify_extract_gives_back_every_file() {
 }
 
 #[test]
+fn a_framed_bale_is_smaller_and_reads_as_the_bale_it_holds() {
+    let dir = tempdir();
+    let root = dir.path().join("site");
+    fixture(&root);
+    let plain = dir.path().join("app.bale");
+    let framed = dir.path().join("app.bale.zst");
+    bale_ok(&["pack", s(&root), "-o", s(&plain)]);
+    bale_ok(&["pack", s(&root), "-o", s(&framed)]);
+    let bytes = std::fs::read(&framed).unwrap();
+    assert_eq!(bytes[..4], [0x28, 0xB5, 0x2F, 0xFD], "a zstd frame");
+    assert!(bytes.len() < std::fs::metadata(&plain).unwrap().len() as usize / 2);
+    // The frame holds exactly the bale packed plainly.
+    assert_eq!(zstd::decode_all(&bytes[..]).unwrap(), std::fs::read(&plain).unwrap());
+    bale_ok(&["verify", s(&framed)]);
+    assert_eq!(inspect_json(&framed)["modules"], inspect_json(&plain)["modules"]);
+    let dest = dir.path().join("out");
+    bale_ok(&["extract", s(&framed), "-C", s(&dest)]);
+    assert_same_tree(&root, &dest);
+    // Damage anywhere in the frame is caught before anything is read.
+    let mut damaged = bytes.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x55;
+    let bad = dir.path().join("bad.bale.zst");
+    std::fs::write(&bad, &damaged).unwrap();
+    let stderr = bale_fails(&["verify", s(&bad)], 3);
+    assert!(stderr.contains("zstd frame"), "{stderr}");
+    std::fs::write(&bad, &bytes[..bytes.len() - 7]).unwrap();
+    let stderr = bale_fails(&["inspect", s(&bad)], 3);
+    assert!(stderr.contains("zstd frame: truncated"), "{stderr}");
+}
+
+#[test]
 fn inspect_reports_kinds_packages_and_target() {
     let dir = tempdir();
     let root = dir.path().join("site");

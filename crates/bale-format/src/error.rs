@@ -90,4 +90,7 @@ pub enum Corruption {
     Payload { index: u32, problem: String },
     #[error("body checksum mismatch: bytes outside every checked structure changed")]
     Body,
+    /// A framed bale (a whole bale in one zstd frame) that does not decode.
+    #[error("zstd frame: {0}")]
+    Frame(String),
 }

@@ -30,6 +30,7 @@
 
 pub mod codec;
 mod error;
+pub mod frame;
 pub mod layout;
 #[cfg(feature = "mmap")]
 mod mmap;
@@ -44,6 +45,6 @@ mod writer;
 pub use codec::Codec;
 pub use error::{Corruption, Error, Table};
 #[cfg(feature = "mmap")]
-pub use mmap::MappedBale;
+pub use mmap::{FileBytes, MappedBale};
 pub use reader::{Bale, Child, Children, File, FileId, FileKind, Header, Module, ModuleId, Payload, PayloadId};
 pub use writer::{Compression, ModuleSpec, WriteOptions, WriteSummary, Writer};

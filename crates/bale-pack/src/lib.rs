@@ -14,6 +14,7 @@ mod python;
 pub mod report;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use bale_format::name::last_component;
@@ -70,6 +71,8 @@ pub struct PackOptions {
     pub strip_docstrings: bool,
     /// Keep the column ranges of instructions (see [`CompileOptions::debug_ranges`]).
     pub debug_ranges: bool,
+    /// Write the bale inside one zstd frame, for transport (format-spec §10.4).
+    pub framed: bool,
     /// The app's own files (paths in the bale), for [`Content::AppSource`].
     pub app_files: std::collections::BTreeSet<String>,
 }
@@ -280,7 +283,17 @@ pub fn pack_files(
         native_alignment: bale_format::layout::NATIVE_ALIGN,
         threads: 0,
     };
-    let written = output.write_with(|out| writer.write(out, &write_options))?;
+    let written = match options.framed {
+        false => output.write_with(|out| writer.write(out, &write_options))?,
+        true => {
+            let mut bale = std::io::Cursor::new(Vec::new());
+            let mut written = writer.write(&mut bale, &write_options)?;
+            let framed = bale_format::frame::frame(bale.get_ref(), 19)?;
+            written.file_size = framed.len() as u64;
+            output.write_with(|out| out.write_all(&framed).map_err(|e| PackError::io(&options.output, e)))?;
+            written
+        }
+    };
 
     // Grouped as the report groups a bale: a module's files under its top-level name,
     // so `six.py` counts for `six`; other files under their first path component.

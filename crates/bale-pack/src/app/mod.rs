@@ -227,7 +227,8 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
                 }
                 _ => format!(
                     "pyodide.runPython(\"import runpy; runpy.run_path('/bale/{}/{target}', run_name='__main__')\")",
-                    name(&summary.output)
+                    // loadBale's default mount: the file's name, without `.zst`.
+                    name(&summary.output).trim_end_matches(".zst")
                 ),
             };
             format!(
@@ -298,9 +299,11 @@ fn embed_importer(
     importer: &Path,
     pack: &crate::PackOptions,
 ) -> Result<(), PackError> {
-    if pack.compression != bale_format::Compression::None {
+    if pack.compression != bale_format::Compression::None || pack.framed {
         return Err(PackError::Usage(
-            "--embed-importer needs --compress none: the loader reads the importer before it can decompress".into(),
+            "--embed-importer needs --compress none and a name not ending in .zst: the loader reads the importer \
+             before anything can decompress"
+                .into(),
         ));
     }
     if files.contains_key(EMBEDDED_IMPORTER) {

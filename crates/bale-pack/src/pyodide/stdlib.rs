@@ -114,8 +114,9 @@ pub struct StdlibZip {
 /// Writes the trimmed standard library: each module of `files` (paths under `root`)
 /// as bytecode compiled by `python` (Pyodide's CPython) as `pack` says, next to its
 /// source if `pack.content` keeps the libraries' sources. Entries are deflated, as in
-/// Pyodide's own zip, unless the bale is uncompressed (`--compress none`: the server
-/// compresses, and its brotli does better on the whole file than deflate on each). The bytecode is
+/// Pyodide's own zip, unless the bale is neither compressed nor framed (`--compress
+/// none`: the server compresses, and its brotli does better on the whole file than
+/// deflate on each entry). The bytecode is
 /// unchecked hash-based (PEP 552): zipimport then uses it without reading the
 /// source, which is there for tracebacks only.
 pub fn write_zip(
@@ -127,17 +128,26 @@ pub fn write_zip(
 ) -> Result<StdlibZip, PackError> {
     let path = output.path().to_owned();
     let path = path.as_path();
-    let deflate = pack.compression != bale_format::Compression::None;
+    let deflate = pack.compression != bale_format::Compression::None || pack.framed;
     let mut sources = Vec::new();
     for rel in files {
         let file = root.join(rel);
         sources.push((rel.as_str(), std::fs::read(&file).map_err(|e| PackError::io(&file, e))?));
     }
-    // The code's file name is the module's path inside Pyodide, as zipimport gives it.
+    // Modules are compiled (unless only sources are wanted), with the module's path
+    // inside Pyodide as the code's file name, as zipimport gives it.
     let mount = mount((python.info.version.0, python.info.version.1));
-    let names: Vec<String> = sources.iter().map(|(rel, _)| format!("{}/{rel}", mount.display())).collect();
-    let jobs: Vec<(&str, &[u8])> = names.iter().zip(&sources).map(|(n, (_, s))| (n.as_str(), s.as_slice())).collect();
-    let compiled = python.compile(&jobs, pack.compile_options(), &|_| ())?;
+    let modules: Vec<usize> = match pack.content {
+        crate::Content::Source => Vec::new(),
+        _ => (0..sources.len()).filter(|&i| sources[i].0.ends_with(".py")).collect(),
+    };
+    let names: Vec<String> = modules.iter().map(|&i| format!("{}/{}", mount.display(), sources[i].0)).collect();
+    let jobs: Vec<(&str, &[u8])> =
+        modules.iter().zip(&names).map(|(&i, n)| (n.as_str(), sources[i].1.as_slice())).collect();
+    let mut compiled: Vec<Option<Result<crate::Compiled, String>>> = (0..sources.len()).map(|_| None).collect();
+    for (&i, result) in modules.iter().zip(python.compile(&jobs, pack.compile_options(), &|_| ())?) {
+        compiled[i] = Some(result);
+    }
 
     let options = match deflate {
         true => zip::write::SimpleFileOptions::default()
@@ -151,12 +161,13 @@ pub fn write_zip(
     let (mut modules, mut count, mut raw) = (0, 0, 0);
     for ((rel, source), result) in sources.iter().zip(compiled) {
         let (pyc, source) = match result {
-            Ok(c) => {
+            Some(Ok(c)) => {
                 let source = c.source.unwrap_or_else(|| source.clone());
                 (Some(unchecked(c.pyc)), source)
             }
-            // Kept as source: zipimport compiles it, as Pyodide's own zip would.
-            Err(_) => (None, source.clone()),
+            // Data, sources only, or a source that does not compile (zipimport then
+            // compiles it, as from Pyodide's own zip).
+            _ => (None, source.clone()),
         };
         if let (Some(pyc), Some(stem)) = (&pyc, rel.strip_suffix(".py")) {
             zip.start_file(format!("{stem}.pyc"), options).map_err(fail)?;
@@ -189,10 +200,12 @@ fn unchecked(mut pyc: Vec<u8>) -> Vec<u8> {
 }
 
 /// Where the trimmed standard library goes: next to the bale, `NAME.stdlib.zip` for
-/// `NAME.bale`.
+/// `NAME.bale` and `NAME.bale.zst`.
 pub fn zip_path(bale: &Path) -> PathBuf {
-    let stem = bale.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "app".into());
-    bale.with_file_name(format!("{stem}.stdlib.zip"))
+    let name = bale.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = name.strip_suffix(".zst").unwrap_or(&name);
+    let stem = stem.strip_suffix(".bale").unwrap_or(stem);
+    bale.with_file_name(format!("{}.stdlib.zip", if stem.is_empty() { "app" } else { stem }))
 }
 
 #[cfg(test)]
@@ -203,6 +216,7 @@ mod tests {
     fn zip_path_sits_next_to_the_bale() {
         assert_eq!(zip_path(Path::new("out/report.bale")), PathBuf::from("out/report.stdlib.zip"));
         assert_eq!(zip_path(Path::new("app")), PathBuf::from("app.stdlib.zip"));
+        assert_eq!(zip_path(Path::new("/srv/app.bale.zst")), PathBuf::from("/srv/app.stdlib.zip"));
     }
 
     #[test]

@@ -3,14 +3,17 @@
 // phase.
 //   node timing.mjs bale   PYODIDE_DIR LOADER IMPORTER APP.bale STDLIB_ZIP|- KIND TARGET
 //   node timing.mjs wheels PYODIDE_DIR APP_ROOT|- WHEELS_DIR|- KIND TARGET
-// KIND is `module` or `script`; the app's output is discarded. STDLIB_ZIP: the
-// trimmed standard library packed with the bale (`stdLibURL`); the wheels start with
-// Pyodide's own.
+//   node timing.mjs zip    PYODIDE_DIR APP.zip STDLIB_ZIP|- KIND TARGET
+// KIND is `module` or `script`; the app's output is discarded. STDLIB_ZIP: a trimmed
+// standard library (`stdLibURL`); the wheels start with Pyodide's own. `zip` is
+// pyodide-pack's method, for the benchmarks: the app's files in one zip, unpacked into
+// the file system.
 import fs from "node:fs";
 import path from "node:path";
 
 const [mode, pyodideDir, ...rest] = process.argv.slice(2);
-const stdlib = mode === "bale" && rest[3] !== "-" ? path.resolve(rest[3]) : undefined;
+const stdlibArg = { bale: rest[3], zip: rest[1] }[mode];
+const stdlib = stdlibArg && stdlibArg !== "-" ? path.resolve(stdlibArg) : undefined;
 const now = () => performance.now();
 const times = {};
 const start = now();
@@ -30,6 +33,15 @@ if (mode === "bale") {
   const finder = await loadBale(pyodide, new Uint8Array(data), { importer: new Uint8Array(code), path: "/app.bale" });
   times.prepare = now() - t;
   where = finder.path;
+} else if (mode === "zip") {
+  [kind, target] = rest.slice(2);
+  let t = now();
+  const data = new Uint8Array(await fs.promises.readFile(rest[0]));
+  times.fetch = now() - t;
+  t = now();
+  where = "/home/pyodide/app";
+  pyodide.unpackArchive(data, "zip", { extractDir: where });
+  times.prepare = now() - t;
 } else {
   const [root, wheels] = rest;
   [kind, target] = rest.slice(2);
@@ -53,7 +65,7 @@ pyodide.globals.set("timing_args", pyodide.toPy({ mode, kind, target, where }));
 pyodide.runPython(`
 def _run(a):
     import runpy, sys
-    if a["mode"] == "wheels":
+    if a["mode"] != "bale":
         sys.path.insert(0, a["where"])
     try:
         if a["kind"] == "module":
