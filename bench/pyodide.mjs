@@ -1,13 +1,14 @@
 // The Pyodide benchmark (run by bench/pyodide.sh, which builds what it needs):
 //   node bench/pyodide.mjs BALE_CLI OUT_DIR RUNS RESULT.json
 // For each example app: packs it with `bale pack --target pyodide` (the defaults,
-// validated), and a second time as sources only, whose files go into one zip to be
-// unpacked into the file system with a trimmed standard library of sources
-// (pyodide-pack's method, rebuilt here: pyodide-pack itself does not run on Pyodide
-// 314); downloads the wheels the bale replaces. Then times RUNS starts of each kind,
-// interleaved, each in a fresh Node process (the packer's own timing script), and
-// measures what each downloads, file by file as a web server sends it (brotli 9,
-// gzip 9; wheels and deflated zips gain nothing and go as they are).
+// validated), again framed for transport (`NAME.bale.zst`), and as sources only,
+// whose files go into one zip to be unpacked into the file system with a trimmed
+// standard library of sources (pyodide-pack's method, rebuilt here: pyodide-pack
+// itself does not run on Pyodide 314); downloads the wheels the bale replaces. Then
+// times RUNS starts of each kind, interleaved, each in a fresh Node process (the
+// packer's own timing script), and measures what each downloads, file by file as a
+// web server sends it (brotli 9, gzip 9; what compression does not shrink goes as
+// it is).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -39,6 +40,10 @@ for (const app of APPS) {
   const pack = (file, ...extra) => JSON.parse(execFileSync(bale, ["pack", ...appArgs, "--json", ...extra, "-o", file], { cwd: root }));
   const baleFile = path.join(out, `${app.name}.bale`);
   const packed = pack(baleFile, "--validate");
+  // The same, framed for transport (`-o NAME.bale.zst`: one zstd frame, entries not
+  // compressed again); its stdlib zip is the same.
+  const framedFile = path.join(out, `${app.name}-framed.bale.zst`);
+  pack(framedFile);
   const sources = path.join(out, `${app.name}-src.bale`);
   pack(sources, "--content", "source", "--compress", "none");
   const zip = packZip(sources, path.join(out, `${app.name}.pack.zip`));
@@ -50,6 +55,7 @@ for (const app of APPS) {
   const appRoot = app.module ? path.resolve(root, app.app) : path.dirname(path.resolve(root, app.app));
   const starts = {
     bale: [loader, importer, baleFile, stdlibOf(baleFile), kind, target],
+    "bale, framed": [loader, importer, framedFile, stdlibOf(framedFile), kind, target],
     wheels: [appRoot, app.requirements ? wheels : "-", kind, target],
     "pyodide-pack": [zip, stdlibOf(sources), kind, target],
   };
@@ -57,7 +63,8 @@ for (const app of APPS) {
   for (let i = 0; i < Number(runs); i++) {
     console.error(`==> ${app.name}: run ${i + 1}/${runs}`);
     for (const [mode, args] of Object.entries(starts)) {
-      const line = execFileSync("node", [timing, mode === "pyodide-pack" ? "zip" : mode, pyodide, ...args], { cwd: root });
+      const script = { "pyodide-pack": "zip", "bale, framed": "bale" }[mode] ?? mode;
+      const line = execFileSync("node", [timing, script, pyodide, ...args], { cwd: root });
       times[mode].push(JSON.parse(line));
     }
   }
@@ -72,6 +79,7 @@ for (const app of APPS) {
   const appFiles = tree(appRoot);
   const transfer = {
     bale: sent([baleFile, stdlibOf(baleFile)]),
+    "bale, framed": sent([framedFile, stdlibOf(framedFile)]),
     wheels: sent([...wheelFiles, ...appFiles, path.join(pyodide, "python_stdlib.zip")]),
     "pyodide-pack": sent([zip, stdlibOf(sources)]),
   };
@@ -82,7 +90,7 @@ fs.writeFileSync(resultPath, JSON.stringify(results, null, 2));
 print(results);
 
 function stdlibOf(bale) {
-  return bale.replace(/\.bale$/, ".stdlib.zip");
+  return bale.replace(/\.bale(\.zst)?$/, ".stdlib.zip");
 }
 
 // The bale's files (as `bale extract` writes them: sources, data, metadata), but
@@ -156,7 +164,7 @@ function print(r) {
   console.log("| app | start from | loadPyodide | fetch | prepare | import and run | total | vs wheels | sent (brotli) | vs wheels |");
   console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const app of r.apps) {
-    for (const mode of ["wheels", "pyodide-pack", "bale"]) {
+    for (const mode of ["wheels", "pyodide-pack", "bale", "bale, framed"]) {
       const t = app.medians[mode];
       const s = app.transfer[mode];
       console.log(

@@ -2,9 +2,9 @@
 //!
 //! Per-payload compression keeps a bale random-access, but each payload is compressed
 //! alone. Over a network the whole file can be compressed at once, as a web server's
-//! brotli would, and a bale so framed is about a third smaller than one compressed
-//! entry by entry (measured on the sympy-solve example). A reader that sees the zstd
-//! magic decodes the frame into memory once and opens the bale it holds.
+//! brotli would: the sympy-solve example's bale is 3.3 MiB framed against 3.9 MiB
+//! compressed entry by entry with a dictionary. A reader that sees the zstd magic
+//! decodes the frame into memory once and opens the bale it holds.
 
 use zstd::zstd_safe::{self, DCtx};
 
