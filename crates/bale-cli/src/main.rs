@@ -1,9 +1,10 @@
-//! `bale`: pack Python import trees into one indexed file, and inspect, verify and
-//! extract them.
+//! `bale`: pack Python import trees into one indexed file; inspect, verify, extract
+//! and run them; make one executable of one.
 //!
 //! Exit codes: 0 success, 1 failure, 2 bad usage, 3 the bale is damaged (corrupt or
 //! truncated).
 
+mod exe;
 mod extract;
 mod inspect;
 mod pack;
@@ -39,6 +40,9 @@ enum Command {
     Verify { bale: PathBuf },
     /// Run an app from a bale, with nothing else on the import path.
     Run(run::RunArgs),
+    /// Make one executable of a bale: CPython, the importer and the bale, importing
+    /// everything from its own mapped bytes.
+    Exe(exe::ExeArgs),
     /// Write the bale's contents back as files, never outside DIR.
     Extract {
         bale: PathBuf,
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
         Command::Verify { bale } => inspect::verify(&bale),
         Command::Extract { bale, dir, force } => extract::run(&bale, &dir, force),
         Command::Run(args) => run::run(args),
+        Command::Exe(args) => exe::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

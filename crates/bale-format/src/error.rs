@@ -93,4 +93,7 @@ pub enum Corruption {
     /// A framed bale (a whole bale in one zstd frame) that does not decode.
     #[error("zstd frame: {0}")]
     Frame(String),
+    /// The trailer that finds the bale inside a program (`bale exe`).
+    #[error("the program's bale trailer: {0}")]
+    Trailer(&'static str),
 }

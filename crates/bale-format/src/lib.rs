@@ -29,6 +29,7 @@
 //! ```
 
 pub mod codec;
+pub mod embed;
 mod error;
 pub mod frame;
 pub mod layout;

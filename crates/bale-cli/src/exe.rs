@@ -1,0 +1,127 @@
+//! `bale exe`: one executable holding CPython, the importer and an app's bale.
+//!
+//! The program is a prebuilt runner (`crates/bale-runner`, one per Python version:
+//! `scripts/build-runners.sh`) with the bale and the entry point appended
+//! (format-spec §14). Nothing is compiled here.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use bale_format::embed;
+
+use crate::{Exit, human, open};
+
+#[derive(clap::Args)]
+pub struct ExeArgs {
+    /// The bale to embed: packed with the standard library (`pack --app ... --stdlib
+    /// used`, or `all`), for the Python of a runner.
+    bale: PathBuf,
+    /// The program to write (replaced atomically when complete).
+    #[arg(short, long, value_name = "PROGRAM")]
+    output: PathBuf,
+    /// What the program runs: `MODULE` (as `python -m MODULE`) or `MODULE:FUNCTION`
+    /// (its return value is the exit code, as for a console script). Default: the
+    /// bale's `__main__` module.
+    #[arg(long, value_name = "MODULE[:FUNC]")]
+    entry: Option<String>,
+    /// The runner to build on. Default: `bale-runner-TARGET` (TARGET the bale's, such
+    /// as cpython-3.11-x86_64-linux-gnu) in $BALE_RUNNERS, else next to this program.
+    #[arg(long, value_name = "FILE")]
+    runner: Option<PathBuf>,
+}
+
+pub fn run(args: ExeArgs) -> anyhow::Result<()> {
+    let bale = open(&args.bale)?;
+    let problems = bale.verify();
+    if let Some(first) = problems.into_iter().next() {
+        return Err(anyhow::Error::new(first).context(format!("{}: damaged; not embedded", args.bale.display())));
+    }
+    let target = bale.target().to_owned();
+    if !target.starts_with("cpython-") {
+        bail!("{}: built for {target}: a program needs a bale of bytecode for one CPython", args.bale.display());
+    }
+    if bale.module("encodings")?.is_none() {
+        bail!(
+            "{}: carries no standard library, which a program has nowhere else to find: pack it with \
+             `--stdlib used` (or `all`)",
+            args.bale.display()
+        );
+    }
+    let entry = match args.entry {
+        Some(e) => e,
+        None if bale.module("__main__")?.is_some() => "__main__".into(),
+        None => bail!("{}: has no __main__ module: say what to run with --entry MODULE[:FUNC]", args.bale.display()),
+    };
+    let module = entry.split_once(':').map_or(entry.as_str(), |(m, _)| m);
+    let valid = |name: &str| !name.is_empty() && name.split('.').all(bale_pack::is_identifier);
+    if !valid(module) || entry.split_once(':').is_some_and(|(_, f)| !valid(f) || f.contains('.')) {
+        return Err(Exit(2, format!("--entry {entry:?}: expected MODULE or MODULE:FUNCTION")).into());
+    }
+    if bale.module(module)?.is_none() {
+        bail!("{}: no module {module} in it (--entry {entry})", args.bale.display());
+    }
+
+    let runner = match args.runner {
+        Some(r) => r,
+        None => find_runner(&target)?,
+    };
+    let program = std::fs::read(&runner).with_context(|| format!("runner {}", runner.display()))?;
+    match runner_target(&program) {
+        Some(t) if t == target => {}
+        Some(t) => bail!("{}: a runner for {t}, but the bale is for {target}", runner.display()),
+        None => bail!("{}: not a bale runner", runner.display()),
+    }
+    if embed::find(&program).ok().flatten().is_some() {
+        bail!("{}: already a program with a bale in it; give the runner itself", runner.display());
+    }
+    let out = embed::append(&program, bale.bytes(), &entry);
+    let file = bale_pack::AtomicFile::create(&args.output)?;
+    file.write_with(|w| std::io::Write::write_all(w, &out).map_err(|e| bale_pack::PackError::io(&args.output, e)))?;
+    set_executable(&args.output)?;
+    println!(
+        "wrote {} ({}: runner {}, bale {}), running {entry}",
+        args.output.display(),
+        human(out.len() as u64),
+        human(program.len() as u64),
+        human(bale.bytes().len() as u64)
+    );
+    Ok(())
+}
+
+/// `bale-runner-TARGET` in $BALE_RUNNERS, else next to this program.
+fn find_runner(target: &str) -> anyhow::Result<PathBuf> {
+    let name = format!("bale-runner-{target}");
+    let mut places: Vec<PathBuf> = Vec::new();
+    if let Some(dir) = std::env::var_os("BALE_RUNNERS") {
+        places.push(PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
+        places.push(dir);
+    }
+    for dir in &places {
+        let path = dir.join(&name);
+        if path.is_file() {
+            return Ok(path);
+        }
+    }
+    let looked: Vec<String> = places.iter().map(|p| p.display().to_string()).collect();
+    bail!(
+        "no runner for {target}: looked for {name} in {}. Build one with `scripts/build-runners.sh {}`, or give --runner",
+        looked.join(", "),
+        target.split('-').nth(1).unwrap_or("3.X")
+    )
+}
+
+/// The target a runner was built for, from the marker it carries.
+fn runner_target(program: &[u8]) -> Option<String> {
+    const MARK: &[u8] = b"\0bale-runner-target=";
+    let at = program.windows(MARK.len()).position(|w| w == MARK)? + MARK.len();
+    let end = program[at..].iter().position(|&b| b == 0)?;
+    String::from_utf8(program[at..at + end].to_vec()).ok()
+}
+
+fn set_executable(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("making {} executable", path.display()))
+}

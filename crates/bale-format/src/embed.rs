@@ -1,0 +1,111 @@
+//! A bale inside a program (format-spec §14): the runner `bale exe` makes is an
+//! ordinary executable with a bale and its entry point appended, found at run time
+//! through a fixed-size trailer at the very end of the file.
+//!
+//! ```text
+//! [ the runner executable | zero padding | the bale | entry (UTF-8) | trailer (64) ]
+//!                                         ^ aligned to NATIVE_ALIGN from the file's
+//!                                           start, so the bale's own alignment holds
+//!                                           in the mapped executable
+//! ```
+//!
+//! The trailer is checked by its own hash; the bale is then opened and checked as any
+//! other (its header hash at open, its body hash by the runner before it starts).
+
+use byteorder::{ByteOrder, LittleEndian as LE};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::{Corruption, Error, layout};
+
+/// The trailer's first eight bytes.
+pub const TRAILER_MAGIC: [u8; 8] = *b"BALEEXE\x01";
+/// Size of the trailer.
+pub const TRAILER_SIZE: usize = 64;
+
+/// Where the bale and the entry point sit in a program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Embedded {
+    pub bale_offset: u64,
+    pub bale_len: u64,
+    /// What the program runs: `MODULE` (as `python -m`) or `MODULE:FUNCTION`.
+    pub entry: String,
+}
+
+/// Appends `bale` and `entry` to `program` (a runner executable), aligned as the
+/// format requires, and the trailer that finds them.
+pub fn append(program: &[u8], bale: &[u8], entry: &str) -> Vec<u8> {
+    let start = program.len().next_multiple_of(layout::NATIVE_ALIGN as usize);
+    let mut out = Vec::with_capacity(start + bale.len() + entry.len() + TRAILER_SIZE);
+    out.extend_from_slice(program);
+    out.resize(start, 0);
+    out.extend_from_slice(bale);
+    out.extend_from_slice(entry.as_bytes());
+    let mut trailer = [0u8; TRAILER_SIZE];
+    trailer[..8].copy_from_slice(&TRAILER_MAGIC);
+    LE::write_u64(&mut trailer[8..16], start as u64);
+    LE::write_u64(&mut trailer[16..24], bale.len() as u64);
+    LE::write_u32(&mut trailer[24..28], entry.len() as u32);
+    // Bytes 28..56 are reserved (zero).
+    let hash = xxh3_64(&trailer[..56]);
+    LE::write_u64(&mut trailer[56..64], hash);
+    out.extend_from_slice(&trailer);
+    out
+}
+
+/// Finds the bale and the entry point in a program's bytes. `Ok(None)` when the
+/// program carries no trailer at all; an error when it carries a damaged one.
+pub fn find(program: &[u8]) -> Result<Option<Embedded>, Error> {
+    let Some(at) = program.len().checked_sub(TRAILER_SIZE) else { return Ok(None) };
+    let trailer = &program[at..];
+    if trailer[..8] != TRAILER_MAGIC {
+        return Ok(None);
+    }
+    let damaged = |what: &'static str| Error::Corrupt(Corruption::Trailer(what));
+    if xxh3_64(&trailer[..56]) != LE::read_u64(&trailer[56..64]) {
+        return Err(damaged("checksum mismatch"));
+    }
+    let bale_offset = LE::read_u64(&trailer[8..16]);
+    let bale_len = LE::read_u64(&trailer[16..24]);
+    let entry_len = u64::from(LE::read_u32(&trailer[24..28]));
+    let end = bale_offset.checked_add(bale_len).and_then(|e| e.checked_add(entry_len));
+    if end != Some(at as u64) || bale_offset % layout::NATIVE_ALIGN != 0 {
+        return Err(damaged("the bale and entry do not end where the trailer starts"));
+    }
+    let entry_at = (bale_offset + bale_len) as usize;
+    let entry = std::str::from_utf8(&program[entry_at..at]).map_err(|_| damaged("the entry point is not UTF-8"))?;
+    Ok(Some(Embedded { bale_offset, bale_len, entry: entry.to_owned() }))
+}
+
+impl Embedded {
+    /// The bale's bytes within the program's.
+    pub fn bale<'a>(&self, program: &'a [u8]) -> &'a [u8] {
+        &program[self.bale_offset as usize..(self.bale_offset + self.bale_len) as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_and_finds() {
+        let program = vec![0x7f; 1000];
+        let bale = b"\x89BALE\r\n\n and the rest".to_vec();
+        let out = append(&program, &bale, "app:main");
+        let found = find(&out).unwrap().unwrap();
+        assert_eq!(found.bale_offset, layout::NATIVE_ALIGN);
+        assert_eq!(found.bale(&out), &bale[..]);
+        assert_eq!(found.entry, "app:main");
+        assert_eq!(find(&program).unwrap(), None, "no trailer");
+    }
+
+    #[test]
+    fn a_damaged_trailer_is_an_error() {
+        let out = append(&[1, 2, 3], b"bale", "app");
+        for i in out.len() - TRAILER_SIZE + 8..out.len() {
+            let mut bad = out.clone();
+            bad[i] ^= 1;
+            assert!(find(&bad).is_err(), "flip at {i}");
+        }
+    }
+}

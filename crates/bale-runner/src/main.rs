@@ -1,0 +1,136 @@
+//! The program `bale exe` makes: this executable, with an app's bale and its entry
+//! point appended (format-spec §14). At start it maps its own file, finds the bale,
+//! checks it whole (a damaged program stops here, before Python starts), and starts
+//! the CPython it is linked with, with the bale's finder installed before the
+//! standard library is needed (`start.c`), so that every module, the standard
+//! library's included, comes from the mapped bale and nothing is read from or written
+//! to disk.
+
+use std::ffi::{CString, c_char, c_int};
+use std::os::unix::ffi::OsStrExt;
+use std::process::ExitCode;
+
+unsafe extern "C" {
+    fn bale_run(
+        argc: c_int,
+        argv: *mut *mut c_char,
+        executable: *const c_char,
+        folder: *const c_char,
+        bale: *const u8,
+        len: usize,
+        command: *const c_char,
+    ) -> c_int;
+}
+
+// The importer, linked in: `start.c` registers its module, `PyInit_bale`, as built
+// in; named here too, so that the linker keeps it.
+extern crate bale as _;
+unsafe extern "C" {
+    fn PyInit_bale() -> *mut std::ffi::c_void;
+}
+#[used]
+static KEEP_IMPORTER: unsafe extern "C" fn() -> *mut std::ffi::c_void = PyInit_bale;
+
+/// The bale target this runner runs, between markers `bale exe` looks for.
+#[used]
+static TARGET: &str = concat!("\0bale-runner-target=", env!("BALE_RUNNER_TARGET"), "\0");
+
+fn main() -> ExitCode {
+    let args: Vec<CString> = std::env::args_os()
+        .map(|a| CString::new(a.as_bytes()).unwrap_or_else(|_| CString::new("?").expect("no NUL")))
+        .collect();
+    let program = args.first().map_or("bale program".into(), |a| a.to_string_lossy().into_owned());
+    match prepare() {
+        Ok((executable, map, embedded)) => {
+            let command = CString::new(command(&embedded.entry)).expect("checked: no NUL");
+            let folder = executable
+                .parent()
+                .map_or(CString::default(), |f| CString::new(f.as_os_str().as_bytes()).unwrap_or_default());
+            let executable = CString::new(executable.as_os_str().as_bytes()).unwrap_or_default();
+            let bale = embedded.bale(&map);
+            let mut argv: Vec<*mut c_char> = args.iter().map(|a| a.as_ptr() as *mut c_char).collect();
+            argv.push(std::ptr::null_mut());
+            // SAFETY: every pointer outlives the call (the map and the strings live until
+            // `main` returns, after the interpreter has finished).
+            let code = unsafe {
+                bale_run(
+                    args.len() as c_int,
+                    argv.as_mut_ptr(),
+                    executable.as_ptr(),
+                    folder.as_ptr(),
+                    bale.as_ptr(),
+                    bale.len(),
+                    command.as_ptr(),
+                )
+            };
+            ExitCode::from(code.clamp(0, 255) as u8)
+        }
+        Err((code, message)) => {
+            eprintln!("{program}: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// This program's path, its bytes mapped, and where its bale is. Errors carry the
+/// exit code: 3 for a damaged program, as `bale verify` gives for a damaged bale.
+fn prepare() -> Result<(std::path::PathBuf, memmap2::Mmap, bale_format::embed::Embedded), (u8, String)> {
+    let executable = std::fs::read_link("/proc/self/exe")
+        .or_else(|_| std::env::current_exe())
+        .map_err(|e| (1, format!("cannot find this program's file: {e}")))?;
+    let file = std::fs::File::open("/proc/self/exe")
+        .or_else(|_| std::fs::File::open(&executable))
+        .map_err(|e| (1, format!("cannot open {}: {e}", executable.display())))?;
+    // SAFETY: a read-only map of this program's own file, which the system does not
+    // let anyone rewrite while it runs.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| (1, format!("cannot map this program: {e}")))?;
+    let damaged = |e: bale_format::Error| {
+        (3, format!("{} is damaged: {e}; it cannot run. Build it again with `bale exe`.", executable.display()))
+    };
+    let embedded = bale_format::embed::find(&map).map_err(damaged)?.ok_or_else(|| {
+        (1, "this is the bale runner alone: `bale exe APP.bale -o PROGRAM` makes a program of it".into())
+    })?;
+    let bale = bale_format::Bale::open(embedded.bale(&map)).map_err(damaged)?;
+    // Every byte, checked once before Python starts: a damaged program stops here
+    // rather than on the import that happens to read the damage.
+    bale.check_body().map_err(damaged)?;
+    if embedded.entry.contains('\0') {
+        return Err((3, format!("{} is damaged: its entry point holds a NUL byte", executable.display())));
+    }
+    Ok((executable, map, embedded))
+}
+
+/// What `python -c` runs for an entry point: `MODULE` runs as `python -m MODULE`
+/// would (but `sys.argv[0]` stays this program), `MODULE:FUNCTION` calls the
+/// function and exits with what it returns, as a console script does.
+fn command(entry: &str) -> String {
+    match entry.split_once(':') {
+        Some((module, function)) => {
+            format!("import sys\nfrom {module} import {function} as _entry\nsys.exit(_entry())\n")
+        }
+        None => format!("{RUN_MODULE}_run_module({entry:?})\n"),
+    }
+}
+
+/// `runpy._run_module_as_main` without runpy, whose imports (importlib.util,
+/// contextlib, collections...) would be a third of a small program's start: find the
+/// module (a package's `__main__` for a package), and run its code in `__main__`.
+const RUN_MODULE: &str = r#"
+def _run_module(name):
+    import sys
+    from _frozen_importlib import _find_spec
+    spec = _find_spec(name, None)
+    if spec is not None and spec.submodule_search_locations is not None:
+        package = __import__(name, fromlist=["__path__"])
+        spec = _find_spec(name + ".__main__", package.__path__)
+    if spec is None or spec.loader is None:
+        sys.stderr.write(f"{sys.argv[0]}: no module named {name} to run\n")
+        raise SystemExit(1)
+    code = spec.loader.get_code(spec.name)
+    main = sys.modules["__main__"].__dict__
+    for key in [k for k in main if k not in ("__builtins__",)]:
+        del main[key]
+    main.update(__name__="__main__", __file__=spec.origin, __cached__=None, __doc__=None,
+                __loader__=spec.loader, __package__=spec.parent, __spec__=spec)
+    exec(code, main)
+"#;

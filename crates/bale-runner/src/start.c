@@ -1,0 +1,117 @@
+/* Starting CPython with a bale's finder in place before the standard library is
+ * needed. C, compiled against the headers of the Python the runner is built for,
+ * because `PyConfig` changes layout from one version to the next and the limited
+ * API (which the importer is built with) does not have it.
+ *
+ * Two phases (PEP 587): the core phase gives an interpreter with only built-in and
+ * frozen modules; the bale's finder goes first on `sys.meta_path` then; the main
+ * phase imports `encodings` and the rest, which the finder now serves. So nothing
+ * of the standard library is read from disk, wherever Python is (or is not)
+ * installed. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* The importer (`bale`), linked into this program and registered as built in. */
+extern PyObject *PyInit_bale(void);
+
+/* Reports a failure to start, as `python` does, and gives the exit code. */
+static int failed(PyConfig *config, PyStatus status, const char *program) {
+    PyConfig_Clear(config);
+    if (PyStatus_IsExit(status)) {
+        return status.exitcode;
+    }
+    fprintf(stderr, "%s: cannot start Python: %s%s%s\n", program, status.func ? status.func : "",
+            status.func ? ": " : "", status.err_msg ? status.err_msg : "unknown error");
+    return 1;
+}
+
+/* Prints the pending Python exception after `what` and gives exit code 1. */
+static int python_failed(const char *program, const char *what) {
+    fprintf(stderr, "%s: %s:\n", program, what);
+    PyErr_Print();
+    return 1;
+}
+
+/* The finder over the bale's bytes, mounted at `mount`, first on sys.meta_path. */
+static PyObject *install_finder(const unsigned char *bale, size_t len, const char *mount) {
+    PyObject *module = PyImport_ImportModule("bale");
+    if (module == NULL) return NULL;
+    PyObject *view = PyMemoryView_FromMemory((char *)bale, (Py_ssize_t)len, PyBUF_READ);
+    PyObject *finder = NULL;
+    if (view != NULL) {
+        PyObject *kind = PyObject_GetAttrString(module, "BaleFinder");
+        PyObject *args = Py_BuildValue("(O)", view);
+        PyObject *kwargs = Py_BuildValue("{s:s}", "path", mount);
+        if (kind != NULL && args != NULL && kwargs != NULL) finder = PyObject_Call(kind, args, kwargs);
+        Py_XDECREF(kind);
+        Py_XDECREF(args);
+        Py_XDECREF(kwargs);
+        Py_DECREF(view);
+    }
+    Py_DECREF(module);
+    if (finder == NULL) return NULL;
+    PyObject *meta_path = PySys_GetObject("meta_path"); /* borrowed */
+    if (meta_path == NULL || PyList_Insert(meta_path, 0, finder) != 0) {
+        Py_DECREF(finder);
+        return NULL;
+    }
+    return finder;
+}
+
+/* Runs `command` in an interpreter started as described above, with `argv` as
+ * `sys.argv`, `executable` as `sys.executable` and its `folder` as `sys.prefix`;
+ * gives the exit code, as `python -c` would. */
+int bale_run(int argc, char **argv, const char *executable, const char *folder, const unsigned char *bale,
+             size_t len, const char *command) {
+    const char *program = argc > 0 ? argv[0] : "bale";
+    PyConfig config;
+    PyConfig_InitPythonConfig(&config);
+    config.parse_argv = 0;          /* argv is the app's, not options for Python */
+    config.site_import = 0;         /* no site-packages: everything is in the bale */
+    config.user_site_directory = 0;
+    config.write_bytecode = 0;
+    config.pathconfig_warnings = 0; /* no Python installation to find: say nothing */
+    config.module_search_paths_set = 1; /* and search none: sys.path stays empty */
+    config._init_main = 0;          /* stop after the core phase */
+
+    PyStatus status = PyConfig_SetBytesArgv(&config, argc, argv);
+    if (PyStatus_Exception(status)) return failed(&config, status, program);
+    status = PyConfig_SetBytesString(&config, &config.executable, executable);
+    if (PyStatus_Exception(status)) return failed(&config, status, program);
+    status = PyConfig_SetBytesString(&config, &config.run_command, command);
+    if (PyStatus_Exception(status)) return failed(&config, status, program);
+    /* sys.prefix and the rest: the program's folder, given, so that Python does not
+     * search the disk for an installation (its landmark files) to work them out. */
+    wchar_t **prefixes[] = {&config.prefix, &config.exec_prefix, &config.base_prefix, &config.base_exec_prefix};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+        status = PyConfig_SetBytesString(&config, prefixes[i], folder);
+        if (PyStatus_Exception(status)) return failed(&config, status, program);
+    }
+    if (PyImport_AppendInittab("bale", PyInit_bale) != 0) {
+        PyConfig_Clear(&config);
+        fprintf(stderr, "%s: cannot register the bale importer\n", program);
+        return 1;
+    }
+    status = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(status)) return failed(&config, status, program);
+
+    PyObject *finder = install_finder(bale, len, executable);
+    if (finder == NULL) return python_failed(program, "cannot read the bale inside this program");
+
+    status = _Py_InitializeMain();
+    if (PyStatus_Exception(status)) {
+        PyConfig_InitPythonConfig(&config);
+        return failed(&config, status, program);
+    }
+    /* Now the rest of what `bale.install` does: the path hook, the bale's path on
+     * sys.path and file access under it, which need the main phase's modules. */
+    PyObject *meta_path = PySys_GetObject("meta_path");
+    PyObject *done = meta_path ? PyObject_CallMethod(meta_path, "remove", "O", finder) : NULL;
+    Py_XDECREF(done);
+    done = done ? PyObject_CallMethod(finder, "install", NULL) : NULL;
+    Py_DECREF(finder);
+    if (done == NULL) return python_failed(program, "cannot install the bale's finder");
+    Py_DECREF(done);
+    return Py_RunMain();
+}
