@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the Rust tests (unit, property, vectors, the real
-# CLI on real packages), the importer's tests under CPython 3.10 to 3.13, the
+# CLI on real packages, programs made by `bale exe` for CPython 3.10 to 3.13 run with
+# no Python in reach), the importer's tests under CPython 3.10 to 3.13, the
 # WebAssembly builds, bale in Pyodide on Node, a bounded fuzzing run, and a single
 # pass of each benchmark (to prove they run; figures come from scripts in bench/).
 . "$(dirname "$0")/lib.sh"
@@ -14,6 +15,10 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 log "building the importer"
 BALE_IMPORTER=$(importer_module)
 export BALE_IMPORTER
+# The runners of `bale exe`, one per CPython, for crates/bale-cli/tests/exe.rs.
+BALE_RUNNERS=$(scripts/build-runners.sh 3.10 3.11 3.12 3.13)
+BALE_RUNNER_PYTHONS="$(python_for 3.10) $(python_for 3.11) $(python_for 3.12) $(python_for 3.13)"
+export BALE_RUNNERS BALE_RUNNER_PYTHONS
 log "cargo test"
 cargo test -q --workspace
 log "importer tests"

@@ -14,14 +14,6 @@ use std::sync::OnceLock;
 use common::*;
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn example(rel: &str) -> String {
-    workspace().join("examples").join(rel).display().to_string()
-}
-
 /// The importer's extension module.
 fn importer() -> &'static Path {
     static IMPORTER: OnceLock<PathBuf> = OnceLock::new();
@@ -39,27 +31,6 @@ fn importer() -> &'static Path {
             .unwrap();
         assert!(ok.success(), "building the importer failed");
         target.join("debug/libbale.so")
-    })
-}
-
-/// One virtual environment with every example's requirements, made once.
-fn venv() -> &'static Path {
-    static VENV: OnceLock<PathBuf> = OnceLock::new();
-    VENV.get_or_init(|| {
-        let venv = workspace().join("target/app-tests/venv");
-        let python = venv.join("bin/python");
-        if !python.exists() {
-            let ok = Command::new(common::python()).args(["-m", "venv"]).arg(&venv).status().unwrap();
-            assert!(ok.success(), "python -m venv failed");
-        }
-        let mut pip = Command::new(&python);
-        pip.args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "--only-binary=:all:"]);
-        for app in ["rich-report", "jinja-site", "numbers"] {
-            pip.arg("-r").arg(example(&format!("{app}/requirements.txt")));
-        }
-        let out = pip.output().unwrap();
-        assert!(out.status.success(), "pip install failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        venv
     })
 }
 

@@ -41,6 +41,11 @@ fn main() -> ExitCode {
         .collect();
     let program = args.first().map_or("bale program".into(), |a| a.to_string_lossy().into_owned());
     match prepare() {
+        // The runner alone (no bale appended) answers what it runs, for the build.
+        Err((_, None)) if args.get(1).is_some_and(|a| a.as_bytes() == b"--target") => {
+            println!("{}", env!("BALE_RUNNER_TARGET"));
+            ExitCode::SUCCESS
+        }
         Ok((executable, map, embedded)) => {
             let command = CString::new(command(&embedded.entry)).expect("checked: no NUL");
             let folder = executable
@@ -66,36 +71,43 @@ fn main() -> ExitCode {
             ExitCode::from(code.clamp(0, 255) as u8)
         }
         Err((code, message)) => {
+            let message = message.unwrap_or_else(|| {
+                "this is the bale runner alone: `bale exe APP.bale -o PROGRAM` makes a program of it".into()
+            });
             eprintln!("{program}: {message}");
             ExitCode::from(code)
         }
     }
 }
 
-/// This program's path, its bytes mapped, and where its bale is. Errors carry the
-/// exit code: 3 for a damaged program, as `bale verify` gives for a damaged bale.
-fn prepare() -> Result<(std::path::PathBuf, memmap2::Mmap, bale_format::embed::Embedded), (u8, String)> {
+/// Why a program cannot start: its exit code (3 for a damaged program, as `bale
+/// verify` gives for a damaged bale) and what to say; nothing for a runner with no
+/// bale appended.
+type Failure = (u8, Option<String>);
+
+/// This program's path, its bytes mapped, and where its bale is.
+fn prepare() -> Result<(std::path::PathBuf, memmap2::Mmap, bale_format::embed::Embedded), Failure> {
     let executable = std::fs::read_link("/proc/self/exe")
         .or_else(|_| std::env::current_exe())
-        .map_err(|e| (1, format!("cannot find this program's file: {e}")))?;
+        .map_err(|e| (1, Some(format!("cannot find this program's file: {e}"))))?;
     let file = std::fs::File::open("/proc/self/exe")
         .or_else(|_| std::fs::File::open(&executable))
-        .map_err(|e| (1, format!("cannot open {}: {e}", executable.display())))?;
+        .map_err(|e| (1, Some(format!("cannot open {}: {e}", executable.display()))))?;
     // SAFETY: a read-only map of this program's own file, which the system does not
     // let anyone rewrite while it runs.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| (1, format!("cannot map this program: {e}")))?;
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| (1, Some(format!("cannot map this program: {e}"))))?;
     let damaged = |e: bale_format::Error| {
-        (3, format!("{} is damaged: {e}; it cannot run. Build it again with `bale exe`.", executable.display()))
+        let message =
+            format!("{} is damaged: {e}; it cannot run. Build it again with `bale exe`.", executable.display());
+        (3, Some(message))
     };
-    let embedded = bale_format::embed::find(&map).map_err(damaged)?.ok_or_else(|| {
-        (1, "this is the bale runner alone: `bale exe APP.bale -o PROGRAM` makes a program of it".into())
-    })?;
+    let embedded = bale_format::embed::find(&map).map_err(damaged)?.ok_or((1, None))?;
     let bale = bale_format::Bale::open(embedded.bale(&map)).map_err(damaged)?;
     // Every byte, checked once before Python starts: a damaged program stops here
     // rather than on the import that happens to read the damage.
     bale.check_body().map_err(damaged)?;
     if embedded.entry.contains('\0') {
-        return Err((3, format!("{} is damaged: its entry point holds a NUL byte", executable.display())));
+        return Err((3, Some(format!("{} is damaged: its entry point holds a NUL byte", executable.display()))));
     }
     Ok((executable, map, embedded))
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 pub fn bale(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bale")).args(args).output().expect("run bale")
@@ -143,4 +144,33 @@ pub fn path(dir: &Path, name: &str) -> PathBuf {
 
 pub fn vectors() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../format-spec/vectors")
+}
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+pub fn example(rel: &str) -> String {
+    workspace().join("examples").join(rel).display().to_string()
+}
+
+/// One virtual environment with every example's requirements, made once.
+pub fn venv() -> &'static Path {
+    static VENV: OnceLock<PathBuf> = OnceLock::new();
+    VENV.get_or_init(|| {
+        let venv = workspace().join("target/app-tests/venv");
+        let python = venv.join("bin/python");
+        if !python.exists() {
+            let ok = Command::new(self::python()).args(["-m", "venv"]).arg(&venv).status().unwrap();
+            assert!(ok.success(), "python -m venv failed");
+        }
+        let mut pip = Command::new(&python);
+        pip.args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "--only-binary=:all:"]);
+        for app in ["rich-report", "jinja-site", "numbers"] {
+            pip.arg("-r").arg(example(&format!("{app}/requirements.txt")));
+        }
+        let out = pip.output().unwrap();
+        assert!(out.status.success(), "pip install failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        venv
+    })
 }

@@ -100,6 +100,11 @@ def _trace(report_path):
 
     sys.addaudithook(audit)
     sys.meta_path.append(Missing)
+    # What printing a traceback with its source lines takes: every program may fail,
+    # and a bale that carries the standard library must be able to say where.
+    import linecache  # noqa: F401
+    import tokenize  # noqa: F401
+    import traceback  # noqa: F401
     # Registered before the app's own exit handlers, so it runs after them.
     atexit.register(report)
 

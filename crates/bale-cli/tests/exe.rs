@@ -1,0 +1,319 @@
+//! `bale exe`: programs made of the example apps, copied alone into an empty folder
+//! and run with a clean environment and the Python installation out of reach (a
+//! mount namespace hides it under an empty tmpfs); how they behave next to `python`;
+//! and damaged programs.
+//!
+//! The runner comes from `BALE_RUNNERS` (scripts/test.sh sets it), or else
+//! `scripts/build-runners.sh` builds it here once, for the test Python.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use common::*;
+
+/// The folder of runners, with one for the test Python.
+fn runners() -> &'static Path {
+    static RUNNERS: OnceLock<PathBuf> = OnceLock::new();
+    RUNNERS.get_or_init(|| {
+        if let Some(dir) = std::env::var_os("BALE_RUNNERS") {
+            return PathBuf::from(dir);
+        }
+        let version = python_eval("'%d.%d' % __import__('sys').version_info[:2]");
+        let out = Command::new(workspace().join("scripts/build-runners.sh")).arg(&version).output().unwrap();
+        assert!(out.status.success(), "building the runner failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    })
+}
+
+/// The Python installation the venv comes from: what the programs must not need.
+fn python_home() -> PathBuf {
+    PathBuf::from(python_eval("__import__('sys').base_prefix"))
+}
+
+/// `bale pack --app` with the standard library, then `bale exe`; the program, copied
+/// alone into a new empty folder.
+fn program(dir: &Path, name: &str, pack: &[&str], entry: &str) -> PathBuf {
+    program_with(dir, name, &venv().join("bin/python"), pack, entry)
+}
+
+/// [`program`] for the Python `python`.
+fn program_with(dir: &Path, name: &str, python: &Path, pack: &[&str], entry: &str) -> PathBuf {
+    let bale = dir.join(format!("{name}.bale"));
+    let mut args = vec!["pack", "-q", "--stdlib", "used", "--python", s(python), "-o", s(&bale)];
+    args.extend(pack);
+    bale_ok(&args);
+    let built = dir.join(format!("{name}-built"));
+    let out = Command::new(env!("CARGO_BIN_EXE_bale"))
+        .args(["exe", s(&bale), "-o", s(&built), "--entry", entry])
+        .env("BALE_RUNNERS", runners())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "bale exe failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let alone = dir.join(format!("{name}-alone"));
+    std::fs::create_dir(&alone).unwrap();
+    let program = alone.join(name);
+    std::fs::copy(&built, &program).unwrap();
+    program
+}
+
+/// Runs `program` as a user on another machine would: no environment but PATH and a
+/// UTF-8 locale, working in its own folder, and with the Python installation (and
+/// the virtual environment) hidden under empty folders in a mount namespace.
+fn run_isolated(program: &Path, args: &[&str]) -> Output {
+    run_hiding(program, args, &[])
+}
+
+/// [`run_isolated`], hiding the folders `more` too.
+fn run_hiding(program: &Path, args: &[&str], more: &[PathBuf]) -> Output {
+    let hidden = [python_home(), venv().to_owned()];
+    let hide: Vec<String> =
+        hidden.iter().chain(more).map(|p| format!("mount -t tmpfs none '{}'", p.display())).collect();
+    let script = format!("{} && exec \"$@\"", hide.join(" && "));
+    Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script, "sh"])
+        .arg(program)
+        .args(args)
+        .current_dir(program.parent().unwrap())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .stdin(Stdio::null())
+        .output()
+        .expect("unshare (util-linux) runs the program in a mount namespace")
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn example_programs_run_alone_without_python() {
+    let dir = tempdir();
+    // The installation is really out of reach in that namespace.
+    let probe = run_isolated(Path::new("/bin/ls"), &[s(&python_home())]);
+    assert_eq!(stdout(&probe), "", "{} is still visible", python_home().display());
+
+    let hello = program(dir.path(), "hello", &["--app", &example("hello"), "-m", "hello"], "hello");
+    assert_eq!(stdout(&run_isolated(&hello, &[])), "Hello, Ada!\nBonjour, Grace!\nHola, Guido!\n");
+
+    let report =
+        program(dir.path(), "report", &["--app", &example("rich-report/report.py"), "--venv", s(venv())], "report");
+    let out = stdout(&run_isolated(&report, &["--section", "table", "--width", "60"]));
+    assert!(out.contains("CPython releases") && out.contains("structural pattern matching"), "{out}");
+    assert!(!out.contains("Release notes"), "--section table only:\n{out}");
+
+    // MarkupSafe's C speed-ups: a third-party extension module, loaded from the bale.
+    let site = program(
+        dir.path(),
+        "site",
+        &["--app", &example("jinja-site"), "-m", "jinja_site", "--venv", s(venv())],
+        "jinja_site",
+    );
+    let out = stdout(&run_isolated(&site, &[]));
+    assert!(out.contains("<h1>"), "{out}");
+}
+
+/// A small app that reports what `python` would tell it, and exits as asked.
+fn probe_app(root: &Path) {
+    write(
+        root,
+        "probe.py",
+        r#"import sys, time
+
+def main():
+    args = sys.argv[1:]
+    if args[:1] == ["sleep"]:
+        print("sleeping", flush=True)
+        time.sleep(60)
+    if args[:1] == ["fail"]:
+        raise ValueError("failed on purpose")
+    if args[:1] == ["stdin"]:
+        print(sys.stdin.read().upper(), end="")
+        return 0
+    print("argv", sys.argv)
+    print("executable", sys.executable)
+    print("encoding", sys.stdout.encoding, sys.stdin.encoding)
+    print("name", __name__, __file__)
+    print("é ü 中")
+    return int(args[0]) if args else 0
+
+if __name__ == "__main__":
+    sys.exit(main())
+"#
+        .as_bytes(),
+        false,
+    );
+}
+
+#[test]
+fn a_program_behaves_like_python_running_the_app() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    probe_app(&app);
+    let program = program(dir.path(), "probe", &["--app", s(&app.join("probe.py"))], "probe");
+
+    let out = run_isolated(&program, &["7", "ünï"]);
+    assert_eq!(out.status.code(), Some(7), "exit code from sys.exit");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(&format!("argv ['{}', '7', 'ünï']", program.display())), "{text}");
+    assert!(text.contains(&format!("executable {}\n", program.display())), "{text}");
+    assert!(text.contains("encoding utf-8 utf-8"), "{text}");
+    assert!(text.contains(&format!("name __main__ {}/probe.py", program.display())), "{text}");
+    assert!(text.contains("é ü 中"), "{text}");
+
+    // An uncaught exception: the traceback, with the app's source line, and exit 1.
+    let out = run_isolated(&program, &["fail"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ValueError: failed on purpose"), "{stderr}");
+    assert!(stderr.contains(r#"raise ValueError("failed on purpose")"#), "source line shown:\n{stderr}");
+
+    // stdin, as a pipe.
+    let mut child = Command::new(&program).arg("stdin").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), "piped ï\n".as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "PIPED Ï\n");
+
+    // MODULE:FUNCTION: the function's return value is the exit code.
+    let built = dir.path().join("probe-main");
+    let bale = dir.path().join("probe.bale");
+    let ok = Command::new(env!("CARGO_BIN_EXE_bale"))
+        .args(["exe", s(&bale), "-o", s(&built), "--entry", "probe:main"])
+        .env("BALE_RUNNERS", runners())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    assert_eq!(Command::new(&built).arg("5").output().unwrap().status.code(), Some(5));
+}
+
+#[test]
+fn ctrl_c_is_keyboard_interrupt_and_ends_the_program_as_python_does() {
+    use std::io::BufRead;
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    probe_app(&app);
+    let program = program(dir.path(), "probe", &["--app", s(&app.join("probe.py"))], "probe");
+    let mut child = Command::new(&program).arg("sleep").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    assert_eq!(line, "sleeping\n");
+    let ok = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(ok.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("KeyboardInterrupt"), "{stderr}");
+    // As `python`: it re-raises SIGINT on itself, so a shell sees 130.
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(2), "{:?}", out.status);
+}
+
+#[test]
+fn extension_modules_leave_nothing_on_disk() {
+    let dir = tempdir();
+    let site = program(
+        dir.path(),
+        "site",
+        &["--app", &example("jinja-site"), "-m", "jinja_site", "--venv", s(venv())],
+        "jinja_site",
+    );
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let out = Command::new(&site).env("TMPDIR", &tmp).current_dir(site.parent().unwrap()).output().unwrap();
+    assert!(stdout(&out).contains("<h1>"));
+    // Loaded from memory (memfd): nothing was written, next to the program or in TMPDIR.
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    assert_eq!(std::fs::read_dir(site.parent().unwrap()).unwrap().count(), 1);
+}
+
+#[test]
+fn a_damaged_program_stops_at_start() {
+    let dir = tempdir();
+    let hello = program(dir.path(), "hello", &["--app", &example("hello"), "-m", "hello"], "hello");
+    let bytes = std::fs::read(&hello).unwrap();
+    let embedded = bale_format::embed::find(&bytes).unwrap().unwrap();
+    // A byte in the middle of the bale, and one in the trailer.
+    for at in [embedded.bale_offset as usize + embedded.bale_len as usize / 2, bytes.len() - 20] {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x01;
+        let path = dir.path().join(format!("damaged-{at}"));
+        std::fs::write(&path, &damaged).unwrap();
+        set_mode(&path, 0o755);
+        let out = Command::new(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "flip at {at}: {stderr}");
+        assert!(stderr.contains("is damaged") && stderr.contains("cannot run"), "{stderr}");
+        assert!(out.stdout.is_empty(), "nothing ran");
+    }
+}
+
+#[test]
+fn bale_exe_refuses_what_cannot_make_a_program() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    probe_app(&app);
+    // No standard library in the bale.
+    let bare = dir.path().join("bare.bale");
+    bale_ok(&["pack", "-q", "--app", s(&app.join("probe.py")), "-o", s(&bare)]);
+    let out = Command::new(env!("CARGO_BIN_EXE_bale"))
+        .args(["exe", s(&bare), "-o", s(&dir.path().join("p"))])
+        .env("BALE_RUNNERS", runners())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("carries no standard library") && stderr.contains("--stdlib used"), "{stderr}");
+
+    let bale = dir.path().join("probe.bale");
+    bale_ok(&["pack", "-q", "--app", s(&app.join("probe.py")), "--stdlib", "used", "-o", s(&bale)]);
+    let exe = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_bale"))
+            .args(["exe", s(&bale), "-o", s(&dir.path().join("p"))])
+            .args(args)
+            .env("BALE_RUNNERS", runners())
+            .output()
+            .unwrap()
+    };
+    let out = exe(&[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no __main__ module"), "{out:?}");
+    let out = exe(&["--entry", "nothere"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no module nothere"), "{out:?}");
+    let out = exe(&["--entry", "probe:main:x"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = exe(&["--entry", "probe", "--runner", "/bin/ls"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a bale runner"), "{out:?}");
+    let out = exe(&["--entry", "probe", "--runner", s(&dir.path().join("missing"))]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing"), "{out:?}");
+    assert!(!dir.path().join("p").exists(), "nothing written");
+}
+
+/// Every Python the runners were built for (`BALE_RUNNER_PYTHONS`, set by
+/// scripts/test.sh: pyenv's 3.10 to 3.13), or else the test Python: hello as a program
+/// of each, run alone.
+#[test]
+fn a_program_for_each_python() {
+    let dir = tempdir();
+    let pythons = std::env::var("BALE_RUNNER_PYTHONS").unwrap_or_else(|_| python());
+    for (i, python) in pythons.split_whitespace().enumerate() {
+        let hello = program_with(
+            dir.path(),
+            &format!("hello{i}"),
+            Path::new(python),
+            &["--app", &example("hello"), "-m", "hello"],
+            "hello",
+        );
+        let home = Command::new(python).args(["-c", "import sys; print(sys.base_prefix)"]).output().unwrap();
+        let home = PathBuf::from(String::from_utf8(home.stdout).unwrap().trim());
+        let out = run_hiding(&hello, &[], &[home]);
+        assert_eq!(stdout(&out), "Hello, Ada!\nBonjour, Grace!\nHola, Guido!\n", "{python}");
+    }
+}
