@@ -3,50 +3,21 @@
 Libraries often find their data next to their modules, with
 `open(os.path.join(os.path.dirname(__file__), "data", name))`, not through
 `importlib.resources`. A module imported from a bale has a `__file__` under the bale's
-virtual path, so this module makes `open`, `io.open`, `io.open_code` (how `runpy`
-reads a script), `os.stat`, `os.lstat`, `os.listdir` and `os.scandir` (and so
-`os.path.exists`, `isfile`, `isdir`, `getsize`, `os.walk`, `glob`) answer for paths
-under a mounted bale, reading from it. Any other
-path goes to the original function untouched. Files are read-only; C code that opens
-files itself (`fopen` in an extension module) does not see them.
+virtual path, so `open`, `io.open`, `io.open_code` (how `runpy` reads a script),
+`os.stat`, `os.lstat`, `os.listdir` and `os.scandir` (and so `os.path.exists`,
+`isfile`, `isdir`, `getsize`, `os.walk`, `glob`) answer for paths under a mounted bale,
+reading from it. The replacements (`files.rs`) decide which paths those are and send
+every other path to the original function; the functions here serve the bale's paths,
+each given `found`: the finder, the path inside the bale, and the bale's mtime. Files
+are read-only; C code that opens files itself (`fopen` in an extension module) does
+not see them.
 """
 
-import builtins
 import errno
 import io
 import os
 import stat as _stat
 import sys
-
-_original = {
-    "open": builtins.open,
-    "open_code": io.open_code,
-    "stat": os.stat,
-    "lstat": os.lstat,
-    "listdir": os.listdir,
-    "scandir": os.scandir,
-}
-_mounts = []  # (finder, mtime)
-
-
-def _locate(path):
-    """(finder, relative path, mtime) for a path under a mounted bale, else None."""
-    if not _mounts or isinstance(path, int):
-        return None
-    try:
-        path = os.fspath(path)
-    except TypeError:
-        return None
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if not path.startswith("/"):
-        return None
-    path = os.path.normpath(path)
-    for finder, mtime in _mounts:
-        rel = finder._relative(path)
-        if rel is not None:
-            return finder, rel, mtime
-    return None
 
 
 def _error(code, path):
@@ -62,10 +33,7 @@ class _BaleFile(io.BytesIO):
         self.mode = "rb"
 
 
-def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None, closefd=True, opener=None):
-    found = _locate(file)
-    if found is None:
-        return _original["open"](file, mode, buffering, encoding, errors, newline, closefd, opener)
+def open(found, file, mode="r", buffering=-1, encoding=None, errors=None, newline=None, closefd=True, opener=None):
     finder, rel, _ = found
     # What the real open reports, so audit hooks (a tracer) see the bale's files too.
     sys.audit("open", os.fspath(file), mode, os.O_RDONLY)
@@ -84,10 +52,8 @@ def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None,
     return text
 
 
-def open_code(path):
-    if _locate(path) is None:
-        return _original["open_code"](path)
-    return open(path, "rb")
+def open_code(found, path):
+    return open(found, path, "rb")
 
 
 def _stat_result(finder, rel, mtime, path):
@@ -102,24 +68,15 @@ def _stat_result(finder, rel, mtime, path):
     return os.stat_result((mode, inode, 0, 1, 0, 0, size, mtime, mtime, mtime))
 
 
-def stat(path, *, dir_fd=None, follow_symlinks=True):
-    found = _locate(path) if dir_fd is None else None
-    if found is None:
-        return _original["stat"](path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
+def stat(found, path, *, dir_fd=None, follow_symlinks=True):
     return _stat_result(*found, path)
 
 
-def lstat(path, *, dir_fd=None):
-    found = _locate(path) if dir_fd is None else None
-    if found is None:
-        return _original["lstat"](path, dir_fd=dir_fd)
+def lstat(found, path, *, dir_fd=None):
     return _stat_result(*found, path)
 
 
-def listdir(path="."):
-    found = _locate(path)
-    if found is None:
-        return _original["listdir"](path)
+def listdir(found, path="."):
     finder, rel, _ = found
     if finder._kind(rel) != 2:
         raise _error(errno.ENOTDIR if finder._kind(rel) == 1 else errno.ENOENT, path)
@@ -180,66 +137,10 @@ class _ScandirIterator:
         self._entries = iter(())
 
 
-def scandir(path="."):
-    found = _locate(path)
-    if found is None:
-        return _original["scandir"](path)
+def scandir(found, path="."):
     finder, rel, mtime = found
     folder = os.fspath(path)
     entries = [
-        _DirEntry(folder, name, finder, f"{rel}/{name}" if rel else name, mtime) for name in listdir(folder)
+        _DirEntry(folder, name, finder, f"{rel}/{name}" if rel else name, mtime) for name in listdir(found, folder)
     ]
     return _ScandirIterator(entries)
-
-
-# The replacements are installed as staticmethod objects (callable since 3.10): a
-# module that copies `os.stat` or `io.open` into a class attribute, as 3.10's pathlib
-# does, would otherwise turn a plain function into a method that takes `self`.
-_installed = {name: staticmethod(function) for name, function in
-              (("open", open), ("open_code", open_code), ("stat", stat), ("lstat", lstat), ("listdir", listdir),
-               ("scandir", scandir))}
-
-
-def _accessors():
-    """Classes of already imported modules that hold their own copies."""
-    pathlib = sys.modules.get("pathlib")
-    accessor = getattr(pathlib, "_NormalAccessor", None)  # Python 3.10
-    return [accessor] if accessor is not None else []
-
-
-def _replace(old, new, force):
-    """Puts `new`'s functions where `old`'s are: on builtins, io and os (whatever is
-    there, with `force`), on pathlib's 3.10 accessor, and as tokenize's own `open`
-    (how linecache reads a file that `os.stat` says exists, so tracebacks need it)."""
-    places = [(builtins, "open"), (io, "open"), (io, "open_code")]
-    places += [(os, n) for n in ("stat", "lstat", "listdir", "scandir")]
-    for place, name in places:
-        if force or getattr(place, name) is old[name]:
-            setattr(place, name, new[name])
-    for accessor in _accessors():
-        for name in ("open", "stat", "lstat", "listdir", "scandir"):
-            if accessor.__dict__.get(name) is old[name]:
-                setattr(accessor, name, new[name])
-    tokenize = sys.modules.get("tokenize")
-    if tokenize is not None and getattr(tokenize, "_builtin_open", None) is old["open"]:
-        tokenize._builtin_open = new["open"]
-
-
-def _patch():
-    _replace(_original, _installed, force=True)
-
-
-def _unpatch():
-    _replace(_installed, _original, force=False)
-
-
-def mount(finder, mtime):
-    if not _mounts:
-        _patch()
-    _mounts.append((finder, mtime))
-
-
-def unmount(finder):
-    _mounts[:] = [(f, m) for f, m in _mounts if f is not finder]
-    if not _mounts:
-        _unpatch()

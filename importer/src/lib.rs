@@ -15,6 +15,7 @@
 //! see the bale as a folder. `importlib.resources` and `importlib.metadata` objects
 //! come from `support.py`, compiled on first use.
 
+mod files;
 mod finder;
 #[cfg(target_os = "linux")]
 mod native;
@@ -123,7 +124,7 @@ fn unframe<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py
 
 /// `os.path.abspath`: joined to the working folder and normalized (`.`, `..`, `//`)
 /// without touching the file system.
-fn absolute(path: &str) -> String {
+pub(crate) fn absolute(path: &str) -> String {
     let joined = if path.starts_with('/') {
         path.to_owned()
     } else {
@@ -191,7 +192,7 @@ pub(crate) fn activate(py: Python<'_>, finder: &Bound<'_, BaleFinder>, files: bo
     sys.getattr("path_importer_cache")?.call_method1("pop", (&root, py.None()))?;
     installed(py).append(finder)?;
     if files && !finder.get().mounted.swap(true, Ordering::Relaxed) {
-        support::files(py)?.call_method1("mount", (finder, finder.get().mtime))?;
+        files::mount(py, finder)?;
     }
     Ok(())
 }
@@ -210,7 +211,7 @@ pub(crate) fn deactivate(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyRe
         }
     }
     if finder.get().mounted.swap(false, Ordering::Relaxed) {
-        support::files(py)?.call_method1("unmount", (finder,))?;
+        files::unmount(py, finder)?;
     }
     let list = installed(py);
     remove_all(list.as_any(), |item| item.is(finder))?;

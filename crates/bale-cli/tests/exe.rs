@@ -121,6 +121,13 @@ fn example_programs_run_alone_without_python() {
     );
     let out = stdout(&run_isolated(&site, &[]));
     assert!(out.contains("<h1>"), "{out}");
+
+    // numpy and pandas: extension modules and numpy's bundled OpenBLAS (numpy.libs),
+    // all loaded from memory; the CSV read by path next to the script.
+    let numbers =
+        program(dir.path(), "numbers", &["--app", &example("numbers/analyse.py"), "--venv", s(venv())], "analyse");
+    let out = stdout(&run_isolated(&numbers, &[]));
+    assert!(out.contains("Cairo: +2.629 °C per 30 days from 14.61 °C"), "{out}");
 }
 
 /// A small app that reports what `python` would tell it, and exits as asked.
