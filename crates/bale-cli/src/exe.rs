@@ -24,6 +24,12 @@ pub struct ExeArgs {
     /// bale's `__main__` module.
     #[arg(long, value_name = "MODULE[:FUNC]")]
     entry: Option<String>,
+    /// Embed the bale as it is, compressed entries and all: a smaller program, which
+    /// decompresses each module as it imports it. By default the bale goes in written
+    /// again without compression, read in place from the mapped program: faster (for
+    /// rich-report, a fifth fewer instructions at start), and larger.
+    #[arg(long)]
+    keep_compression: bool,
     /// The runner to build on. Default: `bale-runner-TARGET` (TARGET the bale's, such
     /// as cpython-3.11-x86_64-linux-gnu) in $BALE_RUNNERS, else next to this program.
     #[arg(long, value_name = "FILE")]
@@ -74,7 +80,19 @@ pub fn run(args: ExeArgs) -> anyhow::Result<()> {
     if embed::find(&program).ok().flatten().is_some() {
         bail!("{}: already a program with a bale in it; give the runner itself", runner.display());
     }
-    let out = embed::append(&program, bale.bytes(), &entry);
+    let compressed = (0..bale.payload_count())
+        .map(|i| bale.payload(bale_format::PayloadId(i)).map(|p| p.codec != bale_format::Codec::Stored))
+        .collect::<Result<Vec<bool>, _>>()?
+        .contains(&true);
+    let embedded = match compressed && !args.keep_compression {
+        true => {
+            let mut out = std::io::Cursor::new(Vec::new());
+            bale_format::Writer::from_bale(&bale)?.write(&mut out, &bale_format::WriteOptions::default())?;
+            out.into_inner()
+        }
+        false => bale.bytes().to_vec(),
+    };
+    let out = embed::append(&program, &embedded, &entry);
     let file = bale_pack::AtomicFile::create(&args.output)?;
     file.write_with(|w| std::io::Write::write_all(w, &out).map_err(|e| bale_pack::PackError::io(&args.output, e)))?;
     set_executable(&args.output)?;
@@ -83,7 +101,7 @@ pub fn run(args: ExeArgs) -> anyhow::Result<()> {
         args.output.display(),
         human(out.len() as u64),
         human(program.len() as u64),
-        human(bale.bytes().len() as u64)
+        human(embedded.len() as u64)
     );
     Ok(())
 }

@@ -191,16 +191,19 @@ fn a_program_behaves_like_python_running_the_app() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), "PIPED Ï\n");
 
-    // MODULE:FUNCTION: the function's return value is the exit code.
+    // MODULE:FUNCTION: the function's return value is the exit code. And the bale
+    // embedded as it was packed (zstd), not written again uncompressed: smaller.
     let built = dir.path().join("probe-main");
     let bale = dir.path().join("probe.bale");
     let ok = Command::new(env!("CARGO_BIN_EXE_bale"))
-        .args(["exe", s(&bale), "-o", s(&built), "--entry", "probe:main"])
+        .args(["exe", s(&bale), "-o", s(&built), "--entry", "probe:main", "--keep-compression"])
         .env("BALE_RUNNERS", runners())
         .status()
         .unwrap();
     assert!(ok.success());
     assert_eq!(Command::new(&built).arg("5").output().unwrap().status.code(), Some(5));
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    assert!(size(&built) < size(&program), "kept compressed: {} against {}", size(&built), size(&program));
 }
 
 #[test]

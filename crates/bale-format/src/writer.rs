@@ -104,6 +104,44 @@ impl Writer {
         Ok(Writer { target: target.to_owned(), bytecode_magic: None, files: BTreeMap::new(), modules: BTreeMap::new() })
     }
 
+    /// A writer holding everything `bale` holds, decoded: to write it again with
+    /// other [`WriteOptions`] (uncompressed, for a program that maps it, say).
+    pub fn from_bale<D: AsRef<[u8]>>(bale: &crate::Bale<D>) -> Result<Writer, Error> {
+        let mut w = Writer::new(bale.target())?;
+        if let Some(magic) = bale.bytecode_magic() {
+            w.set_bytecode_magic(magic);
+        }
+        for file in bale.files() {
+            let file = file?;
+            match file.kind {
+                crate::FileKind::Directory => w.add_directory(file.path)?,
+                kind => {
+                    let content = bale.read_file(&file).map_err(|e| e.in_entry(file.path))?.into_owned();
+                    w.add_file(file.path, kind, content, file.executable)?;
+                }
+            }
+        }
+        for module in bale.modules() {
+            let m = module?;
+            let path = |id: Option<crate::FileId>| -> Result<Option<String>, Error> {
+                id.map(|id| bale.file_by_id(id).map(|f| f.path.to_owned())).transpose()
+            };
+            let bytecode = match m.bytecode {
+                Some(id) => Some(bale.read(&bale.payload(id)?).map_err(|e| e.in_entry(m.name))?.into_owned()),
+                None => None,
+            };
+            let spec = ModuleSpec {
+                package: m.is_package,
+                namespace: m.is_namespace,
+                source: path(m.source)?,
+                bytecode,
+                extension: path(m.extension)?,
+            };
+            w.add_module(m.name, spec)?;
+        }
+        Ok(w)
+    }
+
     /// The `.pyc` magic number all bytecode in this bale starts with.
     pub fn set_bytecode_magic(&mut self, magic: [u8; 4]) {
         self.bytecode_magic = Some(magic);

@@ -208,6 +208,14 @@ proptest! {
     }
 
     #[test]
+    fn a_bale_written_again_holds_the_same(t in tree(), options in options(), again in options()) {
+        let first = write(&t, &options);
+        let mut out = std::io::Cursor::new(Vec::new());
+        Writer::from_bale(&Bale::open(&first[..]).unwrap()).unwrap().write(&mut out, &again).unwrap();
+        check(&t, &out.into_inner());
+    }
+
+    #[test]
     fn writing_is_deterministic(t in tree()) {
         let options = WriteOptions { compression: Compression::Zstd { level: 3 }, threads: 2, ..Default::default() };
         prop_assert_eq!(write(&t, &options), write(&t, &options));

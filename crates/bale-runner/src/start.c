@@ -10,6 +10,8 @@
  * installed. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <signal.h>
+#include <unistd.h>
 
 /* The importer (`bale`), linked into this program and registered as built in. */
 extern PyObject *PyInit_bale(void);
@@ -58,6 +60,32 @@ static PyObject *install_finder(const unsigned char *bale, size_t len, const cha
     return finder;
 }
 
+/* What `Py_RunMain` does for `python -c`, but for one thing: a KeyboardInterrupt that
+ * ends the program ends it by SIGINT, as `python` means to, even when printing it
+ * imports modules (the importer's `sys.excepthook` imports `traceback` then), which
+ * clears the flag `Py_RunMain` relies on. A SystemExit exits here, in PyErr_Print,
+ * with its code, as in `python`. */
+static int run(const char *command) {
+    PyObject *main = PyImport_AddModule("__main__"); /* borrowed */
+    PyObject *globals = main ? PyModule_GetDict(main) : NULL;
+    PyObject *result = globals ? PyRun_StringFlags(command, Py_file_input, globals, globals, NULL) : NULL;
+    int interrupted = 0, code = 0;
+    if (result == NULL) {
+        interrupted = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
+        PyErr_Print();
+        code = 1;
+    } else {
+        Py_DECREF(result);
+    }
+    if (Py_FinalizeEx() < 0) code = 120;
+    if (interrupted) {
+        signal(SIGINT, SIG_DFL);
+        kill(getpid(), SIGINT);
+        code = 130; /* if SIGINT did not end us */
+    }
+    return code;
+}
+
 /* Runs `command` in an interpreter started as described above, with `argv` as
  * `sys.argv`, `executable` as `sys.executable` and its `folder` as `sys.prefix`;
  * gives the exit code, as `python -c` would. */
@@ -77,8 +105,6 @@ int bale_run(int argc, char **argv, const char *executable, const char *folder, 
     PyStatus status = PyConfig_SetBytesArgv(&config, argc, argv);
     if (PyStatus_Exception(status)) return failed(&config, status, program);
     status = PyConfig_SetBytesString(&config, &config.executable, executable);
-    if (PyStatus_Exception(status)) return failed(&config, status, program);
-    status = PyConfig_SetBytesString(&config, &config.run_command, command);
     if (PyStatus_Exception(status)) return failed(&config, status, program);
     /* sys.prefix and the rest: the program's folder, given, so that Python does not
      * search the disk for an installation (its landmark files) to work them out. */
@@ -113,5 +139,5 @@ int bale_run(int argc, char **argv, const char *executable, const char *folder, 
     Py_DECREF(finder);
     if (done == NULL) return python_failed(program, "cannot install the bale's finder");
     Py_DECREF(done);
-    return Py_RunMain();
+    return run(command);
 }
