@@ -56,6 +56,8 @@ pub struct Table {
     pub transfer: Transfer,
     /// "Packed" after is the brotli size (the web target), not the stored size.
     pub packed_is_brotli: bool,
+    /// The distributions of the environment the app did not use (one row in `rows`).
+    pub unused: Vec<Row>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -184,10 +186,26 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
     let bytes = bale.bytes();
     let transfer = Transfer { file: bytes.len() as u64, gzip: gzip_size(bytes), brotli: brotli_size(bytes) };
     total.after.packed = if web { transfer.brotli } else { transfer.file };
-    // The app first, then distributions by name, then the rest.
-    let mut rows: Vec<Row> = rows.into_values().collect();
+    // The app first, then the distributions used by name, the rest, and one row for
+    // the distributions not used at all (an interpreter's own site-packages may hold
+    // hundreds; --json still lists each).
+    let (unused, used): (Vec<(Group, Row)>, Vec<(Group, Row)>) =
+        rows.into_iter().partition(|(g, r)| matches!(g, Group::Distribution(_)) && r.after.files + r.after.py == 0);
+    let mut rows: Vec<Row> = used.into_iter().map(|(_, r)| r).collect();
     rows.sort_by_key(|r| (r.name != "app", r.name == "stdlib" || r.name == "other", r.name.to_lowercase()));
-    Ok(Table { rows, total, transfer, packed_is_brotli: web })
+    if !unused.is_empty() {
+        let mut row =
+            Row { name: format!("{} distributions not used", unused.len()), carried: true, ..Default::default() };
+        for (_, r) in &unused {
+            row.before.files += r.before.files;
+            row.before.py += r.before.py;
+            row.before.so += r.before.so;
+            row.before.raw += r.before.raw;
+            row.before.packed += r.before.packed;
+        }
+        rows.push(row);
+    }
+    Ok(Table { rows, total, transfer, packed_is_brotli: web, unused: unused.into_iter().map(|(_, r)| r).collect() })
 }
 
 impl Table {
