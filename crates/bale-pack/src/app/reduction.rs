@@ -189,8 +189,9 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
     // The app first, then the distributions used by name, the rest, and one row for
     // the distributions not used at all (an interpreter's own site-packages may hold
     // hundreds; --json still lists each).
-    let (unused, used): (Vec<(Group, Row)>, Vec<(Group, Row)>) =
-        rows.into_iter().partition(|(g, r)| matches!(g, Group::Distribution(_)) && r.after.files + r.after.py == 0);
+    let (unused, used): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|(g, r): &(Group, Row)| matches!(g, Group::Distribution(_)) && r.after.files + r.after.py == 0);
     let mut rows: Vec<Row> = used.into_iter().map(|(_, r)| r).collect();
     rows.sort_by_key(|r| (r.name != "app", r.name == "stdlib" || r.name == "other", r.name.to_lowercase()));
     if !unused.is_empty() {
