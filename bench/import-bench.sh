@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces the import benchmark of bench/README.md: for each CPython version
 # (default 3.11 and 3.13; BALE_BENCH_PYTHONS to choose) prepares the module list, the
-# zip and the bales, then runs the criterion benchmark `import_all`.
+# zip and the bales, then runs the criterion benchmarks `import_all` and `payloads`
+# (decoding and reading the prepared bales).
 #   bench/import-bench.sh [extra criterion arguments]
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
@@ -19,7 +20,15 @@ for version in ${BALE_BENCH_PYTHONS:-3.11 3.13}; do
     target/release/bale pack "$dir/tree" -o "$dir/stdlib.bale" --python "$python" --quiet >/dev/null
     target/release/bale pack "$dir/tree" -o "$dir/stdlib-zstd.bale" --python "$python" --quiet \
         --compress zstd:19 --dictionary >/dev/null
+    target/release/bale pack "$dir/tree" -o "$dir/stdlib-zstd-nodict.bale" --python "$python" --quiet \
+        --compress zstd:19 >/dev/null
     # Warm the PathFinder's .pyc cache for these modules.
     "$python" -I -S -W ignore bench/python/import_all.py pathfinder - "$dir/modules.txt" >/dev/null
 done
 BALE_BENCH_DIR="$out" cargo bench -p bale-bench --bench import_all -- "$@"
+BALE_BENCH_DIR="$out" cargo bench -p bale-bench --bench payloads -- "$@"
+if [ "${1:-}" != "--test" ]; then
+    tools=$(tools_venv)
+    "$tools/bin/pip" install -q --disable-pip-version-check "matplotlib==3.10.7"
+    "$tools/bin/python" bench/python/plot_import_all.py target/import-all.json bench/import-all.png
+fi
