@@ -81,6 +81,20 @@ pyodide_node() {
     echo "$dir"
 }
 
+# Builds the WebAssembly modules and sets BALE_IMPORTER (the importer for Pyodide) and
+# BALE_PYODIDE (the pyodide package's folder); then makes DIR/wordstats-app, the
+# wordstats example as a user would have it, with its extension module built for
+# Pyodide. `pyodide_apps DIR`.
+pyodide_apps() {
+    local modules
+    modules=$(scripts/build-pyodide.sh)
+    BALE_IMPORTER=$(sed -n 1p <<<"$modules")
+    BALE_PYODIDE="$(pyodide_node)/node_modules/pyodide"
+    export BALE_IMPORTER BALE_PYODIDE
+    mkdir -p "$1/wordstats-app" && cp -r "$ROOT/examples/wordstats/wordstats" "$1/wordstats-app/"
+    cp "$(sed -n 2p <<<"$modules")" "$1/wordstats-app/wordstats/_native.abi3.so"
+}
+
 # Headless Chromium (Debian's) and playwright-core to drive it, for the browser test;
 # prints playwright-core's folder. DEVELOPERS.md says which flags Chromium needs here.
 browser_tools() {

@@ -6,19 +6,11 @@
 # TypeScript types.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-modules=$(scripts/build-pyodide.sh)
-BALE_IMPORTER=$(sed -n 1p <<<"$modules")
-native=$(sed -n 2p <<<"$modules")
-BALE_PYODIDE="$(pyodide_node)/node_modules/pyodide"
-export BALE_IMPORTER BALE_PYODIDE
-cargo build -q -p bale-cli
-bale="$ROOT/target/debug/bale"
-
 out="$WORK/pyodide-test"
 rm -rf "$out" && mkdir -p "$out"
-# The wordstats app as a user would have it: its extension module built for Pyodide.
-mkdir -p "$out/wordstats-app" && cp -r examples/wordstats/wordstats "$out/wordstats-app/"
-cp "$native" "$out/wordstats-app/wordstats/_native.abi3.so"
+pyodide_apps "$out"
+cargo build -q -p bale-cli
+bale="$ROOT/target/debug/bale"
 
 log "bale pack --target pyodide: hello, wordstats (an extension module), rich-report and sympy-solve (wheels from PyPI)"
 "$bale" pack -q --app examples/hello -m hello --target pyodide --validate -o "$out/hello.bale"

@@ -218,58 +218,26 @@ fn has_dir_fd(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
     }
 }
 
-#[pyfunction(signature = (*args, **kwargs))]
-fn open<'py>(
-    py: Python<'py>,
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    dispatch(py, 0, argument(args, kwargs, 0, "file")?, args, kwargs)
+/// The function put in place of `PLACES[$index]`: its path is the first argument or
+/// the keyword `$keyword`; with `dir_fd`, a path relative to a descriptor, it is
+/// never the bale's.
+macro_rules! replacement {
+    ($name:ident, $index:expr, $keyword:literal, $takes_dir_fd:expr) => {
+        #[pyfunction(signature = (*args, **kwargs))]
+        fn $name<'py>(
+            py: Python<'py>,
+            args: &Bound<'py, PyTuple>,
+            kwargs: Option<&Bound<'py, PyDict>>,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            let path = if $takes_dir_fd && has_dir_fd(kwargs)? { None } else { argument(args, kwargs, 0, $keyword)? };
+            dispatch(py, $index, path, args, kwargs)
+        }
+    };
 }
 
-#[pyfunction(signature = (*args, **kwargs))]
-fn open_code<'py>(
-    py: Python<'py>,
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    dispatch(py, 2, argument(args, kwargs, 0, "path")?, args, kwargs)
-}
-
-#[pyfunction(signature = (*args, **kwargs))]
-fn stat<'py>(
-    py: Python<'py>,
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let path = if has_dir_fd(kwargs)? { None } else { argument(args, kwargs, 0, "path")? };
-    dispatch(py, 3, path, args, kwargs)
-}
-
-#[pyfunction(signature = (*args, **kwargs))]
-fn lstat<'py>(
-    py: Python<'py>,
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let path = if has_dir_fd(kwargs)? { None } else { argument(args, kwargs, 0, "path")? };
-    dispatch(py, 4, path, args, kwargs)
-}
-
-#[pyfunction(signature = (*args, **kwargs))]
-fn listdir<'py>(
-    py: Python<'py>,
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    dispatch(py, 5, argument(args, kwargs, 0, "path")?, args, kwargs)
-}
-
-#[pyfunction(signature = (*args, **kwargs))]
-fn scandir<'py>(
-    py: Python<'py>,
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    dispatch(py, 6, argument(args, kwargs, 0, "path")?, args, kwargs)
-}
+replacement!(open, 0, "file", false);
+replacement!(open_code, 2, "path", false);
+replacement!(stat, 3, "path", true);
+replacement!(lstat, 4, "path", true);
+replacement!(listdir, 5, "path", false);
+replacement!(scandir, 6, "path", false);
