@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Reproduces the size study of bench/README.md: CPython 3.11's standard library (no
-# tests, no site-packages, no extension modules) as zips and as bales of every kind,
-# each raw and as a web server sends it. Writes target/sizes.json and prints a table.
+# tests, no site-packages, no extension modules) and what `bale pack --app` keeps of
+# each example app, as zips and as bales of every kind, each raw and as a web server
+# sends it. Writes target/sizes.json and prints a table.
 #   bench/sizes.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 cargo build -q --release -p bale-cli
+BALE_IMPORTER=$(importer_module)
+export BALE_IMPORTER
 tools=$(tools_venv)
 "$tools/bin/pip" install -q --disable-pip-version-check "brotli==1.2.0"
 "$tools/bin/python" bench/python/sizes.py "$ROOT/target/release/bale" "$(python_for 3.11)" "$WORK/bench/sizes" \

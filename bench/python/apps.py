@@ -13,14 +13,10 @@ import time
 
 import brotli
 
+sys.path.insert(0, os.path.dirname(__file__))
+from examples import APPS, ROOT as root, app_venv, pack_args  # noqa: E402
+
 cli, work, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-# name, how to run it (bale pack arguments), the runs traced, the run timed
-APPS = [
-    ("rich-report", ["--app", "examples/rich-report/report.py"], ["", "--section code"], ("script", "report.py", "examples/rich-report/report.py")),
-    ("jinja-site", ["--app", "examples/jinja-site", "-m", "jinja_site"], [""], ("module", "jinja_site", None)),
-    ("numbers", ["--app", "examples/numbers/analyse.py"], ["", "--station Oslo"], ("script", "analyse.py", "examples/numbers/analyse.py")),
-]
 SKIP = ("pip", "setuptools", "pkg_resources", "_distutils_hack", "distutils-precedence.pth", "__pycache__")
 
 
@@ -56,23 +52,14 @@ def median_times(commands):
 
 
 results = []
-for name, entry, traced, (kind, target, script) in APPS:
+for name, _, _, (kind, target, script) in APPS:
     folder = os.path.join(work, name)
-    venv = os.path.join(folder, "venv")
-    python = os.path.join(venv, "bin", "python")
-    if not os.path.exists(python):
-        subprocess.run(["python3", "-m", "venv", venv], check=True)
-    req = os.path.join(root, "examples", name, "requirements.txt")
-    subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", req], check=True)
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    venv, python, site = app_venv(work, name)
     app_dir = os.path.join(root, "examples", name)
     row = {"app": name, "installed": sizes(installed_tar(site, app_dir))}
     for label, extra in (("bale, no compression", ["--compress", "none"]), ("bale, zstd:19 + dictionary", [])):
         out = os.path.join(folder, f"{name}{'-raw' if extra else ''}.bale")
-        args = [cli, "pack", *entry, "--venv", venv, "-o", out, "--json", "--validate"] + extra
-        for r in traced:
-            args += ["--run", r]
+        args = pack_args(cli, name, venv, out) + ["--json", "--validate"] + extra
         done = subprocess.run(args, cwd=root, capture_output=True, text=True)
         if done.returncode != 0:
             sys.exit(f"{name}: bale pack failed:\n{done.stderr}\n{done.stdout[-2000:]}")
