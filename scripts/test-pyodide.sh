@@ -24,6 +24,10 @@ log "bale pack --target pyodide: hello, wordstats (an extension module), rich-re
 "$bale" pack -q --app examples/hello -m hello --target pyodide --stdlib none -o "$out/hello.bale.zst"
 "$bale" pack -q examples/hello -o "$out/hello-native.bale"
 
+# rich-report's wheels (pure Python), for the web example's start without a bale.
+python3 -m pip download -q --disable-pip-version-check --only-binary=:all: \
+    -r examples/rich-report/requirements.txt -d "$out/rich-report-wheels"
+
 log "loader tests in Pyodide"
 BALE_TEST_BALES="$out" node --test importer/js/loader.test.mjs
 

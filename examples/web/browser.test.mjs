@@ -7,62 +7,27 @@
 // playwright-core package's folder), as scripts/test-browser.sh sets them.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
+import { launch, showPage } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
 const { BALE_PYODIDE, BALE_IMPORTER, BALE_TEST_BALES, BALE_PLAYWRIGHT } = process.env;
 const { chromium } = await import(path.join(BALE_PLAYWRIGHT, "index.mjs"));
 
-// What Chromium needs on this machine (see DEVELOPERS.md): no sandbox as root, no GPU,
-// and nothing that calls out to Google's services, which the closed network refuses.
-export const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-let server, browser, profile;
+let server, browser;
 before(async () => {
   server = await serve({ pyodide: BALE_PYODIDE, importer: BALE_IMPORTER, bales: BALE_TEST_BALES });
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), "bale-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.BALE_CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_FLAGS,
-  });
-  browser = context;
+  browser = await launch(chromium);
 });
 after(async () => {
   await browser?.close();
   server?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
 
-// Opens the page with `query`, waits until it says done or failed, and gives what it shows.
-async function open(query) {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  const url = `http://127.0.0.1:${server.address().port}/?${new URLSearchParams(query)}`;
-  await page.goto(url);
-  await page.waitForSelector('#status:not([data-state="loading"])', { timeout: 120_000 });
-  const shown = {
-    state: await page.getAttribute("#status", "data-state"),
-    status: await page.textContent("#status"),
-    output: await page.textContent("#output"),
-    timing: await page.textContent("#timing"),
-    errors,
-  };
-  await page.close();
-  return shown;
-}
+const open = (query) =>
+  showPage(browser.context, `http://127.0.0.1:${server.address().port}/?${new URLSearchParams(query)}`);
 
 test("runs rich-report from its bale and trimmed standard library in Chromium", async () => {
   const shown = await open({
@@ -74,7 +39,7 @@ test("runs rich-report from its bale and trimmed standard library in Chromium", 
   assert.match(shown.output, /Release notes/);
   assert.match(shown.output, /structural pattern matching/);
   const timing = JSON.parse(shown.timing);
-  for (const phase of ["loadPyodide", "fetch", "loadBale", "run", "total"]) assert.ok(timing[phase] > 0, phase);
+  for (const phase of ["loadPyodide", "fetch", "prepare", "run", "total"]) assert.ok(timing[phase] > 0, phase);
 });
 
 test("runs sympy-solve (several hundred modules) from its framed bale in Chromium", async () => {
@@ -93,6 +58,14 @@ test("loads an extension module from the bale in Chromium, compiled before the f
   const shown = await open({ bale: "/bales/wordstats.bale", stdlib: "/bales/wordstats.stdlib.zip", run: "module:wordstats" });
   assert.equal(shown.state, "done", `${shown.status}\n${shown.output}\n${shown.errors.join("\n")}`);
   assert.match(shown.output, /the most frequent:\n\s+\d+ is\n/);
+});
+
+test("starts rich-report from its wheels and files without a bale (the benchmark's baseline) in Chromium", async () => {
+  const wheels = fs.readdirSync(path.join(BALE_TEST_BALES, "rich-report-wheels")).map((f) => `/bales/rich-report-wheels/${f}`);
+  const shown = await open({ wheels: wheels.join(","), files: "/examples/rich-report/report.py", run: "script:report.py" });
+  assert.equal(shown.state, "done", `${shown.status}\n${shown.output}\n${shown.errors.join("\n")}`);
+  assert.match(shown.output, /Release notes/);
+  assert.ok(shown.downloaded > 0, "the page counts what it downloaded");
 });
 
 test("a bale that is not there fails on the page with the URL and the HTTP status", async () => {

@@ -1,10 +1,13 @@
 // The page's script: starts Pyodide (with the bale's trimmed standard library when
-// given), loads the bale with the loader, runs the app and shows its output and the
-// time each phase took. `serve.mjs` serves this folder with Pyodide at /pyodide/,
-// the loader and the importer at /loader/ and the bales at /bales/.
+// given), loads the bale with the loader, runs the app and shows its output, the time
+// each phase took and what the page downloaded. `serve.mjs` serves this folder with
+// Pyodide at /pyodide/, the loader and the importer at /loader/, the bales at /bales/
+// and the example apps at /examples/.
 //
 // Query: bale=URL (the bale), stdlib=URL (its stdlib zip, optional), run=script:FILE
-// or run=module:NAME, args=ARGS (space-separated).
+// or run=module:NAME, args=ARGS (space-separated). Or, for comparison, the app from
+// its wheels as a page without bale would start it: wheels=URL,URL... (unpacked into
+// site-packages) and files=URL,URL... (the app's own files, written to one folder).
 import { loadBale } from "/loader/loader.mjs";
 
 const query = new URLSearchParams(location.search);
@@ -18,15 +21,31 @@ const show = (state, text) => {
 try {
   const timing = await run(query);
   document.getElementById("timing").textContent = JSON.stringify(timing, null, 2);
-  show("done", `Done in ${Math.round(timing.total)} ms.`);
+  // Bytes over the wire (compressed as sent) for everything the page fetched, and of
+  // those, Pyodide's own files, the same for every start (its standard library aside).
+  const resources = performance.getEntriesByType("resource");
+  const bytes = (list) => list.reduce((sum, e) => sum + e.encodedBodySize, 0);
+  const downloaded = bytes(resources);
+  status.dataset.downloaded = downloaded;
+  status.dataset.pyodide = bytes(resources.filter((e) => /\/pyodide\/(?!python_stdlib\.zip)/.test(e.name)));
+  show("done", `Done in ${Math.round(timing.total)} ms, ${Math.round(downloaded / 1024)} KiB downloaded.`);
 } catch (e) {
   show("error", `Failed: ${e.message}`);
   throw e;
 }
 
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`fetching ${url} failed: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 async function run(query) {
   const bale = query.get("bale");
-  if (!bale) throw new Error("no bale given (?bale=URL)");
+  const list = (key) => (query.get(key) ?? "").split(",").filter(Boolean);
+  const wheels = list("wheels");
+  const files = list("files");
+  if (!bale && !wheels.length && !files.length) throw new Error("no bale given (?bale=URL)");
   const [kind, target] = (query.get("run") ?? "").split(":");
   if (!["script", "module"].includes(kind) || !target) throw new Error("?run= must be script:FILE or module:NAME");
   const args = (query.get("args") ?? "").split(" ").filter(Boolean);
@@ -40,20 +59,30 @@ async function run(query) {
   times.loadPyodide = performance.now() - start;
 
   let t = performance.now();
-  const response = await fetch(bale);
-  if (!response.ok) throw new Error(`fetching ${bale} failed: HTTP ${response.status}`);
-  const data = new Uint8Array(await response.arrayBuffer());
-  times.fetch = performance.now() - t;
+  let root;
+  if (bale) {
+    const data = await fetchBytes(bale);
+    times.fetch = performance.now() - t;
+    t = performance.now();
+    root = (await loadBale(pyodide, data, { importer: "/loader/bale.abi3.so", path: "/app.bale" })).path;
+  } else {
+    const [wheelData, fileData] = await Promise.all([Promise.all(wheels.map(fetchBytes)), Promise.all(files.map(fetchBytes))]);
+    times.fetch = performance.now() - t;
+    t = performance.now();
+    for (const data of wheelData) pyodide.unpackArchive(data, "wheel");
+    root = "/home/pyodide/app";
+    pyodide.FS.mkdirTree(root);
+    files.forEach((url, i) => pyodide.FS.writeFile(`${root}/${url.split("/").pop()}`, fileData[i]));
+  }
+  times.prepare = performance.now() - t;
 
   t = performance.now();
-  const finder = await loadBale(pyodide, data, { importer: "/loader/bale.abi3.so", path: "/app.bale" });
-  times.loadBale = performance.now() - t;
-
-  t = performance.now();
-  pyodide.globals.set("bale_run", pyodide.toPy({ kind, target, args, root: finder.path }));
+  pyodide.globals.set("bale_run", pyodide.toPy({ kind, target, args, root, fromBale: Boolean(bale) }));
   pyodide.runPython(`
 def _run(a):
     import sys
+    if not a["fromBale"]:
+        sys.path.insert(0, a["root"])
     try:
         if a["kind"] == "module":
             import runpy
@@ -63,7 +92,7 @@ def _run(a):
             path = a["root"] + "/" + a["target"]
             sys.argv = [path, *a["args"]]
             try:
-                with open(path, "rb") as f:  # the bale's own file, through its importer
+                with open(path, "rb") as f:  # under the bale: its own file, through its importer
                     code = compile(f.read(), path, "exec")
             except FileNotFoundError:  # packed as bytecode only: the module of its name
                 finder = next(f for f in sys.meta_path if type(f).__name__ == "BaleFinder")

@@ -1,8 +1,9 @@
 // A static server for the web example, on localhost:
 //   node examples/web/serve.mjs --pyodide DIR --importer FILE --bales DIR [--port N]
 // Serves this folder at /, the `pyodide` npm package's folder at /pyodide/, the loader
-// and the importer (the WebAssembly build, as bale.abi3.so) at /loader/, and DIR's
-// bales at /bales/. Files go out compressed as a production server would send them:
+// and the importer (the WebAssembly build, as bale.abi3.so) at /loader/, DIR's
+// bales at /bales/ and the repository's examples/ at /examples/ (the app files a
+// start from wheels writes). Files go out compressed as a production server would send them:
 // brotli (or gzip) when the browser accepts it, except what is compressed already
 // (wheels, and zips that are not stored). Prints the URL, then serves until killed.
 import fs from "node:fs";
@@ -17,6 +18,7 @@ export function serve({ pyodide, importer, bales, port = 0 }) {
   const mounts = [
     ["/pyodide/", pyodide],
     ["/bales/", bales],
+    ["/examples/", path.join(here, "..")],
     ["/loader/bale.abi3.so", importer],
     ["/loader/", path.join(here, "../../importer/js")],
     ["/", here],
