@@ -2,7 +2,8 @@
 # Reproduces the import benchmark of bench/README.md: for each CPython version
 # (default 3.11 and 3.13; BALE_BENCH_PYTHONS to choose) prepares the module list, the
 # zip and the bales, then runs the criterion benchmarks `import_all` and `payloads`
-# (decoding and reading the prepared bales).
+# (decoding and reading the prepared bales), the finders' costs without running the
+# modules (target/finder-costs.txt) and the plot (bench/import-all.png).
 #   bench/import-bench.sh [extra criterion arguments]
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
@@ -28,6 +29,11 @@ done
 BALE_BENCH_DIR="$out" cargo bench -p bale-bench --bench import_all -- "$@"
 BALE_BENCH_DIR="$out" cargo bench -p bale-bench --bench payloads -- "$@"
 if [ "${1:-}" != "--test" ]; then
+    # Where the time goes: each finder's own work, without running the modules.
+    for version in ${BALE_BENCH_PYTHONS:-3.11 3.13}; do
+        echo "CPython $version"
+        "$(cat "$out/$version/python.txt")" -I -S bench/python/finder_costs.py "$out/$version" "$out/bale.abi3.so" 9
+    done | tee target/finder-costs.txt
     tools=$(tools_venv)
     "$tools/bin/pip" install -q --disable-pip-version-check "matplotlib==3.10.7"
     "$tools/bin/python" bench/python/plot_import_all.py target/import-all.json bench/import-all.png
