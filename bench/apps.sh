@@ -6,9 +6,5 @@
 #   bench/apps.sh [RUNS]
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
-cargo build -q --release -p bale-cli
-BALE_IMPORTER=$(importer_module)
-export BALE_IMPORTER
-tools=$(tools_venv)
-"$tools/bin/pip" install -q --disable-pip-version-check "brotli==1.2.0"
-"$tools/bin/python" bench/python/apps.py "$ROOT/target/release/bale" "$WORK/bench/apps" "${1:-10}"
+bench_app_tools
+"$BENCH_TOOLS/bin/python" bench/python/apps.py "$ROOT/target/release/bale" "$WORK/bench/apps" "${1:-10}"

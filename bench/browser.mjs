@@ -12,6 +12,7 @@ import path from "node:path";
 
 import { launch, showPage } from "../examples/web/chromium.mjs";
 import { serve } from "../examples/web/serve.mjs";
+import { medians as mediansOf } from "./medians.mjs";
 
 const [dir, runs, resultPath] = process.argv.slice(2);
 const { BALE_PYODIDE, BALE_IMPORTER, BALE_PLAYWRIGHT } = process.env;
@@ -61,10 +62,7 @@ for (const app of APPS) {
       }
     }
   }
-  const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
-  const medians = Object.fromEntries(
-    Object.entries(times).map(([mode, list]) => [mode, Object.fromEntries(Object.keys(list[0]).map((k) => [k, median(list.map((t) => t[k]))]))]),
-  );
+  const medians = mediansOf(times);
   results.apps.push({ name: app.name, medians, times });
 }
 server.close();

@@ -15,6 +15,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 
+import { medians as mediansOf } from "./medians.mjs";
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const [bale, out, runs, resultPath] = process.argv.slice(2);
 const { BALE_PYODIDE: pyodide, BALE_IMPORTER: importer } = process.env;
@@ -68,13 +70,7 @@ for (const app of APPS) {
       times[mode].push(JSON.parse(line));
     }
   }
-  const median = (list) => {
-    const sorted = [...list].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
-  };
-  const medians = Object.fromEntries(
-    Object.entries(times).map(([mode, list]) => [mode, Object.fromEntries(Object.keys(list[0]).map((k) => [k, median(list.map((t) => t[k]))]))]),
-  );
+  const medians = mediansOf(times);
   const wheelFiles = app.requirements ? fs.readdirSync(wheels).map((f) => path.join(wheels, f)) : [];
   const appFiles = tree(appRoot);
   const transfer = {

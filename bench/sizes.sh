@@ -6,10 +6,6 @@
 #   bench/sizes.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
-cargo build -q --release -p bale-cli
-BALE_IMPORTER=$(importer_module)
-export BALE_IMPORTER
-tools=$(tools_venv)
-"$tools/bin/pip" install -q --disable-pip-version-check "brotli==1.2.0"
-"$tools/bin/python" bench/python/sizes.py "$ROOT/target/release/bale" "$(python_for 3.11)" "$WORK/bench/sizes" \
+bench_app_tools
+"$BENCH_TOOLS/bin/python" bench/python/sizes.py "$ROOT/target/release/bale" "$(python_for 3.11)" "$WORK/bench/sizes" \
     "$ROOT/target/sizes.json"

@@ -70,6 +70,17 @@ tools_venv() {
     echo "$venv"
 }
 
+# What the example-app benchmarks need: the CLI built for release, the importer
+# (exported as BALE_IMPORTER) and brotli in the tools' environment, whose folder goes
+# into BENCH_TOOLS. Call it without a subshell, so that both variables hold.
+bench_app_tools() {
+    cargo build -q --release -p bale-cli
+    BALE_IMPORTER=$(importer_module)
+    export BALE_IMPORTER
+    BENCH_TOOLS=$(tools_venv)
+    "$BENCH_TOOLS/bin/pip" install -q --disable-pip-version-check "brotli==1.2.0"
+}
+
 # Pyodide for Node (runs offline once installed), in $WORK/node; prints that folder.
 pyodide_node() {
     local dir="$WORK/node"
