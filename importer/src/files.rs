@@ -28,14 +28,14 @@ const PLACES: [(&str, &str); 7] = [
     ("os", "scandir"),
 ];
 
-/// The bales mounted for file access, and the functions they replaced.
-struct Mounted {
-    finders: Vec<Py<BaleFinder>>,
-    originals: Vec<Py<PyAny>>,
-}
-
-static MOUNTED: Mutex<Mounted> = Mutex::new(Mounted { finders: Vec::new(), originals: Vec::new() });
+/// The bales mounted for file access.
+static MOUNTED: Mutex<Vec<Py<BaleFinder>>> = Mutex::new(Vec::new());
 static REPLACEMENTS: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
+/// The functions found at [`PLACES`] at the first mount, kept for the life of the
+/// process: ours hand every other path to them, even after an unmount (a caller may
+/// still hold ours, or something may have wrapped it), and a later mount must not take
+/// a wrapper of ours for the original, which would call itself.
+static ORIGINALS: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
 
 fn replacements(py: Python<'_>) -> PyResult<&Vec<Py<PyAny>>> {
     REPLACEMENTS.get_or_try_init(py, || {
@@ -53,38 +53,36 @@ fn replacements(py: Python<'_>) -> PyResult<&Vec<Py<PyAny>>> {
     })
 }
 
-fn lock() -> std::sync::MutexGuard<'static, Mounted> {
+fn originals(py: Python<'_>) -> PyResult<&Vec<Py<PyAny>>> {
+    ORIGINALS.get_or_try_init(py, || {
+        PLACES.iter().map(|(module, name)| Ok(py.import(*module)?.getattr(*name)?.unbind())).collect()
+    })
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Vec<Py<BaleFinder>>> {
     MOUNTED.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Serves `finder`'s files under its path; the first mount puts the replacements in.
 pub fn mount(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResult<()> {
-    let first = lock().finders.is_empty();
-    if first {
-        let originals: Vec<Py<PyAny>> = PLACES
-            .iter()
-            .map(|(module, name)| Ok(py.import(*module)?.getattr(*name)?.unbind()))
-            .collect::<PyResult<_>>()?;
-        let new = replacements(py)?;
-        swap(py, &originals, new, true)?;
-        lock().originals = originals;
+    if lock().is_empty() {
+        swap(py, originals(py)?, replacements(py)?, true)?;
     }
-    lock().finders.push(finder.clone().unbind());
+    lock().push(finder.clone().unbind());
     Ok(())
 }
 
 /// Stops serving `finder`'s files; the last unmount puts the originals back (where
 /// nothing else has replaced ours since).
 pub fn unmount(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResult<()> {
-    let originals = {
+    {
         let mut mounted = lock();
-        mounted.finders.retain(|f| !f.bind(py).is(finder));
-        if !mounted.finders.is_empty() {
+        mounted.retain(|f| !f.bind(py).is(finder));
+        if !mounted.is_empty() {
             return Ok(());
         }
-        std::mem::take(&mut mounted.originals)
-    };
-    swap(py, replacements(py)?, &originals, false)
+    }
+    swap(py, replacements(py)?, originals(py)?, false)
 }
 
 /// Puts `new` where `old` is: on builtins, io and os (whatever is there, with
@@ -104,12 +102,11 @@ fn swap(py: Python<'_>, old: &[Py<PyAny>], new: &[Py<PyAny>], force: bool) -> Py
         .getattr(intern!(py, "_NormalAccessor")) // Python 3.10
         .ok();
     if let Some(accessor) = accessor {
-        // Its open, stat, lstat, listdir and scandir.
-        for i in [0, 3, 4, 5, 6] {
-            let name = PLACES[i].1;
-            let held = accessor.getattr(intern!(py, "__dict__"))?.call_method1(intern!(py, "get"), (name,))?;
-            if held.is(&old[i]) {
-                accessor.setattr(name, &new[i])?;
+        // Its open, stat, lstat, listdir and scandir: every function but io's.
+        let held = accessor.getattr(intern!(py, "__dict__"))?;
+        for (i, (_, name)) in PLACES.iter().enumerate().filter(|(_, (module, _))| *module != "io") {
+            if held.call_method1(intern!(py, "get"), (*name,))?.is(&old[i]) {
+                accessor.setattr(*name, &new[i])?;
             }
         }
     }
@@ -126,7 +123,7 @@ fn swap(py: Python<'_>, old: &[Py<PyAny>], new: &[Py<PyAny>], force: bool) -> Py
 /// against the working folder by the system, never under a virtual path); file
 /// descriptors never are.
 fn locate<'py>(py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyTuple>>> {
-    if lock().finders.is_empty() {
+    if lock().is_empty() {
         return Ok(None);
     }
     let path = if path.is_instance_of::<PyString>() || path.is_instance_of::<PyBytes>() {
@@ -149,23 +146,17 @@ fn locate<'py>(py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<Option<Bou
         return Ok(None);
     }
     let normalized = crate::absolute(&text);
-    let finders: Vec<Py<BaleFinder>> = lock().finders.iter().map(|f| f.clone_ref(py)).collect();
-    for finder in finders {
+    // Matched under the lock, which runs no Python code; only the finder that holds
+    // the path is referenced again.
+    let found = lock().iter().find_map(|finder| {
         let this = finder.get();
-        if let Some(rel) = this.relative(&normalized) {
-            let rel = rel.to_owned();
-            let mtime = this.mtime;
-            return Ok(Some(PyTuple::new(
-                py,
-                [
-                    finder.into_any(),
-                    rel.into_pyobject(py)?.into_any().unbind(),
-                    mtime.into_pyobject(py)?.into_any().unbind(),
-                ],
-            )?));
-        }
-    }
-    Ok(None)
+        this.relative(&normalized).map(|rel| (finder.clone_ref(py), rel.to_owned(), this.mtime))
+    });
+    let Some((finder, rel, mtime)) = found else { return Ok(None) };
+    Ok(Some(PyTuple::new(
+        py,
+        [finder.into_any(), rel.into_pyobject(py)?.into_any().unbind(), mtime.into_pyobject(py)?.into_any().unbind()],
+    )?))
 }
 
 /// Calls `files.py`'s `name` for a path under a bale, else the original function at
@@ -185,12 +176,7 @@ fn dispatch<'py>(
         let function = crate::support::files(py)?.getattr(PLACES[index].1)?;
         return function.call(PyTuple::new(py, call)?, kwargs);
     }
-    let original = lock().originals.get(index).map(|o| o.clone_ref(py));
-    match original {
-        Some(original) => original.bind(py).call(args, kwargs),
-        // Unmounted while a caller still held ours: the function where it now is.
-        None => py.import(PLACES[index].0)?.getattr(PLACES[index].1)?.call(args, kwargs),
-    }
+    originals(py)?[index].bind(py).call(args, kwargs)
 }
 
 /// The path argument: positional `at`, else the keyword `name`.

@@ -97,6 +97,27 @@ def test_other_paths_are_untouched_and_uninstall_restores(python, app_bale, tmp_
     assert out.splitlines() == ["real file ['real.txt']", "written", "True True", "False"]
 
 
+def test_open_wrapped_while_mounted_still_works_after_uninstall_and_a_new_install(python, app_bale, tmp_path):
+    # Something (a test tool, a tracer) wraps the replaced open while a bale is mounted.
+    # The wrapper outlives the unmount, and a later mount must not take it for the
+    # original: either way, open must end in the real one, not in itself.
+    (tmp_path / "real.txt").write_text("real file\n")
+    out = python.out(
+        f"""
+        import builtins, bale
+        finder = bale.install({str(app_bale)!r})
+        ours = builtins.open
+        builtins.open = lambda *a, **k: ours(*a, **k)
+        finder.uninstall()
+        print(open({str(tmp_path / "real.txt")!r}).read().strip())
+        finder = bale.install({str(app_bale)!r})
+        import app
+        print(open({str(tmp_path / "real.txt")!r}).read().strip(), open(app.__file__).read() != "")
+        """
+    )
+    assert out.splitlines() == ["real file", "real file True"]
+
+
 def test_files_false_leaves_open_alone(python, app_bale):
     out = python.out(
         f"""
