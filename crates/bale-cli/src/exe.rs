@@ -93,9 +93,8 @@ pub fn run(args: ExeArgs) -> anyhow::Result<()> {
         false => bale.bytes().to_vec(),
     };
     let out = embed::append(&program, &embedded, &entry);
-    let file = bale_pack::AtomicFile::create(&args.output)?;
+    let file = bale_pack::AtomicFile::create(&args.output)?.executable();
     file.write_with(|w| std::io::Write::write_all(w, &out).map_err(|e| bale_pack::PackError::io(&args.output, e)))?;
-    set_executable(&args.output)?;
     println!(
         "wrote {} ({}: runner {}, bale {}), running {entry}",
         args.output.display(),
@@ -136,10 +135,4 @@ fn runner_target(program: &[u8]) -> Option<String> {
     let at = program.windows(MARK.len()).position(|w| w == MARK)? + MARK.len();
     let end = program[at..].iter().position(|&b| b == 0)?;
     String::from_utf8(program[at..at + end].to_vec()).ok()
-}
-
-fn set_executable(path: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .with_context(|| format!("making {} executable", path.display()))
 }

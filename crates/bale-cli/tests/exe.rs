@@ -29,8 +29,14 @@ fn runners() -> &'static Path {
 }
 
 /// The Python installation the venv comes from: what the programs must not need.
-fn python_home() -> PathBuf {
-    PathBuf::from(python_eval("__import__('sys').base_prefix"))
+fn python_home() -> &'static Path {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| PathBuf::from(python_eval("__import__('sys').base_prefix")))
+}
+
+/// `bale exe ARGS`, with the runners the tests build.
+fn bale_exe(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bale")).arg("exe").args(args).env("BALE_RUNNERS", runners()).output().unwrap()
 }
 
 /// `bale pack --app` with the standard library, then `bale exe`; the program, copied
@@ -46,11 +52,7 @@ fn program_with(dir: &Path, name: &str, python: &Path, pack: &[&str], entry: &st
     args.extend(pack);
     bale_ok(&args);
     let built = dir.join(format!("{name}-built"));
-    let out = Command::new(env!("CARGO_BIN_EXE_bale"))
-        .args(["exe", s(&bale), "-o", s(&built), "--entry", entry])
-        .env("BALE_RUNNERS", runners())
-        .output()
-        .unwrap();
+    let out = bale_exe(&[s(&bale), "-o", s(&built), "--entry", entry]);
     assert!(out.status.success(), "bale exe failed:\n{}", String::from_utf8_lossy(&out.stderr));
     let alone = dir.join(format!("{name}-alone"));
     std::fs::create_dir(&alone).unwrap();
@@ -68,7 +70,7 @@ fn run_isolated(program: &Path, args: &[&str]) -> Output {
 
 /// [`run_isolated`], hiding the folders `more` too.
 fn run_hiding(program: &Path, args: &[&str], more: &[PathBuf]) -> Output {
-    let hidden = [python_home(), venv().to_owned()];
+    let hidden = [python_home().to_owned(), venv().to_owned()];
     let hide: Vec<String> =
         hidden.iter().chain(more).map(|p| format!("mount -t tmpfs none '{}'", p.display())).collect();
     let script = format!("{} && exec \"$@\"", hide.join(" && "));
@@ -100,7 +102,7 @@ fn stdout(out: &Output) -> String {
 fn example_programs_run_alone_without_python() {
     let dir = tempdir();
     // The installation is really out of reach in that namespace.
-    let probe = run_isolated(Path::new("/bin/ls"), &[s(&python_home())]);
+    let probe = run_isolated(Path::new("/bin/ls"), &[s(python_home())]);
     assert_eq!(stdout(&probe), "", "{} is still visible", python_home().display());
 
     let hello = program(dir.path(), "hello", &["--app", &example("hello"), "-m", "hello"], "hello");
@@ -162,12 +164,17 @@ if __name__ == "__main__":
     );
 }
 
+/// The probe app's program, made in `dir` (the app in `dir/app`).
+fn probe_program(dir: &Path) -> PathBuf {
+    let app = dir.join("app");
+    probe_app(&app);
+    program(dir, "probe", &["--app", s(&app.join("probe.py"))], "probe")
+}
+
 #[test]
 fn a_program_behaves_like_python_running_the_app() {
     let dir = tempdir();
-    let app = dir.path().join("app");
-    probe_app(&app);
-    let program = program(dir.path(), "probe", &["--app", s(&app.join("probe.py"))], "probe");
+    let program = probe_program(dir.path());
 
     let out = run_isolated(&program, &["7", "ünï"]);
     assert_eq!(out.status.code(), Some(7), "exit code from sys.exit");
@@ -195,11 +202,7 @@ fn a_program_behaves_like_python_running_the_app() {
     // embedded as it was packed (zstd), not written again uncompressed: smaller.
     let built = dir.path().join("probe-main");
     let bale = dir.path().join("probe.bale");
-    let ok = Command::new(env!("CARGO_BIN_EXE_bale"))
-        .args(["exe", s(&bale), "-o", s(&built), "--entry", "probe:main", "--keep-compression"])
-        .env("BALE_RUNNERS", runners())
-        .status()
-        .unwrap();
+    let ok = bale_exe(&[s(&bale), "-o", s(&built), "--entry", "probe:main", "--keep-compression"]).status;
     assert!(ok.success());
     assert_eq!(Command::new(&built).arg("5").output().unwrap().status.code(), Some(5));
     let size = |p: &Path| std::fs::metadata(p).unwrap().len();
@@ -210,9 +213,7 @@ fn a_program_behaves_like_python_running_the_app() {
 fn ctrl_c_is_keyboard_interrupt_and_ends_the_program_as_python_does() {
     use std::io::BufRead;
     let dir = tempdir();
-    let app = dir.path().join("app");
-    probe_app(&app);
-    let program = program(dir.path(), "probe", &["--app", s(&app.join("probe.py"))], "probe");
+    let program = probe_program(dir.path());
     let mut child = Command::new(&program).arg("sleep").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut line = String::new();
     std::io::BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
@@ -274,25 +275,15 @@ fn bale_exe_refuses_what_cannot_make_a_program() {
     // No standard library in the bale.
     let bare = dir.path().join("bare.bale");
     bale_ok(&["pack", "-q", "--app", s(&app.join("probe.py")), "-o", s(&bare)]);
-    let out = Command::new(env!("CARGO_BIN_EXE_bale"))
-        .args(["exe", s(&bare), "-o", s(&dir.path().join("p"))])
-        .env("BALE_RUNNERS", runners())
-        .output()
-        .unwrap();
+    let out = bale_exe(&[s(&bare), "-o", s(&dir.path().join("p"))]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("carries no standard library") && stderr.contains("--stdlib used"), "{stderr}");
 
     let bale = dir.path().join("probe.bale");
     bale_ok(&["pack", "-q", "--app", s(&app.join("probe.py")), "--stdlib", "used", "-o", s(&bale)]);
-    let exe = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_bale"))
-            .args(["exe", s(&bale), "-o", s(&dir.path().join("p"))])
-            .args(args)
-            .env("BALE_RUNNERS", runners())
-            .output()
-            .unwrap()
-    };
+    let p = dir.path().join("p");
+    let exe = |args: &[&str]| bale_exe(&[&[s(&bale), "-o", s(&p)], args].concat());
     let out = exe(&[]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no __main__ module"), "{out:?}");
     let out = exe(&["--entry", "nothere"]);

@@ -11,6 +11,7 @@ use crate::PackError;
 pub struct AtomicFile {
     temp: tempfile::NamedTempFile,
     path: PathBuf,
+    executable: bool,
 }
 
 impl AtomicFile {
@@ -31,7 +32,14 @@ impl AtomicFile {
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| fail(e.to_string()))?;
-        Ok(AtomicFile { temp, path: path.to_owned() })
+        Ok(AtomicFile { temp, path: path.to_owned(), executable: false })
+    }
+
+    /// Makes the output a program (0755), set before it is renamed into place, so it
+    /// never appears without that.
+    pub fn executable(mut self) -> AtomicFile {
+        self.executable = true;
+        self
     }
 
     /// The destination.
@@ -50,20 +58,21 @@ impl AtomicFile {
         out.flush().map_err(|e| fail(e.to_string()))?;
         drop(out);
         self.temp.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
-        set_readable(self.temp.as_file()).map_err(|e| fail(e.to_string()))?;
+        set_mode(self.temp.as_file(), self.executable).map_err(|e| fail(e.to_string()))?;
         self.temp.persist(&self.path).map_err(|e| fail(e.error.to_string()))?;
         Ok(value)
     }
 }
 
-/// Temporary files are private (0600); the output is an ordinary file (0644).
+/// Temporary files are private (0600); the output is an ordinary file (0644) or a
+/// program (0755).
 #[cfg(unix)]
-fn set_readable(file: &File) -> std::io::Result<()> {
+fn set_mode(file: &File, executable: bool) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+    file.set_permissions(std::fs::Permissions::from_mode(if executable { 0o755 } else { 0o644 }))
 }
 
 #[cfg(not(unix))]
-fn set_readable(_: &File) -> std::io::Result<()> {
+fn set_mode(_: &File, _: bool) -> std::io::Result<()> {
     Ok(())
 }
