@@ -8,32 +8,46 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Asks the interpreter for its build's paths and libraries, and its bale target
-/// (`cpython-3.11-x86_64-linux-gnu`, named as `bale pack` names it), one per line.
+/// Asks the interpreter for its build's paths and libraries, one per line.
 const QUERY: &str = r#"
-import sys, sysconfig as s
+import sysconfig as s
 v = lambda k: str(s.get_config_var(k) or "")
-soabi = v("SOABI").split("-", 2)
-arch = v("MULTIARCH") or (soabi[2] if len(soabi) == 3 else sys.platform)
-target = f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}-{arch}"
 keys = ("INCLUDEPY", "LIBPL", "LIBRARY", "LIBDIR", "LDLIBRARY", "LIBS", "SYSLIBS", "VERSION")
-print("\n".join([*(v(k) for k in keys), target]))
+print("\n".join(v(k) for k in keys))
 "#;
+
+/// The packer's own description of an interpreter, so that the runner names its bale
+/// target (`cpython-3.11-x86_64-linux-gnu`) exactly as `bale pack` does.
+const INTROSPECT: &str = include_str!("../bale-pack/src/python/introspect.py");
+
+/// What `python -c CODE` prints.
+fn ask(python: &str, code: &str) -> String {
+    let out = Command::new(python)
+        .args(["-c", code])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {python} (PYO3_PYTHON) to configure the runner: {e}"));
+    assert!(out.status.success(), "{python}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("Python answers in UTF-8")
+}
 
 fn main() {
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     println!("cargo:rerun-if-changed=src/start.c");
+    println!("cargo:rerun-if-changed=../bale-pack/src/python/introspect.py");
     let python = std::env::var("PYO3_PYTHON").unwrap_or_else(|_| "python3".into());
-    let config = Command::new(&python)
-        .args(["-c", QUERY])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {python} (PYO3_PYTHON) to configure the runner: {e}"));
-    assert!(config.status.success(), "{python}: {}", String::from_utf8_lossy(&config.stderr));
-    let text = String::from_utf8(config.stdout).expect("sysconfig answers in UTF-8");
+    let text = ask(&python, QUERY);
     let v: Vec<&str> = text.lines().collect();
-    let [include, libpl, library, libdir, ldlibrary, libs, syslibs, version, target] = v[..] else {
+    let [include, libpl, library, libdir, ldlibrary, libs, syslibs, version] = v[..] else {
         panic!("unexpected sysconfig answer from {python}: {text}")
     };
+    let info: serde_json::Value = serde_json::from_str(&ask(&python, INTROSPECT)).expect("introspect.py prints JSON");
+    let target = format!(
+        "{}-{}.{}-{}",
+        info["implementation"].as_str().expect("implementation"),
+        info["version"][0],
+        info["version"][1],
+        info["platform"].as_str().expect("platform")
+    );
     // The bale target this runner runs, as the packer names it; `bale exe` checks it.
     println!("cargo:rustc-env=BALE_RUNNER_TARGET={target}");
 
