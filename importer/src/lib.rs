@@ -117,8 +117,7 @@ fn unframe<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py
     let framed = buffer.as_slice();
     let fail = |e: bale_format::Error| BaleError::new_err(format!("framed bale: {e}"));
     let size = bale_format::frame::content_size(framed).map_err(fail)?;
-    let len =
-        usize::try_from(size).map_err(|_| BaleError::new_err(format!("framed bale: {size} bytes is too large")))?;
+    let len = usize::try_from(size).map_err(|_| fail(bale_format::Error::TooLarge { size }))?;
     pyo3::types::PyBytes::new_with(py, len, |out| bale_format::frame::unframe_into(framed, out).map_err(fail))
 }
 

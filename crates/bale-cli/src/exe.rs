@@ -80,10 +80,10 @@ pub fn run(args: ExeArgs) -> anyhow::Result<()> {
     if embed::find(&program).ok().flatten().is_some() {
         bail!("{}: already a program with a bale in it; give the runner itself", runner.display());
     }
-    let compressed = (0..bale.payload_count())
-        .map(|i| bale.payload(bale_format::PayloadId(i)).map(|p| p.codec != bale_format::Codec::Stored))
-        .collect::<Result<Vec<bool>, _>>()?
-        .contains(&true);
+    let mut compressed = false;
+    for i in 0..bale.payload_count() {
+        compressed |= bale.payload(bale_format::PayloadId(i))?.codec != bale_format::Codec::Stored;
+    }
     let embedded = match compressed && !args.keep_compression {
         true => {
             let mut out = std::io::Cursor::new(Vec::new());
