@@ -17,8 +17,7 @@
 extern PyObject *PyInit_bale(void);
 
 /* Reports a failure to start, as `python` does, and gives the exit code. */
-static int failed(PyConfig *config, PyStatus status, const char *program) {
-    PyConfig_Clear(config);
+static int failed(PyStatus status, const char *program) {
     if (PyStatus_IsExit(status)) {
         return status.exitcode;
     }
@@ -102,34 +101,27 @@ int bale_run(int argc, char **argv, const char *executable, const char *folder, 
     config.module_search_paths_set = 1; /* and search none: sys.path stays empty */
     config._init_main = 0;          /* stop after the core phase */
 
+    /* Each step only while none has failed; the config is cleared once, after. */
     PyStatus status = PyConfig_SetBytesArgv(&config, argc, argv);
-    if (PyStatus_Exception(status)) return failed(&config, status, program);
-    status = PyConfig_SetBytesString(&config, &config.executable, executable);
-    if (PyStatus_Exception(status)) return failed(&config, status, program);
+    if (!PyStatus_Exception(status)) status = PyConfig_SetBytesString(&config, &config.executable, executable);
     /* sys.prefix and the rest: the program's folder, given, so that Python does not
      * search the disk for an installation (its landmark files) to work them out. */
     wchar_t **prefixes[] = {&config.prefix, &config.exec_prefix, &config.base_prefix, &config.base_exec_prefix};
-    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes && !PyStatus_Exception(status); i++) {
         status = PyConfig_SetBytesString(&config, prefixes[i], folder);
-        if (PyStatus_Exception(status)) return failed(&config, status, program);
     }
-    if (PyImport_AppendInittab("bale", PyInit_bale) != 0) {
-        PyConfig_Clear(&config);
-        fprintf(stderr, "%s: cannot register the bale importer\n", program);
-        return 1;
+    if (!PyStatus_Exception(status) && PyImport_AppendInittab("bale", PyInit_bale) != 0) {
+        status = PyStatus_Error("cannot register the bale importer");
     }
-    status = Py_InitializeFromConfig(&config);
+    if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
-    if (PyStatus_Exception(status)) return failed(&config, status, program);
+    if (PyStatus_Exception(status)) return failed(status, program);
 
     PyObject *finder = install_finder(bale, len, executable);
     if (finder == NULL) return python_failed(program, "cannot read the bale inside this program");
 
     status = _Py_InitializeMain();
-    if (PyStatus_Exception(status)) {
-        PyConfig_InitPythonConfig(&config);
-        return failed(&config, status, program);
-    }
+    if (PyStatus_Exception(status)) return failed(status, program);
     /* Now the rest of what `bale.install` does: the path hook, the bale's path on
      * sys.path and file access under it, which need the main phase's modules. */
     PyObject *meta_path = PySys_GetObject("meta_path");
