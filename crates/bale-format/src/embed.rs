@@ -73,6 +73,9 @@ pub fn find(program: &[u8]) -> Result<Option<Embedded>, Error> {
     }
     let entry_at = (bale_offset + bale_len) as usize;
     let entry = std::str::from_utf8(&program[entry_at..at]).map_err(|_| damaged("the entry point is not UTF-8"))?;
+    if entry.contains('\0') {
+        return Err(damaged("the entry point holds a NUL byte"));
+    }
     Ok(Some(Embedded { bale_offset, bale_len, entry: entry.to_owned() }))
 }
 
@@ -107,5 +110,8 @@ mod tests {
             bad[i] ^= 1;
             assert!(find(&bad).is_err(), "flip at {i}");
         }
+        // The entry point becomes a C string: a NUL in it is damage too.
+        let out = append(&[1, 2, 3], b"bale", "a\0p");
+        assert!(matches!(find(&out), Err(Error::Corrupt(Corruption::Trailer("the entry point holds a NUL byte")))));
     }
 }

@@ -36,9 +36,8 @@ static KEEP_IMPORTER: unsafe extern "C" fn() -> *mut std::ffi::c_void = PyInit_b
 static TARGET: &str = concat!("\0bale-runner-target=", env!("BALE_RUNNER_TARGET"), "\0");
 
 fn main() -> ExitCode {
-    let args: Vec<CString> = std::env::args_os()
-        .map(|a| CString::new(a.as_bytes()).unwrap_or_else(|_| CString::new("?").expect("no NUL")))
-        .collect();
+    let args: Vec<CString> =
+        std::env::args_os().map(|a| CString::new(a.as_bytes()).expect("arguments hold no NUL byte")).collect();
     let program = args.first().map_or("bale program".into(), |a| a.to_string_lossy().into_owned());
     match prepare() {
         // The runner alone (no bale appended) answers what it runs, for the build.
@@ -47,7 +46,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok((executable, map, embedded)) => {
-            let command = CString::new(command(&embedded.entry)).expect("checked: no NUL");
+            let command = CString::new(command(&embedded.entry)).expect("embed::find refuses a NUL");
             let folder = executable
                 .parent()
                 .map_or(CString::default(), |f| CString::new(f.as_os_str().as_bytes()).unwrap_or_default());
@@ -106,9 +105,6 @@ fn prepare() -> Result<(std::path::PathBuf, memmap2::Mmap, bale_format::embed::E
     // Every byte, checked once before Python starts: a damaged program stops here
     // rather than on the import that happens to read the damage.
     bale.check_body().map_err(damaged)?;
-    if embedded.entry.contains('\0') {
-        return Err((3, Some(format!("{} is damaged: its entry point holds a NUL byte", executable.display()))));
-    }
     Ok((executable, map, embedded))
 }
 
