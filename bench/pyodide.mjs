@@ -20,7 +20,7 @@ import { medians as mediansOf } from "./medians.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const [bale, out, runs, resultPath] = process.argv.slice(2);
 const { BALE_PYODIDE: pyodide, BALE_IMPORTER: importer } = process.env;
-const timing = path.join(root, "crates/bale-pack/src/pyodide/timing.mjs");
+const timing = path.join(root, "crates/bale-pack/assets/node/timing.mjs");
 const loader = path.join(root, "importer/js/loader.mjs");
 
 const APPS = [

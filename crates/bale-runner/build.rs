@@ -16,10 +16,6 @@ keys = ("INCLUDEPY", "LIBPL", "LIBRARY", "LIBDIR", "LDLIBRARY", "LIBS", "SYSLIBS
 print("\n".join(v(k) for k in keys))
 "#;
 
-/// The packer's own description of an interpreter, so that the runner names its bale
-/// target (`cpython-3.11-x86_64-linux-gnu`) exactly as `bale pack` does.
-const INTROSPECT: &str = include_str!("../bale-pack/src/python/introspect.py");
-
 /// What `python -c CODE` prints.
 fn ask(python: &str, code: &str) -> String {
     let out = Command::new(python)
@@ -33,21 +29,16 @@ fn ask(python: &str, code: &str) -> String {
 fn main() {
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     println!("cargo:rerun-if-changed=src/start.c");
-    println!("cargo:rerun-if-changed=../bale-pack/src/python/introspect.py");
     let python = std::env::var("PYO3_PYTHON").unwrap_or_else(|_| "python3".into());
     let text = ask(&python, QUERY);
     let v: Vec<&str> = text.lines().collect();
     let [include, libpl, library, libdir, ldlibrary, libs, syslibs, version] = v[..] else {
         panic!("unexpected sysconfig answer from {python}: {text}")
     };
-    let info: serde_json::Value = serde_json::from_str(&ask(&python, INTROSPECT)).expect("introspect.py prints JSON");
-    let target = format!(
-        "{}-{}.{}-{}",
-        info["implementation"].as_str().expect("implementation"),
-        info["version"][0],
-        info["version"][1],
-        info["platform"].as_str().expect("platform")
-    );
+    // Named by the same facts and rule as the packer names a bale's Python.
+    let interpreter: bale_target::Interpreter =
+        serde_json::from_str(&ask(&python, bale_target::INTROSPECT)).expect("introspect.py prints JSON");
+    let target = interpreter.target();
     // The bale target this runner runs, as the packer names it; `bale exe` checks it.
     println!("cargo:rustc-env=BALE_RUNNER_TARGET={target}");
 

@@ -5,11 +5,33 @@
 //
 // Reads of the bale's header follow format-spec/README.md (§4, §6.2, §9).
 
+// layout: generated from crates/bale-format/src/layout.rs
+// (BALE_BLESS=1 cargo test -p bale-loader writes it again).
 const MAGIC = [0x89, 0x42, 0x41, 0x4c, 0x45, 0x0d, 0x0a, 0x0a];
-// A framed bale: a whole bale in one zstd frame (format-spec §10.4).
-const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
+const MAJOR = 1;
+const HEADER_SIZE = 256;
+const H_MAJOR = 8;
+const H_FILE_SIZE = 16;
+const H_TARGET = 32;
+const TARGET_LEN = 48;
+const H_PAYLOADS = 96;
+const H_STRINGS = 104;
+const H_FILES = 152;
+const H_FILE_COUNT = 160;
+const F_SIZE = 40;
+const F_KEY_OFFSET = 8;
+const F_KEY_LEN = 12;
+const F_KIND = 14;
+const F_PAYLOAD = 28;
+const P_SIZE = 40;
+const P_OFFSET = 0;
+const P_STORED_SIZE = 8;
+const P_CODEC = 32;
 const EXTENSION = 2;
 const SHARED_LIBRARY = 4;
+// layout: end
+// A framed bale: a whole bale in one zstd frame (format-spec §10.4).
+const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
 // Where a bale may carry the importer itself, stored uncompressed.
 const IMPORTER = "bale/bale.abi3.so";
 // One importer per Pyodide instance, however many bales are loaded into it.
@@ -106,15 +128,22 @@ function readHeader(data, name, target) {
     throw new Error(`loadBale: ${name}: ${why}`);
   };
   if (data.length < 8 || MAGIC.some((b, i) => data[i] !== b)) fail("not a bale (bad magic)");
-  if (data.length < 256) fail(`truncated (${data.length} bytes)`);
+  if (data.length < HEADER_SIZE) fail(`truncated (${data.length} bytes)`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const u64 = (at) => Number(view.getBigUint64(at, true));
-  const major = view.getUint16(8, true);
-  if (major !== 1) fail(`format version ${major} is not supported (this loader reads version 1)`);
-  if (u64(16) > data.length) fail(`truncated: ${data.length} of ${u64(16)} bytes`);
-  const bale = new TextDecoder().decode(data.subarray(32, 80)).replace(/\0+$/, "");
+  const major = view.getUint16(H_MAJOR, true);
+  if (major !== MAJOR) fail(`format version ${major} is not supported (this loader reads version ${MAJOR})`);
+  if (u64(H_FILE_SIZE) > data.length) fail(`truncated: ${data.length} of ${u64(H_FILE_SIZE)} bytes`);
+  const bale = new TextDecoder().decode(data.subarray(H_TARGET, H_TARGET + TARGET_LEN)).replace(/\0+$/, "");
   if (bale !== target && bale !== "any") fail(`built for ${bale}, but this Pyodide runs ${target}`);
-  return { view, u64, payloads: u64(96), strings: u64(104), files: u64(152), fileCount: view.getUint32(160, true) };
+  return {
+    view,
+    u64,
+    payloads: u64(H_PAYLOADS),
+    strings: u64(H_STRINGS),
+    files: u64(H_FILES),
+    fileCount: view.getUint32(H_FILE_COUNT, true),
+  };
 }
 
 // Every file of kind extension or shared library: [{ path, kind, payload }].
@@ -122,12 +151,12 @@ function natives(data, { view, strings, files, fileCount }) {
   const out = [];
   const decoder = new TextDecoder();
   for (let i = 0; i < fileCount; i++) {
-    const at = files + 40 * i;
-    const kind = view.getUint8(at + 14);
+    const at = files + F_SIZE * i;
+    const kind = view.getUint8(at + F_KIND);
     if (kind !== EXTENSION && kind !== SHARED_LIBRARY) continue;
-    const key = strings + view.getUint32(at + 8, true);
-    const path = decoder.decode(data.subarray(key, key + view.getUint16(at + 12, true)));
-    out.push({ path, kind, payload: view.getUint32(at + 28, true) });
+    const key = strings + view.getUint32(at + F_KEY_OFFSET, true);
+    const path = decoder.decode(data.subarray(key, key + view.getUint16(at + F_KEY_LEN, true)));
+    out.push({ path, kind, payload: view.getUint32(at + F_PAYLOAD, true) });
   }
   return out;
 }
@@ -136,10 +165,10 @@ function natives(data, { view, strings, files, fileCount }) {
 function bundledImporter(data, header, files) {
   const entry = files.find((n) => n.path === IMPORTER);
   if (entry) {
-    const at = header.payloads + 40 * entry.payload;
-    if (header.view.getUint8(at + 32) === 0) {
-      const start = header.u64(at);
-      return data.subarray(start, start + header.u64(at + 8));
+    const at = header.payloads + P_SIZE * entry.payload;
+    if (header.view.getUint8(at + P_CODEC) === 0) {
+      const start = header.u64(at + P_OFFSET);
+      return data.subarray(start, start + header.u64(at + P_STORED_SIZE));
     }
   }
   return besideLoader();

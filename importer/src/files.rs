@@ -8,14 +8,12 @@
 //! only then, so installing a bale costs nothing for code that never opens one of its
 //! files by path.
 
-use std::sync::Mutex;
-
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use pyo3::{intern, wrap_pyfunction};
 
 use crate::finder::BaleFinder;
+use crate::state::state;
 
 /// The replaced functions: where each lives, and its name in `files.py`.
 const PLACES: [(&str, &str); 7] = [
@@ -28,17 +26,8 @@ const PLACES: [(&str, &str); 7] = [
     ("os", "scandir"),
 ];
 
-/// The bales mounted for file access.
-static MOUNTED: Mutex<Vec<Py<BaleFinder>>> = Mutex::new(Vec::new());
-static REPLACEMENTS: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
-/// The functions found at [`PLACES`] at the first mount, kept for the life of the
-/// process: ours hand every other path to them, even after an unmount (a caller may
-/// still hold ours, or something may have wrapped it), and a later mount must not take
-/// a wrapper of ours for the original, which would call itself.
-static ORIGINALS: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
-
-fn replacements(py: Python<'_>) -> PyResult<&Vec<Py<PyAny>>> {
-    REPLACEMENTS.get_or_try_init(py, || {
+fn replacements(py: Python<'_>) -> PyResult<&'static Vec<Py<PyAny>>> {
+    state(py)?.replacements.get_or_try_init(py, || {
         // One `open` for builtins and io, which hold the same function.
         let open = wrap_pyfunction!(open, py)?.into_any().unbind();
         Ok::<_, PyErr>(vec![
@@ -53,22 +42,27 @@ fn replacements(py: Python<'_>) -> PyResult<&Vec<Py<PyAny>>> {
     })
 }
 
-fn originals(py: Python<'_>) -> PyResult<&Vec<Py<PyAny>>> {
-    ORIGINALS.get_or_try_init(py, || {
+/// The functions found at [`PLACES`] at the first mount, kept for the life of the
+/// process: ours hand every other path to them, even after an unmount (a caller may
+/// still hold ours, or something may have wrapped it), and a later mount must not take
+/// a wrapper of ours for the original, which would call itself.
+fn originals(py: Python<'_>) -> PyResult<&'static Vec<Py<PyAny>>> {
+    state(py)?.originals.get_or_try_init(py, || {
         PLACES.iter().map(|(module, name)| Ok(py.import(*module)?.getattr(*name)?.unbind())).collect()
     })
 }
 
-fn lock() -> std::sync::MutexGuard<'static, Vec<Py<BaleFinder>>> {
-    MOUNTED.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// The bales mounted for file access.
+fn lock(py: Python<'_>) -> PyResult<std::sync::MutexGuard<'static, Vec<Py<BaleFinder>>>> {
+    Ok(state(py)?.mounted.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
 }
 
 /// Serves `finder`'s files under its path; the first mount puts the replacements in.
 pub fn mount(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResult<()> {
-    if lock().is_empty() {
+    if lock(py)?.is_empty() {
         swap(py, originals(py)?, replacements(py)?, true)?;
     }
-    lock().push(finder.clone().unbind());
+    lock(py)?.push(finder.clone().unbind());
     Ok(())
 }
 
@@ -76,7 +70,7 @@ pub fn mount(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResult<()> {
 /// nothing else has replaced ours since).
 pub fn unmount(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResult<()> {
     {
-        let mut mounted = lock();
+        let mut mounted = lock(py)?;
         mounted.retain(|f| !f.bind(py).is(finder));
         if !mounted.is_empty() {
             return Ok(());
@@ -123,7 +117,7 @@ fn swap(py: Python<'_>, old: &[Py<PyAny>], new: &[Py<PyAny>], force: bool) -> Py
 /// against the working folder by the system, never under a virtual path); file
 /// descriptors never are.
 fn locate<'py>(py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyTuple>>> {
-    if lock().is_empty() {
+    if lock(py)?.is_empty() {
         return Ok(None);
     }
     let path = if path.is_instance_of::<PyString>() || path.is_instance_of::<PyBytes>() {
@@ -145,10 +139,10 @@ fn locate<'py>(py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<Option<Bou
     if !text.starts_with('/') {
         return Ok(None);
     }
-    let normalized = crate::absolute(&text);
+    let normalized = crate::install::absolute(&text);
     // Matched under the lock, which runs no Python code; only the finder that holds
     // the path is referenced again.
-    let found = lock().iter().find_map(|finder| {
+    let found = lock(py)?.iter().find_map(|finder| {
         let this = finder.get();
         this.relative(&normalized).map(|rel| (finder.clone_ref(py), rel.to_owned(), this.mtime))
     });
@@ -173,7 +167,7 @@ fn dispatch<'py>(
     {
         let mut call: Vec<Bound<'py, PyAny>> = vec![found.into_any()];
         call.extend(args.iter());
-        let function = crate::support::files(py)?.getattr(PLACES[index].1)?;
+        let function = crate::assets::files(py)?.getattr(PLACES[index].1)?;
         return function.call(PyTuple::new(py, call)?, kwargs);
     }
     originals(py)?[index].bind(py).call(args, kwargs)

@@ -1,17 +1,20 @@
-//! `BaleFinder`: the meta-path finder and loader of one bale, and `BalePathFinder`,
-//! its path-entry finder for the bale's virtual folders.
+//! `BaleFinder`: the meta-path finder and loader of one bale (PEP 451: `find_spec`,
+//! `create_module`, `exec_module`; and the `InspectLoader` and `ResourceLoader` methods
+//! tracebacks, `runpy` and `pkgutil` use). Its `#[pymethods]` are the whole Python
+//! surface of the class; the other protocols' work lives in their own files
+//! (`path_finder.rs`, `resources.rs`, `metadata.rs`, `linecache.rs`, `native.rs`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use bale_format::{Bale, File, FileKind, Module, ModuleId};
+use bale_format::{Bale, File, FileId, Module, ModuleId};
 use pyo3::exceptions::{PyFileNotFoundError, PyImportError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
-use pyo3::{IntoPyObjectExt, intern};
+use pyo3::types::{PyBytes, PyDict, PyList};
 
 use crate::BaleError;
-use crate::runtime::Runtime;
+use crate::state::runtime;
 use crate::storage::Storage;
 
 /// Finds and loads the modules of one bale, and serves its files, resources and
@@ -22,14 +25,14 @@ pub struct BaleFinder {
     pub(crate) bale: Arc<Bale<Storage>>,
     /// The virtual path the bale is mounted at: module `a.b` is `{root}/a/b.py`.
     pub(crate) root: String,
-    /// Extension modules already written to memory files, by file record.
+    /// Extension modules already loaded, by file record: the path they were opened by.
     native: Mutex<HashMap<u32, String>>,
-    /// Modules run before `linecache` was imported, as (file, module name): registered
-    /// with `linecache.lazycache` once it is (see `lines`).
-    pending_lines: Mutex<Vec<(String, String)>>,
+    /// Modules run before `linecache` was imported, waiting to be registered with it
+    /// (see `linecache.rs`).
+    pub(crate) pending_lines: Mutex<Vec<(String, String)>>,
     /// When the bale was written (or installed, for bytes): `os.stat` answers with it.
     pub(crate) mtime: f64,
-    /// Whether file access under `root` is served (see `files.py`).
+    /// Whether file access under `root` is served (see `files.rs`).
     pub(crate) mounted: std::sync::atomic::AtomicBool,
     /// Whether the JavaScript loader has prepared the extension modules (Pyodide only).
     #[cfg_attr(not(target_os = "emscripten"), allow(dead_code))]
@@ -58,7 +61,7 @@ impl BaleFinder {
     }
 
     /// An error naming the bale and the entry, as an ImportError subclass.
-    fn error(&self, py: Python<'_>, name: &str, message: impl std::fmt::Display) -> PyErr {
+    pub(crate) fn error(&self, py: Python<'_>, name: &str, message: impl std::fmt::Display) -> PyErr {
         let err = BaleError::new_err(format!("{}: {name}: {message}", self.root));
         let value = err.value(py);
         let _ = value.setattr(intern!(py, "name"), name);
@@ -66,11 +69,11 @@ impl BaleFinder {
         err
     }
 
-    fn lookup(&self, py: Python<'_>, name: &str) -> PyResult<Option<Module<'_>>> {
+    pub(crate) fn lookup(&self, py: Python<'_>, name: &str) -> PyResult<Option<Module<'_>>> {
         self.bale.module(name).map_err(|e| self.error(py, name, e))
     }
 
-    fn file(&self, py: Python<'_>, id: bale_format::FileId, name: &str) -> PyResult<File<'_>> {
+    fn file(&self, py: Python<'_>, id: FileId, name: &str) -> PyResult<File<'_>> {
         self.bale.file_by_id(id).map_err(|e| self.error(py, name, e))
     }
 
@@ -92,7 +95,7 @@ impl BaleFinder {
 
     /// The file a module's `__file__` names: its extension, its source, or where its
     /// `.pyc` would be for a module with bytecode only (as CPython's sourceless loader).
-    fn origin(&self, py: Python<'_>, m: &Module<'_>) -> PyResult<Option<String>> {
+    pub(crate) fn origin(&self, py: Python<'_>, m: &Module<'_>) -> PyResult<Option<String>> {
         Ok(match (m.extension, m.source) {
             (Some(f), _) | (None, Some(f)) => Some(self.virtual_path(self.file(py, f, m.name)?.path)),
             (None, None) if m.bytecode.is_some() => {
@@ -125,7 +128,7 @@ impl BaleFinder {
         let Some((parent, _)) = name.rsplit_once('.') else { return Ok(true) };
         for entry in path.try_iter()? {
             let entry = entry?;
-            let Ok(entry) = entry.cast::<PyString>() else { continue };
+            let Ok(entry) = entry.cast::<pyo3::types::PyString>() else { continue };
             let entry = entry.to_cow()?;
             if let Some(rel) = self.relative(&entry)
                 && rel.len() == parent.len()
@@ -138,7 +141,7 @@ impl BaleFinder {
     }
 
     pub(crate) fn spec(&self, py: Python<'_>, slf: &Bound<'_, Self>, m: &Module<'_>) -> PyResult<Py<PyAny>> {
-        let rt = Runtime::get(py)?;
+        let rt = runtime(py)?;
         let origin = self.origin(py, m)?;
         let kwargs = PyDict::new(py);
         kwargs.set_item(intern!(py, "origin"), &origin)?;
@@ -157,7 +160,7 @@ impl BaleFinder {
 
     /// The module a spec or name refers to: by the record index the spec carries, or
     /// by name for specs made elsewhere.
-    fn module_for(&self, py: Python<'_>, name: &str, state: Option<u32>) -> PyResult<Module<'_>> {
+    pub(crate) fn module_for(&self, py: Python<'_>, name: &str, state: Option<u32>) -> PyResult<Module<'_>> {
         if let Some(id) = state
             && let Ok(m) = self.bale.module_by_id(ModuleId(id))
             && m.name == name
@@ -169,7 +172,7 @@ impl BaleFinder {
 
     /// The code object of a module with bytecode or source.
     fn code(&self, py: Python<'_>, m: &Module<'_>) -> PyResult<Py<PyAny>> {
-        let rt = Runtime::get(py)?;
+        let rt = runtime(py)?;
         let origin = self.origin(py, m)?.unwrap_or_default();
         if let Some(id) = m.bytecode {
             let payload = self.bale.payload(id).map_err(|e| self.error(py, m.name, e))?;
@@ -203,66 +206,6 @@ impl BaleFinder {
         Ok(compiled?.unbind())
     }
 
-    /// Lets `linecache` find the source of a module by file name alone, as warnings
-    /// look lines up, through `linecache.lazycache`. Until `linecache` is imported
-    /// (importing it early would cost more than a whole small app), modules wait in
-    /// `pending_lines`; the import of `linecache` flushes them (see `find_spec`).
-    pub(crate) fn register_lines(slf: &Bound<'_, Self>, new: Option<(String, String)>) -> PyResult<()> {
-        let py = slf.py();
-        // The lock is never held across a call into Python: such a call can let
-        // another thread run, and that thread may wait here while holding the GIL.
-        let lock = || slf.get().pending_lines.lock().map_err(|_| PyImportError::new_err("line table poisoned"));
-        lock()?.extend(new);
-        let modules = py.import("sys")?.getattr(intern!(py, "modules"))?;
-        // While `linecache` itself runs (from this bale), it is in sys.modules without
-        // `lazycache` yet: the entries wait for the end of its exec_module.
-        let Ok(lazycache) =
-            modules.get_item(intern!(py, "linecache")).and_then(|m| m.getattr(intern!(py, "lazycache")))
-        else {
-            return Ok(());
-        };
-        let pending = std::mem::take(&mut *lock()?);
-        for (origin, name) in pending {
-            let globals = PyDict::new(py);
-            globals.set_item(intern!(py, "__name__"), name)?;
-            globals.set_item(intern!(py, "__loader__"), slf)?;
-            lazycache.call1((origin, globals))?;
-        }
-        Ok(())
-    }
-
-    /// The spec the rest of the import system gives `linecache`, with its loader
-    /// wrapped so that pending modules are registered as soon as it has run.
-    fn hook_linecache(&self, slf: &Bound<'_, Self>) -> PyResult<Option<Py<PyAny>>> {
-        let py = slf.py();
-        let meta_path = py.import("sys")?.getattr(intern!(py, "meta_path"))?;
-        let mut after_me = false;
-        for finder in meta_path.try_iter()? {
-            let finder = finder?;
-            if finder.is(slf) {
-                after_me = true;
-                continue;
-            }
-            if !after_me || !finder.hasattr(intern!(py, "find_spec"))? {
-                continue;
-            }
-            let spec = finder.call_method1(intern!(py, "find_spec"), ("linecache", py.None(), py.None()))?;
-            if spec.is_none() {
-                continue;
-            }
-            let loader = spec.getattr(intern!(py, "loader"))?;
-            if !loader.is_none() {
-                let hook = Bound::new(
-                    py,
-                    crate::finder::LinecacheLoader { loader: loader.unbind(), finder: slf.clone().unbind() },
-                )?;
-                spec.setattr(intern!(py, "loader"), hook)?;
-            }
-            return Ok(Some(spec.unbind()));
-        }
-        Ok(None)
-    }
-
     /// The path to `dlopen` an extension module by, made once per module (see
     /// `native.rs` for Linux, `native_emscripten.rs` for Pyodide).
     #[cfg(any(target_os = "linux", target_os = "emscripten"))]
@@ -274,7 +217,7 @@ impl BaleFinder {
             return Ok(path.clone());
         }
         #[cfg(target_os = "linux")]
-        let path = crate::native::load_extension(&self.bale, file);
+        let path = crate::native::load_extension(&crate::state::state(py)?.native, &self.bale, file);
         #[cfg(target_os = "emscripten")]
         let path = crate::native::load_extension(&self.bale, file, self.virtual_path(file.path), self.prepared);
         let path = path.map_err(|e| self.error(py, name, e))?;
@@ -286,6 +229,14 @@ impl BaleFinder {
     fn native_path(&self, py: Python<'_>, name: &str, _: &File<'_>) -> PyResult<String> {
         let _ = &self.native;
         Err(self.error(py, name, "loading extension modules from a bale is supported on Linux and in Pyodide only"))
+    }
+
+    /// The name and the module record index a spec carries.
+    fn spec_of(spec: &Bound<'_, PyAny>) -> PyResult<(String, Option<u32>)> {
+        let py = spec.py();
+        let name: String = spec.getattr(intern!(py, "name"))?.extract()?;
+        let state: Option<u32> = spec.getattr(intern!(py, "loader_state"))?.extract().ok();
+        Ok((name, state))
     }
 }
 
@@ -300,7 +251,7 @@ impl BaleFinder {
     #[new]
     #[pyo3(signature = (source, *, path = None, prepared = false))]
     fn py_new(py: Python<'_>, source: &Bound<'_, PyAny>, path: Option<String>, prepared: bool) -> PyResult<Self> {
-        let (storage, default_root, mtime) = crate::open_source(py, source)?;
+        let (storage, default_root, mtime) = crate::install::open_source(py, source)?;
         let root = path.unwrap_or(default_root);
         if root.is_empty() || root.ends_with('/') {
             return Err(PyValueError::new_err(format!("the mount path {root:?} must not be empty or end with '/'")));
@@ -325,6 +276,8 @@ impl BaleFinder {
         format!("<BaleFinder {} ({} modules, {})>", self.root, self.bale.module_count(), self.bale.target())
     }
 
+    // ---- the meta-path finder ----
+
     #[pyo3(signature = (fullname, path = None, target = None))]
     fn find_spec(
         slf: &Bound<'_, Self>,
@@ -336,8 +289,8 @@ impl BaleFinder {
         let py = slf.py();
         let this = slf.get();
         let Some(m) = this.lookup(py, fullname)? else {
-            if fullname == "linecache" && !this.pending_lines.lock().map(|p| p.is_empty()).unwrap_or(true) {
-                return this.hook_linecache(slf);
+            if fullname == "linecache" {
+                return crate::linecache::find_spec(slf);
             }
             return Ok(None);
         };
@@ -353,14 +306,17 @@ impl BaleFinder {
         this.spec(py, slf, &m).map(Some)
     }
 
+    fn invalidate_caches(&self) {}
+
+    // ---- the loader ----
+
     fn create_module(slf: &Bound<'_, Self>, spec: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
         let py = slf.py();
         let this = slf.get();
-        let name: String = spec.getattr(intern!(py, "name"))?.extract()?;
-        let state: Option<u32> = spec.getattr(intern!(py, "loader_state"))?.extract().ok();
+        let (name, state) = Self::spec_of(spec)?;
         let m = this.module_for(py, &name, state)?;
         let Code::Extension(file) = this.code_kind(py, &m)? else { return Ok(None) };
-        let rt = Runtime::get(py)?;
+        let rt = runtime(py)?;
         // As the path finder would: the file is `<module><suffix>` for one of this
         // interpreter's suffixes (`fast.cpython-39-x86_64-linux-gnu.so` ends in `.so`,
         // but is not `fast.so`).
@@ -392,22 +348,20 @@ impl BaleFinder {
     fn exec_module(slf: &Bound<'_, Self>, module: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();
         let this = slf.get();
-        let spec = module.getattr(intern!(py, "__spec__"))?;
-        let name: String = spec.getattr(intern!(py, "name"))?.extract()?;
-        let state: Option<u32> = spec.getattr(intern!(py, "loader_state"))?.extract().ok();
+        let (name, state) = Self::spec_of(&module.getattr(intern!(py, "__spec__"))?)?;
         let m = this.module_for(py, &name, state)?;
-        let rt = Runtime::get(py)?;
+        let rt = runtime(py)?;
         if m.extension.is_some() {
             rt.exec_dynamic.bind(py).call1((module,))?;
             return Ok(());
         }
         let code = this.code(py, &m)?;
         if m.source.is_some() {
-            Self::register_lines(slf, Some((this.origin(py, &m)?.unwrap_or_default(), name.clone())))?;
+            crate::linecache::register(slf, Some((this.origin(py, &m)?.unwrap_or_default(), name.clone())))?;
         }
         rt.exec.bind(py).call1((code, module.getattr(intern!(py, "__dict__"))?))?;
         if name == "linecache" {
-            Self::register_lines(slf, None)?;
+            crate::linecache::register(slf, None)?;
         }
         Ok(())
     }
@@ -428,7 +382,7 @@ impl BaleFinder {
         let Some(source) = m.source else { return Ok(None) };
         let file = self.file(py, source, fullname)?;
         let bytes = self.bale.read_file(&file).map_err(|e| self.error(py, fullname, e))?;
-        let rt = Runtime::get(py)?;
+        let rt = runtime(py)?;
         Ok(Some(rt.decode_source.bind(py).call1((PyBytes::new(py, &bytes),))?.unbind()))
     }
 
@@ -453,54 +407,39 @@ impl BaleFinder {
         Ok(PyBytes::new(py, &bytes))
     }
 
+    // ---- resources and metadata ----
+
     /// `importlib.resources` support: the package's folder as a Traversable.
     fn get_resource_reader(slf: &Bound<'_, Self>, fullname: &str) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        let this = slf.get();
-        let m = this.module_for(py, fullname, None)?;
-        let dir = if m.is_package {
-            m.name.replace('.', "/")
-        } else {
-            m.name.rsplit_once('.').map_or(String::new(), |(p, _)| p.replace('.', "/"))
-        };
-        Ok(crate::support::module(py)?.getattr(intern!(py, "resource_reader"))?.call1((slf, dir))?.unbind())
+        crate::resources::reader(slf, fullname)
     }
 
     /// `importlib.metadata` support: the distributions whose `.dist-info` the bale holds.
     #[pyo3(signature = (context = None))]
     fn find_distributions(slf: &Bound<'_, Self>, context: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        let support = crate::support::module(py)?;
-        Ok(support.getattr(intern!(py, "find_distributions"))?.call1((slf, context))?.unbind())
+        crate::metadata::find_distributions(slf, context)
     }
 
-    fn invalidate_caches(&self) {}
+    // ---- installing ----
 
     /// Puts this finder on `sys.meta_path` (as `bale.install` does).
     #[pyo3(signature = (*, files = true))]
     fn install(slf: &Bound<'_, Self>, files: bool) -> PyResult<()> {
-        crate::activate(slf.py(), slf, files)
+        crate::install::activate(slf.py(), slf, files)
     }
 
     /// Removes this finder from `sys.meta_path`, its path from `sys.path` and the
     /// path importer cache, and the path hook if no bale is left installed. Modules
     /// already imported stay imported.
     fn uninstall(slf: &Bound<'_, Self>) -> PyResult<()> {
-        crate::deactivate(slf.py(), slf)
+        crate::install::deactivate(slf.py(), slf)
     }
 
-    // ---- primitives for the Python helpers ----
+    // ---- primitives for the Python helpers (support.py, files.py, run.py) ----
 
-    /// 0 if `rel` is not in the bale, 1 for a file, 2 for a folder ("" is the root).
-    fn _kind(&self, py: Python<'_>, rel: &str) -> PyResult<u8> {
-        if rel.is_empty() {
-            return Ok(2);
-        }
-        Ok(match self.bale.file(rel).map_err(|e| self.error(py, rel, e))? {
-            None => 0,
-            Some(f) if f.kind == FileKind::Directory => 2,
-            Some(_) => 1,
-        })
+    /// What is at `rel` in the bale: `None`, or `(is_folder, size)` ("" is the root).
+    fn _entry(&self, py: Python<'_>, rel: &str) -> PyResult<Option<(bool, u64)>> {
+        crate::resources::entry(self, py, rel)
     }
 
     /// The path inside the bale of a virtual path under its root, or None.
@@ -509,31 +448,9 @@ impl BaleFinder {
         self.relative(path).map(str::to_owned)
     }
 
-    /// The size in bytes of a file of the bale, without reading it.
-    fn _size(&self, py: Python<'_>, rel: &str) -> PyResult<u64> {
-        let file = self.bale.file(rel).map_err(|e| self.error(py, rel, e))?;
-        let Some(id) = file.and_then(|f| f.payload) else { return Ok(0) };
-        Ok(self.bale.payload(id).map_err(|e| self.error(py, rel, e))?.size)
-    }
-
     /// The names in a folder of the bale, sorted.
     fn _listdir(&self, py: Python<'_>, rel: &str) -> PyResult<Vec<String>> {
-        let fail = |e: bale_format::Error| self.error(py, rel, e);
-        let children: Vec<Result<File<'_>, _>> = if rel.is_empty() {
-            self.bale.root_files().collect()
-        } else {
-            match self.bale.file(rel).map_err(fail)? {
-                Some(dir) if dir.is_dir() => self.bale.file_children(&dir).collect(),
-                _ => {
-                    return Err(PyFileNotFoundError::new_err((
-                        2,
-                        "No such folder in the bale",
-                        self.virtual_path(rel),
-                    )));
-                }
-            }
-        };
-        children.into_iter().map(|c| c.map(|c| c.name().to_owned()).map_err(fail)).collect()
+        crate::resources::listdir(self, py, rel)
     }
 
     fn _read<'py>(&self, py: Python<'py>, rel: &str) -> PyResult<Bound<'py, PyBytes>> {
@@ -541,138 +458,13 @@ impl BaleFinder {
     }
 
     /// Submodules of a package (or top-level modules for ""): (name, is_package), as
-    /// `pkgutil` lists them: namespace packages are not listed, as on disk.
+    /// `pkgutil` lists them.
     fn _iter_modules(&self, py: Python<'_>, package: &str) -> PyResult<Vec<(String, bool)>> {
-        let fail = |e: bale_format::Error| self.error(py, package, e);
-        let children: Vec<Result<Module<'_>, _>> = if package.is_empty() {
-            self.bale.root_modules().collect()
-        } else {
-            match self.bale.module(package).map_err(fail)? {
-                Some(m) => self.bale.module_children(&m).collect(),
-                None => return Ok(Vec::new()),
-            }
-        };
-        let mut out = Vec::new();
-        for child in children {
-            let child = child.map_err(fail)?;
-            if !child.is_namespace {
-                let short = child.name.rsplit_once('.').map_or(child.name, |(_, s)| s);
-                out.push((short.to_owned(), child.is_package));
-            }
-        }
-        Ok(out)
+        crate::path_finder::iter_modules(self, py, package)
     }
 
     /// Folder names of the distribution metadata at the top of the bale.
     fn _dist_info(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        let mut out = Vec::new();
-        for f in self.bale.root_files() {
-            let f = f.map_err(|e| self.error(py, "", e))?;
-            if f.is_dir() && (f.path.ends_with(".dist-info") || f.path.ends_with(".egg-info")) {
-                out.push(f.path.to_owned());
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// The path-entry finder for one virtual folder of a bale, made by the `sys.path_hooks`
-/// entry. It lets the path finder, `pkgutil` and namespace packages see into the bale.
-#[pyclass(frozen, module = "bale")]
-pub struct BalePathFinder {
-    finder: Py<BaleFinder>,
-    /// The folder, relative to the bale's root ("" for the root).
-    dir: String,
-}
-
-impl BalePathFinder {
-    pub fn new(finder: Py<BaleFinder>, dir: String) -> BalePathFinder {
-        BalePathFinder { finder, dir }
-    }
-}
-
-#[pymethods]
-impl BalePathFinder {
-    #[getter]
-    fn path(&self) -> String {
-        self.finder.get().virtual_path(&self.dir)
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<BalePathFinder {}>", self.path())
-    }
-
-    #[pyo3(signature = (fullname, target = None))]
-    fn find_spec(
-        &self,
-        py: Python<'_>,
-        fullname: &str,
-        target: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Option<Py<PyAny>>> {
-        let _ = target;
-        let parent = fullname.rsplit_once('.').map_or("", |(p, _)| p);
-        if parent.replace('.', "/") != self.dir {
-            return Ok(None);
-        }
-        let finder = self.finder.bind(py);
-        let this = finder.get();
-        let Some(m) = this.lookup(py, fullname)? else { return Ok(None) };
-        if m.is_namespace {
-            // A portion of a namespace package: no loader, one location.
-            let rt = Runtime::get(py)?;
-            let kwargs = PyDict::new(py);
-            kwargs.set_item(intern!(py, "is_package"), true)?;
-            let spec = rt.module_spec.bind(py).call((fullname, py.None()), Some(&kwargs))?;
-            let location = this.virtual_path(&fullname.replace('.', "/"));
-            spec.setattr(intern!(py, "submodule_search_locations"), PyList::new(py, [location])?)?;
-            return Ok(Some(spec.unbind()));
-        }
-        this.spec(py, finder, &m).map(Some)
-    }
-
-    /// For `pkgutil.iter_modules`: (qualified name, is_package) of each module here.
-    #[pyo3(signature = (prefix = ""))]
-    fn iter_modules<'py>(&self, py: Python<'py>, prefix: &str) -> PyResult<Bound<'py, PyList>> {
-        let this = self.finder.get();
-        let package = self.dir.replace('/', ".");
-        let items = this._iter_modules(py, &package)?;
-        let tuples: Vec<Bound<'py, PyTuple>> = items
-            .into_iter()
-            .map(|(name, is_package)| {
-                PyTuple::new(py, [format!("{prefix}{name}").into_bound_py_any(py)?, is_package.into_bound_py_any(py)?])
-            })
-            .collect::<PyResult<_>>()?;
-        PyList::new(py, tuples)
-    }
-
-    fn invalidate_caches(&self) {}
-}
-
-/// The loader of `linecache` as the rest of the import system found it, wrapped so
-/// that the bale's modules run before it was imported are registered with it at once.
-#[pyclass(frozen, module = "bale")]
-pub struct LinecacheLoader {
-    loader: Py<PyAny>,
-    finder: Py<BaleFinder>,
-}
-
-#[pymethods]
-impl LinecacheLoader {
-    fn create_module(&self, py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let loader = self.loader.bind(py);
-        if loader.hasattr(intern!(py, "create_module"))? {
-            return Ok(loader.call_method1(intern!(py, "create_module"), (spec,))?.unbind());
-        }
-        Ok(py.None())
-    }
-
-    fn exec_module(&self, py: Python<'_>, module: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.loader.bind(py).call_method1(intern!(py, "exec_module"), (module,))?;
-        // `linecache` is in sys.modules while it runs; register the waiting modules.
-        BaleFinder::register_lines(self.finder.bind(py), None)
-    }
-
-    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        Ok(self.loader.bind(py).getattr(name)?.unbind())
+        crate::metadata::dist_info(self, py)
     }
 }

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
 use std::io::Write;
 use std::os::fd::{FromRawFd, IntoRawFd};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use bale_format::{Bale, File, FileId, FileKind};
 use object::Endianness;
@@ -23,17 +23,17 @@ use object::read::elf::{Dyn, FileHeader, SectionHeader};
 use crate::storage::Storage;
 
 /// Libraries opened so far in this process, by file name (shared by every bale).
-fn opened() -> &'static Mutex<HashSet<String>> {
-    static OPENED: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
-    OPENED.get_or_init(|| Mutex::new(HashSet::new()))
+#[derive(Default)]
+pub struct Loaded {
+    libraries: Mutex<HashSet<String>>,
 }
 
 /// Writes an extension module (after the libraries it needs) to an in-memory file and
 /// returns the path to open it by.
-pub fn load_extension(bale: &Bale<Storage>, file: &File<'_>) -> Result<String, String> {
+pub fn load_extension(loaded: &Loaded, bale: &Bale<Storage>, file: &File<'_>) -> Result<String, String> {
     let bytes = bale.read_file(file).map_err(|e| e.to_string())?;
     let libraries = shared_libraries(bale)?;
-    let mut opened = opened().lock().map_err(|_| "library table poisoned".to_string())?;
+    let mut opened = loaded.libraries.lock().map_err(|_| "library table poisoned".to_string())?;
     for needed in needed_libraries(&bytes) {
         preload(bale, &libraries, &needed, &mut opened)?;
     }

@@ -1,6 +1,7 @@
 //! What the finder needs from the running interpreter, looked up once: the import
 //! system's own classes and functions, and the facts that decide whether a bale's
-//! bytecode and extension modules fit this interpreter.
+//! bytecode and extension modules fit this interpreter (its target, named by
+//! `bale_format::Target` as the packer names it).
 //!
 //! Everything comes from modules that exist before any file is read (`_imp`,
 //! `marshal`, `builtins`, the frozen `importlib`), so the finder can be installed before
@@ -8,8 +9,8 @@
 
 use std::ffi::c_char;
 
+use bale_format::{InterpreterFacts, Target};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::{ffi, intern};
 
 pub struct Runtime {
@@ -26,30 +27,36 @@ pub struct Runtime {
     /// `importlib.machinery.EXTENSION_SUFFIXES`.
     pub extension_suffixes: Vec<String>,
     /// This interpreter as a bale target, e.g. `cpython-3.11-x86_64-linux-gnu`.
-    pub host_target: String,
+    pub host_target: Target,
 }
-
-static RUNTIME: PyOnceLock<Runtime> = PyOnceLock::new();
 
 /// `PyBUF_READ` of CPython's memoryobject.h.
 const PYBUF_READ: std::ffi::c_int = 0x100;
 
 impl Runtime {
-    pub fn get(py: Python<'_>) -> PyResult<&'static Runtime> {
-        RUNTIME.get_or_try_init(py, || Runtime::load(py))
-    }
-
-    fn load(py: Python<'_>) -> PyResult<Runtime> {
+    /// Looks everything up; `state::runtime` keeps the result.
+    pub(crate) fn load(py: Python<'_>) -> PyResult<Runtime> {
         let bootstrap = py.import("_frozen_importlib")?;
         let external = py.import("_frozen_importlib_external")?;
         let imp = py.import("_imp")?;
         let builtins = py.import("builtins")?;
         let magic: Vec<u8> = external.getattr("MAGIC_NUMBER")?.extract()?;
         let extension_suffixes: Vec<String> = imp.call_method0("extension_suffixes")?.extract()?;
-        let implementation = py.import("sys")?.getattr("implementation")?;
+        let sys = py.import("sys")?;
+        let implementation = sys.getattr("implementation")?;
         let name: String = implementation.getattr("name")?.extract()?;
         let version = implementation.getattr("version")?;
         let (major, minor): (u32, u32) = (version.get_item(0)?.extract()?, version.get_item(1)?.extract()?);
+        // `posix` is built in: no file is read to ask the machine's name.
+        let machine: String = py.import("posix")?.call_method0("uname")?.getattr("machine")?.extract()?;
+        let sys_platform: String = sys.getattr("platform")?.extract()?;
+        let host_target = Target::of_interpreter(&InterpreterFacts {
+            implementation: &name,
+            version: (major, minor),
+            extension_suffixes: &extension_suffixes,
+            machine: &machine,
+            sys_platform: &sys_platform,
+        });
         Ok(Runtime {
             module_spec: bootstrap.getattr("ModuleSpec")?.unbind(),
             marshal_loads: py.import("marshal")?.getattr("loads")?.unbind(),
@@ -60,7 +67,7 @@ impl Runtime {
             exec: builtins.getattr("exec")?.unbind(),
             decode_source: external.getattr("decode_source")?.unbind(),
             magic: magic.try_into().map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("odd MAGIC_NUMBER"))?,
-            host_target: format!("{name}-{major}.{minor}-{}", platform(&name, major, minor, &extension_suffixes)),
+            host_target,
             extension_suffixes,
         })
     }
@@ -80,16 +87,4 @@ impl Runtime {
         view.call_method0(intern!(py, "release"))?;
         result
     }
-}
-
-/// The platform part of this interpreter's target, read off its first extension
-/// suffix (`.cpython-311-x86_64-linux-gnu.so` gives `x86_64-linux-gnu`), which is what
-/// the packer records from `sysconfig`, without importing `sysconfig`.
-fn platform(name: &str, major: u32, minor: u32, suffixes: &[String]) -> String {
-    let tag = format!(".{name}-{major}{minor}-");
-    suffixes
-        .iter()
-        .find_map(|s| s.strip_prefix(tag.as_str()).and_then(|rest| rest.strip_suffix(".so")))
-        .unwrap_or("unknown")
-        .to_owned()
 }

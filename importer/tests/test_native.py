@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 import sysconfig
 
 import pytest
@@ -64,9 +65,12 @@ def _det():
 def test_an_extension_for_another_python_is_refused_clearly(python, tmp_path):
     from conftest import write_tree
 
-    python39 = _python("3.9")
-    tree = write_tree(tmp_path / "t", {"fast.cpython-39-x86_64-linux-gnu.so": b"\x7fELF", "ok.py": "X = 1\n"})
-    other = pack([tree], tmp_path / "other.bale", "--content", "source", python=python39)
+    # Another CPython that bale packs for: 3.12 under 3.11, 3.11 under any other.
+    version = "3.12" if sys.version_info[:2] == (3, 11) else "3.11"
+    tag = version.replace(".", "")
+    extension = f"fast.cpython-{tag}-x86_64-linux-gnu.so"
+    tree = write_tree(tmp_path / "t", {extension: b"\x7fELF", "ok.py": "X = 1\n"})
+    other = pack([tree], tmp_path / "other.bale", "--content", "source", python=_python(version))
     out = python.out(
         f"""
         import bale
@@ -80,9 +84,9 @@ def test_an_extension_for_another_python_is_refused_clearly(python, tmp_path):
         """
     )
     target, error = out.splitlines()
-    assert target == "cpython-3.9-x86_64-linux-gnu"
-    assert error.startswith(f"fast {other}: fast: fast.cpython-39-x86_64-linux-gnu.so is an extension module "
-                            "for cpython-3.9-x86_64-linux-gnu; this interpreter is cpython-3.")
+    assert target == f"cpython-{version}-x86_64-linux-gnu"
+    assert error.startswith(f"fast {other}: fast: {extension} is an extension module "
+                            f"for cpython-{version}-x86_64-linux-gnu; this interpreter is cpython-3.")
 
 
 def _python(version):

@@ -4,7 +4,7 @@
 //! `scripts/build-runners.sh`) with the bale and the entry point appended
 //! (format-spec §14). Nothing is compiled here.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use bale_format::embed;
@@ -36,7 +36,7 @@ pub struct ExeArgs {
     runner: Option<PathBuf>,
 }
 
-pub fn run(args: ExeArgs) -> anyhow::Result<()> {
+pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     let bale = open(&args.bale)?;
     let problems = bale.verify();
     if let Some(first) = problems.into_iter().next() {
@@ -69,7 +69,7 @@ pub fn run(args: ExeArgs) -> anyhow::Result<()> {
 
     let runner = match args.runner {
         Some(r) => r,
-        None => find_runner(&target)?,
+        None => find_runner(&target, &crate::settings::runner_folders(env))?,
     };
     let program = std::fs::read(&runner).with_context(|| format!("runner {}", runner.display()))?;
     match runner_target(&program) {
@@ -105,17 +105,10 @@ pub fn run(args: ExeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `bale-runner-TARGET` in $BALE_RUNNERS, else next to this program.
-fn find_runner(target: &str) -> anyhow::Result<PathBuf> {
+/// `bale-runner-TARGET` in the first of `places` that has it.
+fn find_runner(target: &str, places: &[PathBuf]) -> anyhow::Result<PathBuf> {
     let name = format!("bale-runner-{target}");
-    let mut places: Vec<PathBuf> = Vec::new();
-    if let Some(dir) = std::env::var_os("BALE_RUNNERS") {
-        places.push(PathBuf::from(dir));
-    }
-    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
-        places.push(dir);
-    }
-    for dir in &places {
+    for dir in places {
         let path = dir.join(&name);
         if path.is_file() {
             return Ok(path);

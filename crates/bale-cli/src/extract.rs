@@ -96,10 +96,8 @@ fn plan(bale: &MappedBale) -> anyhow::Result<(Vec<String>, Vec<Planned<'_>>)> {
 
 /// `cpython-3.11-x86_64-linux-gnu` → `cpython-311`, CPython's `sys.implementation.cache_tag`.
 fn cache_tag(target: &str) -> Option<String> {
-    let mut parts = target.splitn(3, '-');
-    let (implementation, version) = (parts.next()?, parts.next()?);
-    let (major, minor) = version.split_once('.')?;
-    Some(format!("{implementation}-{major}{minor}"))
+    let target: bale_format::Target = target.parse().ok()?;
+    target.python().map(|p| p.cache_tag())
 }
 
 /// Refuses to write through a symbolic link, or over a file unless `force`.

@@ -11,6 +11,7 @@ mod pack;
 mod pack_app;
 mod progress;
 mod run;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,13 +72,14 @@ pub const EXIT_DAMAGED: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let env = settings::Env::read();
     let result = match cli.command {
-        Command::Pack(args) => pack::run(*args),
+        Command::Pack(args) => pack::run(*args, &env),
         Command::Inspect { bale, json } => inspect::run(&bale, json),
         Command::Verify { bale } => inspect::verify(&bale),
         Command::Extract { bale, dir, force } => extract::run(&bale, &dir, force),
-        Command::Run(args) => run::run(args),
-        Command::Exe(args) => exe::run(args),
+        Command::Run(args) => run::run(args, &env),
+        Command::Exe(args) => exe::run(args, &env),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -88,6 +90,8 @@ fn main() -> ExitCode {
     }
 }
 
+/// The exit code of a failure, decided here for every command: 3 for a damaged bale,
+/// a command's own code, 1 for anything else (clap gives 2 for bad usage).
 fn exit_code(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
         if let Some(Exit(code, _)) = cause.downcast_ref::<Exit>() {

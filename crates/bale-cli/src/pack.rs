@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use bale_format::Compression;
-use bale_pack::{Content, PackOptions};
 use serde_json::json;
 
+use crate::settings::{self, Env};
 use crate::{human, open, progress};
 
 #[derive(clap::Args)]
@@ -15,66 +15,63 @@ pub struct PackArgs {
     /// Import roots (folders laid out like site-packages, such as an app folder) and
     /// wheel files. Everything under them is packed. Not with --app or -m.
     #[arg(value_name = "INPUT", required_unless_present_any = ["app", "module"], conflicts_with_all = ["app", "module"])]
-    inputs: Vec<PathBuf>,
+    pub inputs: Vec<PathBuf>,
     #[command(flatten)]
     pub app: crate::pack_app::AppArgs,
     /// The bale to write (replaced atomically when complete). A name ending in `.zst`
     /// (`app.bale.zst`) writes it inside one zstd frame, the smallest to download;
     /// then entries are not compressed again unless --compress says so.
     #[arg(short, long, value_name = "OUT.bale")]
-    output: PathBuf,
+    pub output: PathBuf,
     /// Pack only files matching GLOB (repeatable). A pattern with `/` matches paths
     /// from the root; one without matches a name at any depth. Matching a folder
     /// matches all it holds.
     #[arg(long, value_name = "GLOB")]
-    include: Vec<String>,
+    pub include: Vec<String>,
     /// Leave out files matching GLOB (repeatable; wins over --include).
     #[arg(long, value_name = "GLOB")]
-    exclude: Vec<String>,
+    pub exclude: Vec<String>,
     /// What to store for each module: source, bytecode compiled by --python, both, or
     /// (with --app) bytecode and the source of the app's own files [default: both;
     /// with --target pyodide, app-source].
     #[arg(long, value_enum)]
-    content: Option<ContentArg>,
+    pub content: Option<ContentArg>,
     /// The interpreter to compile bytecode with and whose extension modules to pick
     /// (default: python3 on PATH).
     #[arg(long, value_name = "PYTHON")]
-    python: Option<PathBuf>,
+    pub python: Option<PathBuf>,
     /// `none`, or `zstd` with an optional level: `zstd:19` [default: none; with --app
     /// or -m, zstd:19 with a dictionary]. For the web, `none` is smaller still where
     /// the server compresses the bale (brotli or gzip), and three times larger where
     /// it does not.
     #[arg(long, value_parser = parse_compression)]
-    compress: Option<Compression>,
+    pub compress: Option<Compression>,
     /// With zstd: train a dictionary of SIZE bytes on the bytecode and store it in the bale.
     #[arg(long, value_name = "SIZE", num_args = 0..=1, default_missing_value = "112640")]
-    dictionary: Option<usize>,
+    pub dictionary: Option<usize>,
     /// Compile as `python -O` (1) or `-OO` (2).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
-    optimize: u8,
+    pub optimize: u8,
     /// Cut docstrings out of sources and bytecode, keeping asserts and line numbers
     /// (tracebacks still point at the right lines; `__doc__` becomes None).
     #[arg(long)]
-    strip_docstrings: bool,
+    pub strip_docstrings: bool,
     /// Keep the column ranges of every instruction in the bytecode (what draws `^^^^`
     /// under the failing part of a line in a traceback); `no` compiles as `python -X
     /// no_debug_ranges`: line numbers stay, and the bytecode compresses about a quarter
     /// smaller [default: yes; with --target pyodide, no].
     #[arg(long, value_enum, value_name = "yes|no")]
-    debug_ranges: Option<YesNo>,
+    pub debug_ranges: Option<YesNo>,
     /// Print the summary as JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     /// No progress bars and no warnings.
     #[arg(short, long)]
-    quiet: bool,
+    pub quiet: bool,
 }
 
-/// The dictionary size zstd's own tools default to.
-const DEFAULT_DICTIONARY: usize = 112_640;
-
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum ContentArg {
+pub enum ContentArg {
     Bytecode,
     Source,
     Both,
@@ -82,7 +79,7 @@ enum ContentArg {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum YesNo {
+pub enum YesNo {
     Yes,
     No,
 }
@@ -99,46 +96,13 @@ fn parse_compression(s: &str) -> Result<Compression, String> {
     }
 }
 
-pub fn run(args: PackArgs) -> anyhow::Result<()> {
-    args.app.check_unused()?;
-    let app = args.app.is_app();
-    let web = args.app.is_web();
-    let framed = args.output.extension().is_some_and(|e| e == "zst");
-    let (compress, dictionary) = match (args.compress, args.dictionary) {
-        (Some(c), d) => (c, d),
-        (None, None) if app && !framed => (Compression::Zstd { level: 19 }, Some(DEFAULT_DICTIONARY)),
-        (None, d) => (Compression::None, d),
+pub fn run(args: PackArgs, env: &Env) -> anyhow::Result<()> {
+    let options = match settings::pack(&args, env)? {
+        settings::Pack::Inputs(options) => options,
+        settings::Pack::App { options, target, importer } => {
+            return crate::pack_app::run(&options, &target, importer, args.json, args.quiet);
+        }
     };
-    let content = args.content.unwrap_or(if web { ContentArg::AppSource } else { ContentArg::Both });
-    if content == ContentArg::AppSource && !app {
-        bail!("--content app-source needs --app or -m: it keeps the source of the app's own files");
-    }
-    if dictionary.is_some() && compress == Compression::None {
-        bail!("--dictionary needs --compress zstd");
-    }
-    let options = PackOptions {
-        inputs: args.inputs.clone(),
-        output: args.output.clone(),
-        include: args.include,
-        exclude: args.exclude,
-        content: match content {
-            ContentArg::Bytecode => Content::Bytecode,
-            ContentArg::Source => Content::Source,
-            ContentArg::Both => Content::Both,
-            ContentArg::AppSource => Content::AppSource,
-        },
-        python: args.python,
-        compression: compress,
-        dictionary_size: dictionary,
-        optimize: args.optimize,
-        strip_docstrings: args.strip_docstrings,
-        debug_ranges: args.debug_ranges.map_or(!web, |d| d == YesNo::Yes),
-        framed,
-        app_files: Default::default(),
-    };
-    if app {
-        return crate::pack_app::run(args.app, options, args.json, args.quiet);
-    }
     let progress = progress::Terminal::new(args.quiet || args.json);
     let silent = bale_pack::Silent;
     let reporter: &dyn bale_pack::Progress = if args.quiet { &silent } else { &progress };

@@ -2,10 +2,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::bail;
-use bale_pack::PackOptions;
 use bale_pack::app::reduction::{Row, Side, Table};
-use bale_pack::app::{AppOptions, AppSummary, Detect, Entry, Environment, Stdlib};
+use bale_pack::app::{AppOptions, AppSummary};
+use bale_pack::target::{StartTime, TargetChoice};
 use serde_json::json;
 
 use crate::{Exit, human, progress};
@@ -23,61 +22,61 @@ pub struct AppArgs {
     /// Install these requirements into a temporary virtual environment (made with
     /// --python) and run the app there.
     #[arg(short = 'r', long, value_name = "FILE", conflicts_with = "venv")]
-    requirements: Option<PathBuf>,
+    pub requirements: Option<PathBuf>,
     /// Run the app in this existing virtual environment.
     #[arg(long, value_name = "DIR")]
-    venv: Option<PathBuf>,
+    pub venv: Option<PathBuf>,
     /// Arguments for one traced run, split like a shell does (repeatable: every run
     /// adds what it touches). Default: one run with no arguments.
     #[arg(long = "run", value_name = "ARGS", allow_hyphen_values = true)]
-    runs: Vec<String>,
+    pub runs: Vec<String>,
     /// What decides the files: the traced runs, static import analysis of the app's
     /// code, or both (static analysis adds what the runs did not reach).
     #[arg(long, value_enum, value_name = "runtime|static|both [default: both]")]
-    detect: Option<DetectArg>,
+    pub detect: Option<DetectArg>,
     /// Carry the standard-library modules the app used, all of them, or none (the
     /// interpreter's own serve it). With --target pyodide (default: used), what a page
     /// imports before the bale also goes, as bytecode, into OUT.stdlib.zip, for
     /// loadPyodide's stdLibURL.
     #[arg(long, value_enum, value_name = "used|all|none [default: none; pyodide: used]")]
-    stdlib: Option<StdlibArg>,
+    pub stdlib: Option<StdlibArg>,
     /// Run the app again from the bale alone and compare exit code and output.
     #[arg(long)]
-    validate: bool,
+    pub validate: bool,
     /// Where the app will run: this machine's interpreter (--python), or Pyodide on
     /// Node: then the app is traced, compiled and validated in Pyodide, and -r
     /// installs pure-Python wheels (or wheels built for Pyodide).
     #[arg(long, value_enum, value_name = "native|pyodide [default: native]")]
-    target: Option<TargetArg>,
+    pub target: Option<TargetArg>,
     /// The Pyodide distribution for --target pyodide: the folder of the `pyodide` npm
     /// package. Default: $BALE_PYODIDE, else ./node_modules/pyodide.
     #[arg(long, value_name = "DIR")]
-    pyodide: Option<PathBuf>,
+    pub pyodide: Option<PathBuf>,
     /// The importer extension module that --validate loads (for Pyodide, the
     /// WebAssembly build). Default: $BALE_IMPORTER, else the installed `bale` package.
     #[arg(long, value_name = "FILE")]
-    importer: Option<PathBuf>,
+    pub importer: Option<PathBuf>,
     /// With --target pyodide: put the importer in the bale (`bale/bale.abi3.so`,
     /// stored uncompressed), so that `loadBale` needs nothing else to install it.
     #[arg(long)]
-    embed_importer: bool,
+    pub embed_importer: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum TargetArg {
+pub enum TargetArg {
     Native,
     Pyodide,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum DetectArg {
+pub enum DetectArg {
     Runtime,
     Static,
     Both,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum StdlibArg {
+pub enum StdlibArg {
     Used,
     All,
     None,
@@ -87,100 +86,20 @@ impl AppArgs {
     pub fn is_app(&self) -> bool {
         self.app.is_some() || self.module.is_some()
     }
-
-    /// Packing for the web (`--target pyodide`).
-    pub fn is_web(&self) -> bool {
-        self.target == Some(TargetArg::Pyodide)
-    }
-
-    /// Options that only mean something with --app or -m.
-    pub fn check_unused(&self) -> anyhow::Result<()> {
-        let given = self.requirements.is_some()
-            || self.venv.is_some()
-            || !self.runs.is_empty()
-            || self.detect.is_some()
-            || self.stdlib.is_some()
-            || self.validate
-            || self.target.is_some()
-            || self.pyodide.is_some()
-            || self.importer.is_some()
-            || self.embed_importer;
-        if given && !self.is_app() {
-            bail!(
-                "-r, --venv, --run, --detect, --stdlib, --validate, --target, --pyodide and --importer need --app or -m"
-            );
-        }
-        if (self.pyodide.is_some() || self.embed_importer) && self.target != Some(TargetArg::Pyodide) {
-            bail!("--pyodide and --embed-importer need --target pyodide");
-        }
-        Ok(())
-    }
 }
 
-pub fn run(args: AppArgs, pack: PackOptions, json: bool, quiet: bool) -> anyhow::Result<()> {
-    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
-    let entry = match (&args.app, &args.module) {
-        (Some(app), module) if app.is_dir() => {
-            Entry::Module { root: Some(absolute(app)), module: module.clone().unwrap_or_else(|| "__main__".into()) }
-        }
-        (Some(app), None) => Entry::Script(absolute(app)),
-        (Some(app), Some(_)) => bail!("{}: with -m, --app names the app's folder", app.display()),
-        (None, Some(module)) => Entry::Module { root: None, module: module.clone() },
-        (None, None) => unreachable!("is_app"),
-    };
-    if let (Entry::Module { root: Some(root), module }, None) = (&entry, &args.module)
-        && module == "__main__"
-        && !root.join("__main__.py").is_file()
-    {
-        bail!("{}: a folder given to --app needs a __main__.py, or -m MODULE", root.display());
-    }
-    let runs = args
-        .runs
-        .iter()
-        .map(|r| shlex::split(r).ok_or_else(|| anyhow::anyhow!("--run {r:?}: unbalanced quotes")))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let options = AppOptions {
-        entry,
-        environment: match (&args.requirements, &args.venv) {
-            (Some(r), _) => Environment::Requirements(absolute(r)),
-            (None, Some(v)) => Environment::Venv(absolute(v)),
-            (None, None) => Environment::Interpreter,
-        },
-        runs,
-        detect: match args.detect.unwrap_or(DetectArg::Both) {
-            DetectArg::Runtime => Detect::Runtime,
-            DetectArg::Static => Detect::Static,
-            DetectArg::Both => Detect::Both,
-        },
-        // For the web, carrying the standard library is what lets a page start from
-        // bytecode (the trimmed zip) instead of compiling Pyodide's sources.
-        stdlib: match args.stdlib.unwrap_or(match args.target {
-            Some(TargetArg::Pyodide) => StdlibArg::Used,
-            _ => StdlibArg::None,
-        }) {
-            StdlibArg::Used => Stdlib::Used,
-            StdlibArg::All => Stdlib::All,
-            StdlibArg::None => Stdlib::None,
-        },
-        validate: args.validate,
-        importer: args.importer.as_ref().map(absolute),
-        embed_importer: args.embed_importer,
-        pyodide: match args.target {
-            Some(TargetArg::Pyodide) => Some(absolute(
-                &args
-                    .pyodide
-                    .clone()
-                    .or_else(|| std::env::var_os("BALE_PYODIDE").map(PathBuf::from))
-                    .unwrap_or_else(|| PathBuf::from("node_modules/pyodide")),
-            )),
-            _ => None,
-        },
-        pack,
-    };
+pub fn run(
+    options: &AppOptions,
+    target: &TargetChoice,
+    importer: Option<PathBuf>,
+    json: bool,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let progress = progress::Terminal::new(quiet || json);
     let silent = bale_pack::Silent;
     let reporter: &dyn bale_pack::Progress = if quiet { &silent } else { &progress };
-    let summary = bale_pack::app::pack_app(&options, reporter);
+    let summary = bale_pack::target::open(target, importer)
+        .and_then(|target| bale_pack::app::pack_app(options, target.as_ref(), reporter));
     progress.finish();
     let summary = summary?;
     if json {
@@ -205,12 +124,13 @@ fn as_json(s: &AppSummary) -> serde_json::Value {
         "compile_failures": s.pack.compile_failures,
         "stripped_docstrings": { "before": s.pack.stripped_docstrings.0, "after": s.pack.stripped_docstrings.1 },
         "reduction": s.reduction,
-        "stdlib_zip": s.stdlib_zip,
+        "stdlib_zip": s.side_file,
         "runs": s.runs.iter().map(|r| json!({"args": r.args, "exit": r.code, "seconds": r.time.as_secs_f64()})).collect::<Vec<_>>(),
         "unresolved_imports": s.unresolved,
         "validation": s.validation,
-        "web_timing_ms": s.web_timing,
-        "run": s.run_hint,
+        "web_timing_ms": s.start_timing,
+        "entry": s.entry.to_string(),
+        "run": s.run_hint.to_string(),
     })
 }
 
@@ -272,7 +192,7 @@ fn print(s: &AppSummary) {
         human(t.transfer.gzip),
         human(t.transfer.brotli)
     );
-    if let Some(z) = &s.stdlib_zip {
+    if let Some(z) = &s.side_file {
         println!(
             "wrote {}: what a page imports before the bale, {} modules as bytecode, for loadPyodide's stdLibURL \
              ({}, gzip -9 {}, brotli -9 {}; counted in the stdlib row)",
@@ -320,9 +240,9 @@ fn print(s: &AppSummary) {
             }
         }
     }
-    if let Some(w) = &s.web_timing {
+    if let Some(w) = &s.start_timing {
         println!("start in a fresh Pyodide on Node, ms: loadPyodide + fetch + prepare + import and run = total");
-        let row = |what: &str, prepare: &str, t: &bale_pack::pyodide::StartTime| {
+        let row = |what: &str, prepare: &str, t: &StartTime| {
             println!(
                 "  {what:<12} {:>8.0} + {:>6.0} + {:>6.0} ({prepare}) + {:>6.0} = {:>8.0}",
                 t.load_pyodide, t.fetch, t.prepare, t.run, t.total
@@ -331,16 +251,14 @@ fn print(s: &AppSummary) {
         row("bale", "loadBale", &w.bale);
         row("wheels", "unpack", &w.wheels);
         println!("  bale / wheels: {:.2}× in total, {:.2}× after loadPyodide", w.bale.total / w.wheels.total, {
-            let after = |t: &bale_pack::pyodide::StartTime| t.total - t.load_pyodide;
+            let after = |t: &StartTime| t.total - t.load_pyodide;
             after(&w.bale) / after(&w.wheels)
         });
         let mut bale = t.transfer.clone();
-        if let Some(z) = &s.stdlib_zip {
-            bale.file += z.transfer.file;
-            bale.gzip += z.transfer.gzip;
-            bale.brotli += z.transfer.brotli;
+        if let Some(z) = &s.side_file {
+            bale.add(&z.transfer);
         }
-        let what = match &s.stdlib_zip {
+        let what = match &s.side_file {
             Some(_) => "bale and its stdlib zip against wheels, app files and Pyodide's python_stdlib.zip",
             None => "bale against wheels and app files",
         };

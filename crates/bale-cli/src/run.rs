@@ -5,6 +5,7 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use bale_format::EntryPoint;
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -24,16 +25,16 @@ pub struct RunArgs {
     args: Vec<String>,
 }
 
-pub fn run(args: RunArgs) -> anyhow::Result<()> {
+pub fn run(args: RunArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     let bale = std::path::absolute(&args.bale).with_context(|| args.bale.display().to_string())?;
     // Check the bale first, for a clear error before the interpreter starts.
     crate::open(&bale)?;
-    let (kind, target) = match (&args.module, &args.script) {
-        (Some(m), _) => ("module", m.clone()),
-        (None, Some(s)) => ("script", s.trim_start_matches("./").to_owned()),
-        (None, None) => ("module", "__main__".to_owned()),
+    let entry = match (&args.module, &args.script) {
+        (Some(m), _) => EntryPoint::Module(m.clone()),
+        (None, Some(s)) => EntryPoint::Script(s.trim_start_matches("./").to_owned()),
+        (None, None) => EntryPoint::Module("__main__".to_owned()),
     };
-    let importer = bale_pack::app::find_importer(&args.python)?;
-    let error = bale_pack::app::run_command(&args.python, &importer, &bale, kind, &target, &args.args).exec();
+    let importer = crate::settings::run_importer(&args.python, env)?;
+    let error = bale_pack::app::run_command(&args.python, &importer, &bale, &entry, &args.args).exec();
     Err(error).with_context(|| format!("cannot run {}", args.python.display()))
 }

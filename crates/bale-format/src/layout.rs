@@ -1,6 +1,10 @@
-//! Byte layout of a bale, version 1.0: every constant and field offset of
-//! `format-spec/README.md`, and the functions that encode and decode the fixed-width
-//! structures. Everything is little-endian.
+//! Byte layout of a bale, version 1: every constant and field offset of
+//! `format-spec/README.md`, and the functions that encode and decode the header and
+//! each fixed-width structure. Everything is little-endian.
+//!
+//! This module is the one place offsets are written down. The reader, the writer, the
+//! test tools and the JavaScript loader's constants (checked against this module by
+//! the loader crate's tests) all take them from here.
 //!
 //! Nothing here validates meaning; it only moves bytes. The reader decides what a
 //! decoded value is allowed to be.
@@ -17,7 +21,7 @@ pub const MAJOR: u16 = 1;
 pub const MINOR: u16 = 0;
 
 /// Size of the version 1.0 header. Later minors may grow it; readers use the
-/// `header_size` field, never this constant, to find the header checksum.
+/// `header_size` field, never this constant, to find the end of the header.
 pub const HEADER_SIZE: usize = 256;
 /// "No entry" in every 32-bit index field.
 pub const NONE: u32 = u32::MAX;
@@ -34,7 +38,7 @@ pub const NATIVE_ALIGN: u64 = 16384;
 pub const TARGET_LEN: usize = 48;
 
 pub mod header {
-    //! Offsets of the header fields.
+    //! Offsets of the header fields (format-spec §4).
     pub const MAGIC: usize = 0;
     pub const MAJOR: usize = 8;
     pub const MINOR: usize = 10;
@@ -55,8 +59,192 @@ pub mod header {
     pub const FILES: usize = 152;
     /// Bytes 184..248 are reserved: zero when written, ignored when read.
     pub const RESERVED: usize = 184;
-    /// The header checksum sits in the last eight bytes of the header.
-    pub const HASH_FROM_END: usize = 8;
+    /// The header checksum: always at this offset, whatever `header_size` says.
+    pub const HEADER_HASH: usize = 248;
+}
+
+pub mod key {
+    //! Offsets of the fields every tree record starts with (format-spec §6).
+    pub const HASH: usize = 0;
+    pub const KEY_OFFSET: usize = 8;
+    pub const KEY_LEN: usize = 12;
+    pub const PARENT: usize = 16;
+    pub const FIRST_CHILD: usize = 20;
+    pub const CHILD_COUNT: usize = 24;
+}
+
+pub mod module {
+    //! Offsets of a module record's own fields (format-spec §6.1).
+    pub const FLAGS: usize = 14;
+    pub const SOURCE: usize = 28;
+    pub const BYTECODE: usize = 32;
+    pub const EXTENSION: usize = 36;
+    pub const DIRECTORY: usize = 40;
+    pub const CHECK: usize = 44;
+    pub const SIZE: usize = 48;
+    /// Flag bits.
+    pub const PACKAGE: u8 = 1 << 0;
+    pub const NAMESPACE: u8 = 1 << 1;
+}
+
+pub mod file {
+    //! Offsets of a file record's own fields (format-spec §6.2).
+    pub const KIND: usize = 14;
+    pub const FLAGS: usize = 15;
+    pub const PAYLOAD: usize = 28;
+    pub const MODULE: usize = 32;
+    pub const CHECK: usize = 36;
+    pub const SIZE: usize = 40;
+    /// Flag bits.
+    pub const EXECUTABLE: u8 = 1 << 0;
+}
+
+pub mod payload {
+    //! Offsets of a payload record's fields (format-spec §9).
+    pub const OFFSET: usize = 0;
+    pub const STORED_SIZE: usize = 8;
+    pub const SIZE: usize = 16;
+    pub const HASH: usize = 24;
+    pub const CODEC: usize = 32;
+    pub const CHECK: usize = 36;
+    pub const RECORD_SIZE: usize = 40;
+}
+
+pub mod tree {
+    //! Offsets inside a tree descriptor (format-spec §4).
+    pub const RECORDS_OFFSET: usize = 0;
+    pub const COUNT: usize = 8;
+    pub const ROOT_COUNT: usize = 12;
+    pub const BUCKETS_OFFSET: usize = 16;
+    pub const BUCKET_COUNT: usize = 24;
+    pub const SIZE: usize = 32;
+}
+
+pub mod bucket {
+    //! A hash bucket (format-spec §7): seven slots of (tag, record index), a count
+    //! and a check, in one 64-byte cache line.
+    pub const SLOTS: usize = 7;
+    pub const SLOT_SIZE: usize = 8;
+    pub const COUNT: usize = 56;
+    pub const CHECK: usize = 60;
+    pub const SIZE: usize = 64;
+}
+
+/// Hash buckets: 64 bytes, seven slots of (tag, record index), a count and a check.
+pub const BUCKET_SIZE: usize = bucket::SIZE;
+pub const BUCKET_SLOTS: usize = bucket::SLOTS;
+pub const BUCKET_COUNT_AT: usize = bucket::COUNT;
+
+pub const MODULE_PACKAGE: u8 = module::PACKAGE;
+pub const MODULE_NAMESPACE: u8 = module::NAMESPACE;
+pub const FILE_EXECUTABLE: u8 = file::EXECUTABLE;
+
+/// The fixed 256-byte header, field by field, as stored. Encoding computes the
+/// header hash; decoding reads it and checks nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawHeader {
+    pub major: u16,
+    pub minor: u16,
+    pub header_size: u32,
+    pub file_size: u64,
+    pub body_hash: u64,
+    /// The target field, NUL padding included.
+    pub target: [u8; TARGET_LEN],
+    pub bytecode_magic: [u8; 4],
+    pub flags: u32,
+    pub payload_count: u32,
+    pub dictionary: u32,
+    pub payloads_offset: u64,
+    pub strings_offset: u64,
+    pub strings_size: u64,
+    pub modules: TreeDescriptor,
+    pub files: TreeDescriptor,
+    pub header_hash: u64,
+}
+
+impl Default for RawHeader {
+    fn default() -> Self {
+        RawHeader {
+            major: 0,
+            minor: 0,
+            header_size: 0,
+            file_size: 0,
+            body_hash: 0,
+            target: [0; TARGET_LEN],
+            bytecode_magic: [0; 4],
+            flags: 0,
+            payload_count: 0,
+            dictionary: 0,
+            payloads_offset: 0,
+            strings_offset: 0,
+            strings_size: 0,
+            modules: TreeDescriptor::default(),
+            files: TreeDescriptor::default(),
+            header_hash: 0,
+        }
+    }
+}
+
+impl RawHeader {
+    /// Decodes the first [`HEADER_SIZE`] bytes of `b` (which must hold them).
+    pub fn decode(b: &[u8]) -> RawHeader {
+        use header as h;
+        let b = &b[..HEADER_SIZE];
+        RawHeader {
+            major: LE::read_u16(&b[h::MAJOR..]),
+            minor: LE::read_u16(&b[h::MINOR..]),
+            header_size: LE::read_u32(&b[h::HEADER_SIZE..]),
+            file_size: LE::read_u64(&b[h::FILE_SIZE..]),
+            body_hash: LE::read_u64(&b[h::BODY_HASH..]),
+            target: b[h::TARGET..h::TARGET + TARGET_LEN].try_into().expect("48 bytes"),
+            bytecode_magic: b[h::BYTECODE_MAGIC..h::BYTECODE_MAGIC + 4].try_into().expect("4 bytes"),
+            flags: LE::read_u32(&b[h::FLAGS..]),
+            payload_count: LE::read_u32(&b[h::PAYLOAD_COUNT..]),
+            dictionary: LE::read_u32(&b[h::DICTIONARY..]),
+            payloads_offset: LE::read_u64(&b[h::PAYLOADS_OFFSET..]),
+            strings_offset: LE::read_u64(&b[h::STRINGS_OFFSET..]),
+            strings_size: LE::read_u64(&b[h::STRINGS_SIZE..]),
+            modules: TreeDescriptor::decode(&b[h::MODULES..]),
+            files: TreeDescriptor::decode(&b[h::FILES..]),
+            header_hash: LE::read_u64(&b[h::HEADER_HASH..]),
+        }
+    }
+
+    /// The header's bytes, magic included and `header_hash` computed over them (the
+    /// field's own value is ignored).
+    pub fn encode(&self) -> [u8; HEADER_SIZE] {
+        use header as h;
+        let mut b = [0u8; HEADER_SIZE];
+        b[h::MAGIC..h::MAGIC + 8].copy_from_slice(&MAGIC);
+        LE::write_u16(&mut b[h::MAJOR..], self.major);
+        LE::write_u16(&mut b[h::MINOR..], self.minor);
+        LE::write_u32(&mut b[h::HEADER_SIZE..], self.header_size);
+        LE::write_u64(&mut b[h::FILE_SIZE..], self.file_size);
+        LE::write_u64(&mut b[h::BODY_HASH..], self.body_hash);
+        b[h::TARGET..h::TARGET + TARGET_LEN].copy_from_slice(&self.target);
+        b[h::BYTECODE_MAGIC..h::BYTECODE_MAGIC + 4].copy_from_slice(&self.bytecode_magic);
+        LE::write_u32(&mut b[h::FLAGS..], self.flags);
+        LE::write_u32(&mut b[h::PAYLOAD_COUNT..], self.payload_count);
+        LE::write_u32(&mut b[h::DICTIONARY..], self.dictionary);
+        LE::write_u64(&mut b[h::PAYLOADS_OFFSET..], self.payloads_offset);
+        LE::write_u64(&mut b[h::STRINGS_OFFSET..], self.strings_offset);
+        LE::write_u64(&mut b[h::STRINGS_SIZE..], self.strings_size);
+        self.modules.encode(&mut b[h::MODULES..h::MODULES + tree::SIZE]);
+        self.files.encode(&mut b[h::FILES..h::FILES + tree::SIZE]);
+        seal_header(&mut b);
+        b
+    }
+}
+
+/// Writes `header_hash` over the first 248 bytes of a header.
+pub fn seal_header(b: &mut [u8]) {
+    let hash = header_hash(b);
+    LE::write_u64(&mut b[header::HEADER_HASH..], hash);
+}
+
+/// What `header_hash` must hold for the header at the start of `b`.
+pub fn header_hash(b: &[u8]) -> u64 {
+    xxh3_64(&b[..header::HEADER_HASH])
 }
 
 /// Where one tree (modules or files) lives: 32 bytes in the header.
@@ -70,25 +258,25 @@ pub struct TreeDescriptor {
 }
 
 impl TreeDescriptor {
-    pub const SIZE: usize = 32;
+    pub const SIZE: usize = tree::SIZE;
 
     pub fn decode(b: &[u8]) -> Self {
         TreeDescriptor {
-            records_offset: LE::read_u64(&b[0..]),
-            count: LE::read_u32(&b[8..]),
-            root_count: LE::read_u32(&b[12..]),
-            buckets_offset: LE::read_u64(&b[16..]),
-            bucket_count: LE::read_u32(&b[24..]),
+            records_offset: LE::read_u64(&b[tree::RECORDS_OFFSET..]),
+            count: LE::read_u32(&b[tree::COUNT..]),
+            root_count: LE::read_u32(&b[tree::ROOT_COUNT..]),
+            buckets_offset: LE::read_u64(&b[tree::BUCKETS_OFFSET..]),
+            bucket_count: LE::read_u32(&b[tree::BUCKET_COUNT..]),
         }
     }
 
     pub fn encode(&self, b: &mut [u8]) {
-        LE::write_u64(&mut b[0..], self.records_offset);
-        LE::write_u32(&mut b[8..], self.count);
-        LE::write_u32(&mut b[12..], self.root_count);
-        LE::write_u64(&mut b[16..], self.buckets_offset);
-        LE::write_u32(&mut b[24..], self.bucket_count);
-        LE::write_u32(&mut b[28..], 0);
+        LE::write_u64(&mut b[tree::RECORDS_OFFSET..], self.records_offset);
+        LE::write_u32(&mut b[tree::COUNT..], self.count);
+        LE::write_u32(&mut b[tree::ROOT_COUNT..], self.root_count);
+        LE::write_u64(&mut b[tree::BUCKETS_OFFSET..], self.buckets_offset);
+        LE::write_u32(&mut b[tree::BUCKET_COUNT..], self.bucket_count);
+        LE::write_u32(&mut b[tree::BUCKET_COUNT + 4..], 0);
     }
 }
 
@@ -121,22 +309,22 @@ impl KeyFields {
     /// Decodes the key fields at the start of a module or file record.
     pub fn decode(b: &[u8]) -> Self {
         KeyFields {
-            hash: LE::read_u64(&b[0..]),
-            key_offset: LE::read_u32(&b[8..]),
-            key_len: LE::read_u16(&b[12..]),
-            parent: LE::read_u32(&b[16..]),
-            first_child: LE::read_u32(&b[20..]),
-            child_count: LE::read_u32(&b[24..]),
+            hash: LE::read_u64(&b[key::HASH..]),
+            key_offset: LE::read_u32(&b[key::KEY_OFFSET..]),
+            key_len: LE::read_u16(&b[key::KEY_LEN..]),
+            parent: LE::read_u32(&b[key::PARENT..]),
+            first_child: LE::read_u32(&b[key::FIRST_CHILD..]),
+            child_count: LE::read_u32(&b[key::CHILD_COUNT..]),
         }
     }
 
     fn encode(&self, b: &mut [u8]) {
-        LE::write_u64(&mut b[0..], self.hash);
-        LE::write_u32(&mut b[8..], self.key_offset);
-        LE::write_u16(&mut b[12..], self.key_len);
-        LE::write_u32(&mut b[16..], self.parent);
-        LE::write_u32(&mut b[20..], self.first_child);
-        LE::write_u32(&mut b[24..], self.child_count);
+        LE::write_u64(&mut b[key::HASH..], self.hash);
+        LE::write_u32(&mut b[key::KEY_OFFSET..], self.key_offset);
+        LE::write_u16(&mut b[key::KEY_LEN..], self.key_len);
+        LE::write_u32(&mut b[key::PARENT..], self.parent);
+        LE::write_u32(&mut b[key::FIRST_CHILD..], self.first_child);
+        LE::write_u32(&mut b[key::CHILD_COUNT..], self.child_count);
     }
 }
 
@@ -151,32 +339,29 @@ pub struct ModuleRecord {
     pub directory: u32,
 }
 
-pub const MODULE_PACKAGE: u8 = 1 << 0;
-pub const MODULE_NAMESPACE: u8 = 1 << 1;
-
 impl ModuleRecord {
-    pub const SIZE: usize = 48;
+    pub const SIZE: usize = module::SIZE;
 
     pub fn decode(b: &[u8]) -> Self {
         ModuleRecord {
             key: KeyFields::decode(b),
-            flags: b[14],
-            source: LE::read_u32(&b[28..]),
-            bytecode: LE::read_u32(&b[32..]),
-            extension: LE::read_u32(&b[36..]),
-            directory: LE::read_u32(&b[40..]),
+            flags: b[module::FLAGS],
+            source: LE::read_u32(&b[module::SOURCE..]),
+            bytecode: LE::read_u32(&b[module::BYTECODE..]),
+            extension: LE::read_u32(&b[module::EXTENSION..]),
+            directory: LE::read_u32(&b[module::DIRECTORY..]),
         }
     }
 
     pub fn encode(&self, b: &mut [u8], position: u32) {
         self.key.encode(b);
-        b[14] = self.flags;
-        b[15] = 0;
-        LE::write_u32(&mut b[28..], self.source);
-        LE::write_u32(&mut b[32..], self.bytecode);
-        LE::write_u32(&mut b[36..], self.extension);
-        LE::write_u32(&mut b[40..], self.directory);
-        seal(b, position);
+        b[module::FLAGS] = self.flags;
+        b[module::FLAGS + 1] = 0;
+        LE::write_u32(&mut b[module::SOURCE..], self.source);
+        LE::write_u32(&mut b[module::BYTECODE..], self.bytecode);
+        LE::write_u32(&mut b[module::EXTENSION..], self.extension);
+        LE::write_u32(&mut b[module::DIRECTORY..], self.directory);
+        seal(&mut b[..module::SIZE], position);
     }
 }
 
@@ -190,28 +375,26 @@ pub struct FileRecord {
     pub module: u32,
 }
 
-pub const FILE_EXECUTABLE: u8 = 1 << 0;
-
 impl FileRecord {
-    pub const SIZE: usize = 40;
+    pub const SIZE: usize = file::SIZE;
 
     pub fn decode(b: &[u8]) -> Self {
         FileRecord {
             key: KeyFields::decode(b),
-            kind: b[14],
-            flags: b[15],
-            payload: LE::read_u32(&b[28..]),
-            module: LE::read_u32(&b[32..]),
+            kind: b[file::KIND],
+            flags: b[file::FLAGS],
+            payload: LE::read_u32(&b[file::PAYLOAD..]),
+            module: LE::read_u32(&b[file::MODULE..]),
         }
     }
 
     pub fn encode(&self, b: &mut [u8], position: u32) {
         self.key.encode(b);
-        b[14] = self.kind;
-        b[15] = self.flags;
-        LE::write_u32(&mut b[28..], self.payload);
-        LE::write_u32(&mut b[32..], self.module);
-        seal(b, position);
+        b[file::KIND] = self.kind;
+        b[file::FLAGS] = self.flags;
+        LE::write_u32(&mut b[file::PAYLOAD..], self.payload);
+        LE::write_u32(&mut b[file::MODULE..], self.module);
+        seal(&mut b[..file::SIZE], position);
     }
 }
 
@@ -226,53 +409,56 @@ pub struct PayloadRecord {
 }
 
 impl PayloadRecord {
-    pub const SIZE: usize = 40;
+    pub const SIZE: usize = payload::RECORD_SIZE;
 
     pub fn decode(b: &[u8]) -> Self {
         PayloadRecord {
-            offset: LE::read_u64(&b[0..]),
-            stored_size: LE::read_u64(&b[8..]),
-            size: LE::read_u64(&b[16..]),
-            hash: LE::read_u64(&b[24..]),
-            codec: b[32],
+            offset: LE::read_u64(&b[payload::OFFSET..]),
+            stored_size: LE::read_u64(&b[payload::STORED_SIZE..]),
+            size: LE::read_u64(&b[payload::SIZE..]),
+            hash: LE::read_u64(&b[payload::HASH..]),
+            codec: b[payload::CODEC],
         }
     }
 
     pub fn encode(&self, b: &mut [u8], position: u32) {
-        LE::write_u64(&mut b[0..], self.offset);
-        LE::write_u64(&mut b[8..], self.stored_size);
-        LE::write_u64(&mut b[16..], self.size);
-        LE::write_u64(&mut b[24..], self.hash);
-        b[32] = self.codec;
-        b[33..36].fill(0);
-        seal(b, position);
+        LE::write_u64(&mut b[payload::OFFSET..], self.offset);
+        LE::write_u64(&mut b[payload::STORED_SIZE..], self.stored_size);
+        LE::write_u64(&mut b[payload::SIZE..], self.size);
+        LE::write_u64(&mut b[payload::HASH..], self.hash);
+        b[payload::CODEC] = self.codec;
+        b[payload::CODEC + 1..payload::CHECK].fill(0);
+        seal(&mut b[..payload::RECORD_SIZE], position);
     }
 }
-
-/// Hash buckets: 64 bytes, seven slots of (tag, record index), a count and a check.
-pub const BUCKET_SIZE: usize = 64;
-pub const BUCKET_SLOTS: usize = 7;
-pub const BUCKET_COUNT_AT: usize = 56;
 
 /// Reads slot `i` of a bucket: (tag, record index).
 #[inline]
-pub fn bucket_slot(bucket: &[u8], i: usize) -> (u32, u32) {
-    (LE::read_u32(&bucket[i * 8..]), LE::read_u32(&bucket[i * 8 + 4..]))
+pub fn bucket_slot(b: &[u8], i: usize) -> (u32, u32) {
+    let at = i * bucket::SLOT_SIZE;
+    (LE::read_u32(&b[at..]), LE::read_u32(&b[at + 4..]))
+}
+
+/// The number of slots a bucket says it uses.
+#[inline]
+pub fn bucket_count(b: &[u8]) -> u32 {
+    LE::read_u32(&b[bucket::COUNT..])
 }
 
 pub fn write_bucket(b: &mut [u8], slots: &[(u32, u32)], position: u32) {
-    debug_assert!(slots.len() <= BUCKET_SLOTS);
-    b[..BUCKET_SIZE].fill(0);
+    debug_assert!(slots.len() <= bucket::SLOTS);
+    b[..bucket::SIZE].fill(0);
     for (i, &(tag, index)) in slots.iter().enumerate() {
-        LE::write_u32(&mut b[i * 8..], tag);
-        LE::write_u32(&mut b[i * 8 + 4..], index);
+        let at = i * bucket::SLOT_SIZE;
+        LE::write_u32(&mut b[at..], tag);
+        LE::write_u32(&mut b[at + 4..], index);
     }
-    LE::write_u32(&mut b[BUCKET_COUNT_AT..], slots.len() as u32);
-    seal(&mut b[..BUCKET_SIZE], position);
+    LE::write_u32(&mut b[bucket::COUNT..], slots.len() as u32);
+    seal(&mut b[..bucket::SIZE], position);
 }
 
 /// Writes the check field (the last four bytes) of a fixed-width structure.
-fn seal(b: &mut [u8], position: u32) {
+pub fn seal(b: &mut [u8], position: u32) {
     let n = b.len() - 4;
     let check = check32(&b[..n], position);
     LE::write_u32(&mut b[n..], check);
@@ -300,4 +486,58 @@ pub fn bucket_count_for(n: usize) -> u32 {
 
 pub fn align_up(x: u64, to: u64) -> u64 {
     x.div_ceil(to) * to
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_round_trips() {
+        let mut raw = RawHeader {
+            major: MAJOR,
+            minor: MINOR,
+            header_size: HEADER_SIZE as u32,
+            file_size: 4096,
+            body_hash: 7,
+            bytecode_magic: *b"abcd",
+            payload_count: 3,
+            dictionary: NONE,
+            payloads_offset: 640,
+            strings_offset: 768,
+            strings_size: 12,
+            modules: TreeDescriptor {
+                records_offset: 320,
+                count: 2,
+                root_count: 1,
+                buckets_offset: 256,
+                bucket_count: 1,
+            },
+            files: TreeDescriptor {
+                records_offset: 448,
+                count: 4,
+                root_count: 2,
+                buckets_offset: 384,
+                bucket_count: 1,
+            },
+            ..Default::default()
+        };
+        raw.target[..3].copy_from_slice(b"any");
+        let bytes = raw.encode();
+        assert_eq!(bytes[..8], MAGIC);
+        let back = RawHeader::decode(&bytes);
+        assert_eq!(back.header_hash, header_hash(&bytes));
+        raw.header_hash = back.header_hash;
+        assert_eq!(back, raw);
+    }
+
+    #[test]
+    fn records_end_with_their_check() {
+        assert_eq!(module::CHECK + 4, module::SIZE);
+        assert_eq!(file::CHECK + 4, file::SIZE);
+        assert_eq!(payload::CHECK + 4, payload::RECORD_SIZE);
+        assert_eq!(bucket::CHECK + 4, bucket::SIZE);
+        assert_eq!(header::HEADER_HASH + 8, HEADER_SIZE);
+        assert_eq!(bucket::SLOTS * bucket::SLOT_SIZE, bucket::COUNT);
+    }
 }

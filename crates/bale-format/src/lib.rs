@@ -30,6 +30,7 @@
 
 pub mod codec;
 pub mod embed;
+mod entry;
 mod error;
 pub mod frame;
 pub mod layout;
@@ -43,7 +44,9 @@ pub mod testing;
 mod verify;
 mod writer;
 
+pub use bale_target::{INTROSPECT, Interpreter, InterpreterFacts, PythonBuild, Target};
 pub use codec::Codec;
+pub use entry::{EntryKind, EntryPoint, is_identifier};
 pub use error::{Corruption, Error, Table};
 #[cfg(feature = "mmap")]
 pub use mmap::{FileBytes, MappedBale};

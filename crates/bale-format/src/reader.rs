@@ -14,7 +14,7 @@ use zstd::zstd_safe::DDict;
 
 use crate::codec::{self, Codec};
 use crate::error::{Corruption, Error, Table};
-use crate::layout::{self, FileRecord, KeyFields, ModuleRecord, PayloadRecord, TreeDescriptor, header as h};
+use crate::layout::{self, FileRecord, KeyFields, ModuleRecord, PayloadRecord, RawHeader, TreeDescriptor, header as h};
 
 /// Index of a module record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -397,7 +397,7 @@ impl<D: AsRef<[u8]>> Bale<D> {
         let (mut b, tag) = layout::bucket_and_tag(hash, tree.bucket_count);
         for _ in 0..tree.bucket_count {
             let bucket = self.bucket(table, b)?;
-            let count = LE::read_u32(&bucket[layout::BUCKET_COUNT_AT..]) as usize;
+            let count = layout::bucket_count(bucket) as usize;
             if count > layout::BUCKET_SLOTS {
                 return Err(Corruption::Index { table, problem: "bucket holds more than seven slots" }.into());
             }
@@ -624,45 +624,42 @@ fn parse_header(data: &[u8]) -> Result<Header, Error> {
     if data.len() < layout::HEADER_SIZE {
         return Err(Error::Truncated { expected: layout::HEADER_SIZE as u64, found });
     }
-    let base = &data[..layout::HEADER_SIZE];
-    let hash_at = layout::HEADER_SIZE - h::HASH_FROM_END;
-    if LE::read_u64(&base[hash_at..]) != xxh3_64(&base[..hash_at]) {
+    let raw = RawHeader::decode(data);
+    if raw.header_hash != layout::header_hash(data) {
         return Err(Corruption::HeaderChecksum.into());
     }
 
     let bad = |what| Error::Corrupt(Corruption::Header(what));
-    let header_size = LE::read_u32(&base[h::HEADER_SIZE..]);
-    let file_size = LE::read_u64(&base[h::FILE_SIZE..]);
+    let (header_size, file_size) = (raw.header_size, raw.file_size);
     if (header_size as usize) < layout::HEADER_SIZE || header_size % 8 != 0 || u64::from(header_size) > file_size {
         return Err(bad("header size out of range"));
     }
     if file_size > found {
         return Err(Error::Truncated { expected: file_size, found });
     }
-    let target_bytes = &base[h::TARGET..h::TARGET + layout::TARGET_LEN];
-    let target_len = target_bytes.iter().position(|&b| b == 0).unwrap_or(layout::TARGET_LEN);
-    if target_bytes[target_len..].iter().any(|&b| b != 0)
-        || !target_bytes[..target_len].iter().all(|b| b.is_ascii_graphic())
+    let target_len = raw.target.iter().position(|&b| b == 0).unwrap_or(layout::TARGET_LEN);
+    if raw.target[target_len..].iter().any(|&b| b != 0)
+        || !raw.target[..target_len].iter().all(|b| b.is_ascii_graphic())
     {
         return Err(bad("target is not printable ASCII padded with NUL bytes"));
     }
-    let target = String::from_utf8(target_bytes[..target_len].to_vec()).map_err(|_| bad("target"))?;
+    let target = String::from_utf8(raw.target[..target_len].to_vec()).map_err(|_| bad("target"))?;
 
     let header = Header {
         major,
         minor,
         header_size,
         file_size,
-        body_hash: LE::read_u64(&base[h::BODY_HASH..]),
+        body_hash: raw.body_hash,
         target,
-        bytecode_magic: base[h::BYTECODE_MAGIC..h::BYTECODE_MAGIC + 4].try_into().expect("4 bytes"),
-        payload_count: LE::read_u32(&base[h::PAYLOAD_COUNT..]),
-        dictionary: some(LE::read_u32(&base[h::DICTIONARY..])).map(PayloadId),
-        payloads_offset: LE::read_u64(&base[h::PAYLOADS_OFFSET..]),
-        strings_offset: LE::read_u64(&base[h::STRINGS_OFFSET..]),
-        strings_size: LE::read_u64(&base[h::STRINGS_SIZE..]),
-        modules: TreeDescriptor::decode(&base[h::MODULES..]),
-        files: TreeDescriptor::decode(&base[h::FILES..]),
+        bytecode_magic: raw.bytecode_magic,
+        payload_count: raw.payload_count,
+        dictionary: some(raw.dictionary).map(PayloadId),
+        payloads_offset: raw.payloads_offset,
+        strings_offset: raw.strings_offset,
+        strings_size: raw.strings_size,
+        modules: raw.modules,
+        files: raw.files,
     };
 
     // Every section must lie inside the bale, so that later reads can slice without

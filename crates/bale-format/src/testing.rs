@@ -29,18 +29,18 @@ pub fn reseal(b: &mut [u8]) {
         let tree = TreeDescriptor::decode(&b[at..at + TreeDescriptor::SIZE]);
         for i in 0..tree.count {
             let Some(start) = fits(tree.records_offset, i, record_size, len) else { break };
-            let key_offset = u64::from(LE::read_u32(&b[start + 8..]));
-            let key_len = u64::from(LE::read_u16(&b[start + 12..]));
+            let key_offset = u64::from(LE::read_u32(&b[start + layout::key::KEY_OFFSET..]));
+            let key_len = u64::from(LE::read_u16(&b[start + layout::key::KEY_LEN..]));
             if key_offset + key_len <= strings_size && strings_offset.saturating_add(key_offset + key_len) <= len {
                 let k = (strings_offset + key_offset) as usize;
                 let hash = xxh3_64(&b[k..k + key_len as usize]);
-                LE::write_u64(&mut b[start..], hash);
+                LE::write_u64(&mut b[start + layout::key::HASH..], hash);
             }
-            seal(&mut b[start..start + record_size], i);
+            layout::seal(&mut b[start..start + record_size], i);
         }
         for i in 0..tree.bucket_count {
             let Some(start) = fits(tree.buckets_offset, i, layout::BUCKET_SIZE, len) else { break };
-            seal(&mut b[start..start + layout::BUCKET_SIZE], i);
+            layout::seal(&mut b[start..start + layout::BUCKET_SIZE], i);
         }
     }
     let payloads_offset = LE::read_u64(&b[h::PAYLOADS_OFFSET..]);
@@ -49,28 +49,20 @@ pub fn reseal(b: &mut [u8]) {
         let p = PayloadRecord::decode(&b[start..start + PayloadRecord::SIZE]);
         if let Some(end) = p.offset.checked_add(p.stored_size).filter(|&e| e <= len) {
             let hash = xxh3_64(&b[p.offset as usize..end as usize]);
-            LE::write_u64(&mut b[start + 24..], hash);
+            LE::write_u64(&mut b[start + layout::payload::HASH..], hash);
         }
-        seal(&mut b[start..start + PayloadRecord::SIZE], i);
+        layout::seal(&mut b[start..start + PayloadRecord::SIZE], i);
     }
     let body_end = (LE::read_u64(&b[h::FILE_SIZE..]) as usize).min(b.len());
     let body = xxh3_64(&b[layout::HEADER_SIZE..body_end]);
     LE::write_u64(&mut b[h::BODY_HASH..], body);
-    let hash_at = layout::HEADER_SIZE - h::HASH_FROM_END;
-    let header_hash = xxh3_64(&b[..hash_at]);
-    LE::write_u64(&mut b[hash_at..], header_hash);
+    layout::seal_header(b);
 }
 
 /// Start of element `i` of a table at `offset`, if the element lies inside `len`.
 fn fits(offset: u64, i: u32, size: usize, len: u64) -> Option<usize> {
     let start = offset.checked_add(u64::from(i).checked_mul(size as u64)?)?;
     (start.checked_add(size as u64)? <= len).then_some(start as usize)
-}
-
-fn seal(b: &mut [u8], position: u32) {
-    let n = b.len() - 4;
-    let check = layout::check32(&b[..n], position);
-    LE::write_u32(&mut b[n..], check);
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use byteorder::{ByteOrder, LittleEndian as LE};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Corruption, Error, Table};
@@ -65,7 +64,7 @@ impl<D: AsRef<[u8]>> Bale<D> {
         let mut slots = 0u64;
         for b in 0..tree.bucket_count {
             match self.bucket(table, b) {
-                Ok(bucket) => slots += u64::from(LE::read_u32(&bucket[layout::BUCKET_COUNT_AT..])),
+                Ok(bucket) => slots += u64::from(layout::bucket_count(bucket)),
                 Err(e) => problems.push(e),
             }
         }

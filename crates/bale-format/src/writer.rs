@@ -8,11 +8,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Seek, SeekFrom, Write};
 
-use byteorder::{ByteOrder, LittleEndian as LE};
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use crate::codec::{self, Codec};
-use crate::layout::{self, FileRecord, KeyFields, ModuleRecord, PayloadRecord, TreeDescriptor, header as h};
+use crate::layout::{self, FileRecord, KeyFields, ModuleRecord, PayloadRecord, RawHeader, TreeDescriptor};
 use crate::name::{self, check_module_name, check_path};
 use crate::{Error, FileKind};
 
@@ -354,31 +353,28 @@ impl Writer {
         }
         let body_hash = body.hash.digest();
 
-        let mut header = [0u8; layout::HEADER_SIZE];
-        header[h::MAGIC..h::MAGIC + 8].copy_from_slice(&layout::MAGIC);
-        LE::write_u16(&mut header[h::MAJOR..], layout::MAJOR);
-        LE::write_u16(&mut header[h::MINOR..], layout::MINOR);
-        LE::write_u32(&mut header[h::HEADER_SIZE..], layout::HEADER_SIZE as u32);
-        LE::write_u64(&mut header[h::FILE_SIZE..], file_size);
-        LE::write_u64(&mut header[h::BODY_HASH..], body_hash);
-        header[h::TARGET..h::TARGET + self.target.len()].copy_from_slice(self.target.as_bytes());
-        if module_bytecode.iter().any(|&p| p != layout::NONE) {
-            header[h::BYTECODE_MAGIC..h::BYTECODE_MAGIC + 4].copy_from_slice(&self.bytecode_magic.unwrap_or_default());
+        let mut target = [0u8; layout::TARGET_LEN];
+        target[..self.target.len()].copy_from_slice(self.target.as_bytes());
+        let has_bytecode = module_bytecode.iter().any(|&p| p != layout::NONE);
+        let header = RawHeader {
+            major: layout::MAJOR,
+            minor: layout::MINOR,
+            header_size: layout::HEADER_SIZE as u32,
+            file_size,
+            body_hash,
+            target,
+            bytecode_magic: if has_bytecode { self.bytecode_magic.unwrap_or_default() } else { [0; 4] },
+            flags: 0,
+            payload_count: payloads.len() as u32,
+            dictionary: dictionary_index.unwrap_or(layout::NONE),
+            payloads_offset: payload_records_at,
+            strings_offset: strings_at,
+            strings_size: strings.len() as u64,
+            modules: module_tree.descriptor(module_records_at, module_buckets_at),
+            files: file_tree.descriptor(file_records_at, file_buckets_at),
+            header_hash: 0,
         }
-        LE::write_u32(&mut header[h::PAYLOAD_COUNT..], payloads.len() as u32);
-        LE::write_u32(&mut header[h::DICTIONARY..], dictionary_index.unwrap_or(layout::NONE));
-        LE::write_u64(&mut header[h::PAYLOADS_OFFSET..], payload_records_at);
-        LE::write_u64(&mut header[h::STRINGS_OFFSET..], strings_at);
-        LE::write_u64(&mut header[h::STRINGS_SIZE..], strings.len() as u64);
-        module_tree
-            .descriptor(module_records_at, module_buckets_at)
-            .encode(&mut header[h::MODULES..h::MODULES + TreeDescriptor::SIZE]);
-        file_tree
-            .descriptor(file_records_at, file_buckets_at)
-            .encode(&mut header[h::FILES..h::FILES + TreeDescriptor::SIZE]);
-        let hash_at = layout::HEADER_SIZE - h::HASH_FROM_END;
-        let header_hash = xxh3_64(&header[..hash_at]);
-        LE::write_u64(&mut header[hash_at..], header_hash);
+        .encode();
         out.seek(SeekFrom::Start(start))?;
         out.write_all(&header)?;
         out.seek(SeekFrom::Start(start + file_size))?;

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use bale_format::FileKind;
+pub use bale_format::is_identifier;
 use bale_format::name::{last_component, parent};
 
 use crate::collect::InputFile;
@@ -140,13 +141,6 @@ pub fn classify(files: &BTreeMap<String, InputFile>, rules: &TargetRules<'_>) ->
         plan.files.insert(path.clone(), kind);
     }
     plan
-}
-
-/// A name Python can import: letters, digits and `_`, not starting with a digit.
-/// (`str.isidentifier` also accepts other Unicode letters, as this does.)
-pub fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
 /// A file stem that names a module: non-empty and without dots.

@@ -1,47 +1,14 @@
-//! The target interpreter: what it is (its bale target, bytecode magic, extension
-//! suffixes) and compiling sources with it.
+//! The interpreter a bale is for: what it is (its bale target, bytecode magic,
+//! extension suffixes, asked of it with `bale_target::INTROSPECT`) and compiling
+//! sources with it.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use serde::Deserialize;
+use bale_format::{Interpreter, Target};
 
 use crate::PackError;
-
-/// What the packer needs to know about an interpreter, asked of the interpreter itself.
-#[derive(Clone, Debug, Deserialize)]
-pub struct PythonInfo {
-    pub implementation: String,
-    pub version: (u32, u32, u32),
-    /// `importlib.util.MAGIC_NUMBER`, hex-encoded.
-    magic: String,
-    /// `sys.implementation.cache_tag`, e.g. `cpython-311`.
-    pub cache_tag: String,
-    /// `importlib.machinery.EXTENSION_SUFFIXES`, in the order the path finder tries them.
-    pub extension_suffixes: Vec<String>,
-    /// The platform part of the target, e.g. `x86_64-linux-gnu`.
-    pub platform: String,
-    pub executable: PathBuf,
-    pub stdlib: PathBuf,
-    pub platstdlib: PathBuf,
-}
-
-impl PythonInfo {
-    /// The bale target, e.g. `cpython-3.11-x86_64-linux-gnu`.
-    pub fn target(&self) -> String {
-        format!("{}-{}.{}-{}", self.implementation, self.version.0, self.version.1, self.platform)
-    }
-
-    pub fn magic(&self) -> [u8; 4] {
-        let b: Vec<u8> = (0..8)
-            .step_by(2)
-            .filter_map(|i| self.magic.get(i..i + 2))
-            .filter_map(|h| u8::from_str_radix(h, 16).ok())
-            .collect();
-        b.try_into().unwrap_or([0; 4])
-    }
-}
 
 /// How to compile.
 #[derive(Clone, Copy, Debug)]
@@ -69,27 +36,41 @@ pub struct Compiled {
 #[derive(Clone, Debug)]
 pub struct Python {
     pub path: PathBuf,
-    pub info: PythonInfo,
+    pub info: Interpreter,
+    magic: [u8; 4],
 }
 
 impl Python {
     /// Asks the interpreter at `path` (or a name found on `PATH`) to describe itself.
     pub fn find(path: &Path) -> Result<Python, PackError> {
         let fail = |reason: String| PackError::Python { python: path.to_owned(), reason };
-        let output = Command::new(path)
-            .args(["-I", "-c", include_str!("python/introspect.py")])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| fail(format!("cannot run it: {e}")))?;
-        if !output.status.success() {
-            return Err(fail(format!("it failed: {}", String::from_utf8_lossy(&output.stderr).trim())));
+        let info: Interpreter =
+            crate::process::json(Command::new(path).args(["-I", "-c", bale_format::INTROSPECT]), &[])
+                .map_err(|e| fail(e.to_string()))?;
+        let magic =
+            info.magic().filter(|m| m != &[0; 4]).ok_or_else(|| fail("it reported no bytecode magic number".into()))?;
+        if info.version < (3, 10, 0) {
+            return Err(fail(format!(
+                "Python {}.{} is too old: bale packs for CPython 3.10 and later",
+                info.version.0, info.version.1
+            )));
         }
-        let info: PythonInfo =
-            serde_json::from_slice(&output.stdout).map_err(|e| fail(format!("unexpected answer: {e}")))?;
-        if info.magic().iter().all(|&b| b == 0) {
-            return Err(fail("it reported no bytecode magic number".into()));
-        }
-        Ok(Python { path: path.to_owned(), info })
+        Ok(Python { path: path.to_owned(), info, magic })
+    }
+
+    /// The bale target of this interpreter, e.g. `cpython-3.11-x86_64-linux-gnu`.
+    pub fn target(&self) -> Target {
+        self.info.target()
+    }
+
+    /// `importlib.util.MAGIC_NUMBER`.
+    pub fn magic(&self) -> [u8; 4] {
+        self.magic
+    }
+
+    /// `(major, minor)`.
+    pub fn version(&self) -> (u32, u32) {
+        (self.info.version.0, self.info.version.1)
     }
 
     /// Compiles each `(name, source)` to a checked hash-based `.pyc`, with `name` as the
@@ -132,7 +113,7 @@ impl Python {
         let mut child = Command::new(&self.path)
             .arg("-I")
             .args(ranges)
-            .args(["-c", include_str!("python/compile.py"), &options.optimize.to_string(), strip])
+            .args(["-c", include_str!("../assets/python/compile.py"), &options.optimize.to_string(), strip])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,87 +1,24 @@
 //! `bale pack --app`: packs only what an app uses, found by running it.
 //!
-//! The app runs under a tracer (`python/trace.py`) in its own environment (a virtual
-//! environment made from a requirements file, or one given), once per representative
-//! run; what it imported, opened and mapped, together with a static import analysis
-//! of its own code (`python/static.py`), decides the files ([`select`]). They are
-//! packed like any other input, the reduction is tabled per distribution
-//! ([`reduction`]), and the app can be run again from the bale alone and compared
-//! ([`validate`]).
+//! One pipeline, read top to bottom in [`pack_app`]: prepare the app's environment,
+//! trace its runs, analyse its code, select the files, pack them, measure the
+//! reduction ([`reduction`]), validate the bale by running the app again from it
+//! alone ([`validate`]), and say how to start it. Where the bale will run is a
+//! [`Target`], which supplies the steps that differ; nothing here knows which.
 
-mod environment;
 pub mod reduction;
-mod select;
-mod trace;
 pub mod validate;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-pub use environment::{find_importer, tail};
-pub use trace::RunRecord;
+use bale_format::EntryPoint;
+
 pub use validate::{Validation, run_command};
 
-use crate::{AtomicFile, PackError, PackOptions, PackSummary, Progress, Python};
-
-/// What to run.
-#[derive(Clone, Debug)]
-pub enum Entry {
-    /// `python SCRIPT`: the script's folder is the app's folder.
-    Script(PathBuf),
-    /// `python -m MODULE`, with the app's folder (if any) first on `sys.path`. A folder
-    /// with a `__main__.py` is `Module { root: Some(dir), module: "__main__" }`.
-    Module { root: Option<PathBuf>, module: String },
-}
-
-impl Entry {
-    /// The app's own folder: its files are the app's code and data.
-    pub fn root(&self) -> Option<&Path> {
-        match self {
-            Entry::Script(script) => script.parent(),
-            Entry::Module { root, .. } => root.as_deref(),
-        }
-    }
-
-    /// How `bale run` starts it from the bale: `("module", name)` or `("script", path in the bale)`.
-    pub fn in_bale(&self) -> (&'static str, String) {
-        match self {
-            Entry::Script(script) => {
-                ("script", script.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
-            }
-            Entry::Module { module, .. } => ("module", module.clone()),
-        }
-    }
-}
-
-/// Where the app's packages come from.
-#[derive(Clone, Debug)]
-pub enum Environment {
-    /// A new virtual environment (removed afterwards) with these requirements installed.
-    Requirements(PathBuf),
-    /// An existing virtual environment.
-    Venv(PathBuf),
-    /// The interpreter's own site-packages.
-    Interpreter,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Detect {
-    /// What the traced runs imported, opened and loaded.
-    Runtime,
-    /// What the app's code imports, followed through every module it reaches.
-    Static,
-    /// Both: static analysis adds what the app's code imports but the runs did not reach.
-    Both,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stdlib {
-    /// The standard-library modules and files the app used.
-    Used,
-    /// The whole standard library (but its own tests).
-    All,
-    /// None: the interpreter's own standard library serves the app.
-    None,
-}
+use crate::target::{Environment, Prepared, RunHint, SideFile, StartTiming, StdlibSplit, Target, Written};
+use crate::trace::select::{self, Choice, Detect, Selection, Stdlib};
+use crate::trace::{self, Entry, RunRecord, SeenModule, Trace};
+use crate::{AtomicFile, PackError, PackOptions, PackSummary, Progress};
 
 #[derive(Clone, Debug)]
 pub struct AppOptions {
@@ -93,15 +30,8 @@ pub struct AppOptions {
     pub stdlib: Stdlib,
     /// Run the app again from the bale alone and compare.
     pub validate: bool,
-    /// The importer extension module for validation (found if unset; see [`find_importer`]).
-    pub importer: Option<PathBuf>,
-    /// Put the importer in the bale (Pyodide), for the loader to install from there.
-    pub embed_importer: bool,
-    /// Run, compile and validate in this Pyodide distribution (the folder of the
-    /// `pyodide` npm package) on Node instead of a native interpreter.
-    pub pyodide: Option<PathBuf>,
-    /// Output, compression, content, include/exclude and the base interpreter
-    /// (`python`). `inputs` is not used.
+    /// Output, compression, content and include/exclude. `inputs` and `python` are
+    /// not used: the target decides the interpreter.
     pub pack: PackOptions,
 }
 
@@ -111,46 +41,88 @@ pub struct AppSummary {
     pub pack: PackSummary,
     pub runs: Vec<RunRecord>,
     pub reduction: reduction::Table,
-    /// With `--target pyodide` and a standard library carried: the trimmed zip of
-    /// what a page imports before the bale, for `loadPyodide`'s `stdLibURL`.
-    pub stdlib_zip: Option<crate::pyodide::stdlib::StdlibZip>,
+    /// A file that ships beside the bale: the web target's trimmed standard library.
+    pub side_file: Option<SideFile>,
     /// Names the static analysis could not resolve (imports of optional packages).
     pub unresolved: Vec<String>,
     pub validation: Option<Validation>,
-    /// For Pyodide with validation: the app's start from the bale and from its wheels.
-    pub web_timing: Option<crate::pyodide::WebTiming>,
-    /// How to run it: `bale run OUT.bale -m MODULE` or `bale run OUT.bale SCRIPT`;
-    /// for Pyodide, the JavaScript that loads it.
-    pub run_hint: String,
+    /// A validated start, timed from the bale and without it (the web target).
+    pub start_timing: Option<StartTiming>,
+    /// How the app starts from the bale.
+    pub entry: EntryPoint,
+    pub run_hint: RunHint,
 }
 
 /// Traces the app, packs what it uses into `options.pack.output`, and validates it.
-pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSummary, PackError> {
-    // Fail on an unwritable output before any work.
+pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progress) -> Result<AppSummary, PackError> {
+    // Fail on an unwritable output, or an app that is not there, before any work.
     let output = AtomicFile::create(&options.pack.output)?;
-    check_entry(&options.entry)?;
-    let pyodide = options.pyodide.as_deref().map(|p| crate::pyodide::PyodidePython::new(p, None, None)).transpose()?;
-    let base = match &pyodide {
-        Some(p) => Python::find(&p.path)?,
-        None => Python::find(options.pack.python.as_deref().unwrap_or(Path::new("python3")))?,
-    };
-    let version = (base.info.version.0, base.info.version.1);
-    // Pyodide's standard library, when the bale carries it: extracted, and split into
-    // what a page imports before the bale (the trimmed zip) and the rest (the bale).
-    let mut web_stdlib_dir = None;
-    let mut web_stdlib = match (&options.pyodide, options.stdlib) {
-        (Some(dir), Stdlib::Used | Stdlib::All) => {
-            let zip_output = AtomicFile::create(&crate::pyodide::stdlib::zip_path(&options.pack.output))?;
-            progress.step("finding what Pyodide imports before the bale", None);
-            let importer = importer(options, &base)?;
-            let before_bale = crate::pyodide::stdlib::loaded_before_bale(dir, &importer)?;
-            let extracted = crate::pyodide::stdlib::extract(dir, version)?;
-            Some(WebStdlib { extracted, before_bale, output: zip_output })
-        }
-        _ => None,
-    };
-    let env = environment::prepare(&base, &options.environment, options.pyodide.as_deref(), progress)?;
+    options.entry.check()?;
+    let mut split = target.split_stdlib(options.stdlib, &options.pack.output, progress)?;
+    let env = target.prepare(&options.environment, progress)?;
 
+    let (records, trace) = trace_runs(&env, options, split.as_deref(), progress)?;
+    let (statically, unresolved) = analyse(&env, options, &trace, split.as_deref(), progress)?;
+
+    progress.step("choosing files", None);
+    let choice = Choice {
+        app: options.entry.root(),
+        detect: options.detect,
+        stdlib: options.stdlib,
+        include: &options.pack.include,
+        exclude: &options.pack.exclude,
+    };
+    let mut selection = select::select(&trace, &statically, &choice)?;
+    for w in &selection.warnings {
+        progress.warn(w);
+    }
+    if let Some(split) = split.as_deref_mut() {
+        split.split(&mut selection);
+    }
+
+    let summary = pack(output, &selection, &env, options, target, progress)?;
+    let side_file = match split.as_deref_mut() {
+        Some(split) => Some(split.write(target.python(), &options.pack, progress)?),
+        None => None,
+    };
+    let written = Written { bale: &summary.output, side: side_file.as_ref() };
+
+    progress.step("measuring", None);
+    let bale = bale_format::Bale::open_path(&summary.output)?;
+    let mut reduction = reduction::table(&selection, &bale, target.over_the_web())?;
+    if let Some(side) = &side_file {
+        reduction.add_side_file(side);
+    }
+
+    let entry = options.entry.in_bale();
+    let (validation, start_timing) = match options.validate {
+        true => validate(&written, &entry, &env, options, target, (&records, &trace, &selection), progress)?,
+        false => (None, None),
+    };
+    let run_hint = target.run_hint(&written, &entry);
+    // The split goes last: the reduction measured the files it extracted.
+    drop((env, split));
+    Ok(AppSummary {
+        pack: summary,
+        runs: records,
+        reduction,
+        side_file,
+        unresolved,
+        validation,
+        start_timing,
+        entry,
+        run_hint,
+    })
+}
+
+/// Runs the app once per `--run` (once with no arguments if none), traced, and merges
+/// what the runs saw.
+fn trace_runs(
+    env: &Prepared,
+    options: &AppOptions,
+    split: Option<&dyn StdlibSplit>,
+    progress: &dyn Progress,
+) -> Result<(Vec<RunRecord>, Trace), PackError> {
     let runs: Vec<Vec<String>> = if options.runs.is_empty() { vec![Vec::new()] } else { options.runs.clone() };
     let mut records = Vec::new();
     let mut traces = Vec::new();
@@ -160,180 +132,70 @@ pub fn pack_app(options: &AppOptions, progress: &dyn Progress) -> Result<AppSumm
         records.push(record);
         traces.push(trace);
     }
-    let mut trace = trace::Trace::merge(traces);
-    if let Some(w) = &web_stdlib {
-        trace.rebase_stdlib(&w.extracted.mount, &w.extracted.root);
+    let mut trace = Trace::merge(traces);
+    if let Some(split) = split {
+        split.rebase(&mut trace);
     }
+    Ok((records, trace))
+}
 
-    let mut unresolved = Vec::new();
-    let statically = match options.detect {
-        Detect::Runtime => Vec::new(),
-        detect => {
-            progress.step("static analysis", None);
-            let mut found = trace::analyse(&env.python, &options.entry, &trace, detect == Detect::Static)?;
-            if let Some(w) = &web_stdlib {
-                let mut modules = trace::Trace { modules: found.modules, ..Default::default() };
-                modules.rebase_stdlib(&w.extracted.mount, &w.extracted.root);
-                found.modules = modules.modules;
-            }
-            unresolved = found.unresolved;
-            found.modules
-        }
-    };
-
-    progress.step("choosing files", None);
-    let mut selection = select::select(&trace, &statically, options)?;
-    for w in &selection.warnings {
-        progress.warn(w);
+/// The static import analysis, unless detection is by the runs alone: the modules it
+/// found, and the names it could not resolve.
+fn analyse(
+    env: &Prepared,
+    options: &AppOptions,
+    trace: &Trace,
+    split: Option<&dyn StdlibSplit>,
+    progress: &dyn Progress,
+) -> Result<(Vec<SeenModule>, Vec<String>), PackError> {
+    if options.detect == Detect::Runtime {
+        return Ok((Vec::new(), Vec::new()));
     }
-    let in_zip = web_stdlib.as_ref().map(|w| selection.split_stdlib(&w.before_bale));
+    progress.step("static analysis", None);
+    let found = trace::analyse(&env.python, &options.entry, trace, options.detect == Detect::Static)?;
+    let mut modules = Trace { modules: found.modules, ..Default::default() };
+    if let Some(split) = split {
+        split.rebase(&mut modules);
+    }
+    Ok((modules.modules, found.unresolved))
+}
+
+/// Packs the selected files, compiled by the app's environment's interpreter.
+fn pack(
+    output: AtomicFile,
+    selection: &Selection,
+    env: &Prepared,
+    options: &AppOptions,
+    target: &dyn Target,
+    progress: &dyn Progress,
+) -> Result<PackSummary, PackError> {
     let mut pack_options = options.pack.clone();
     pack_options.python = Some(env.python.clone());
     pack_options.app_files = selection.app_files();
     let mut files = selection.read_files()?;
-    if options.embed_importer {
-        embed_importer(&mut files, &importer(options, &base)?, &options.pack)?;
-    }
-    let summary = crate::pack_files(output, files, &pack_options, progress)?;
-    let stdlib_zip = match (web_stdlib.take(), in_zip) {
-        (Some(w), Some(in_zip)) => {
-            progress.step("writing the trimmed standard library", None);
-            let zip = crate::pyodide::stdlib::write_zip(w.output, &w.extracted.root, &in_zip, &base, &options.pack)?;
-            // Kept until the end: the reduction table measures the extracted files.
-            web_stdlib_dir = Some(w.extracted);
-            Some(zip)
-        }
-        _ => None,
-    };
-
-    progress.step("measuring", None);
-    let bale = bale_format::Bale::open_path(&summary.output)?;
-    let mut reduction = reduction::table(&selection, &bale, options.pyodide.is_some())?;
-    if let Some(zip) = &stdlib_zip {
-        reduction.add_stdlib_zip(zip);
-    }
-
-    let (kind, target) = options.entry.in_bale();
-    let run_hint = match (kind, &options.pyodide) {
-        (_, Some(_)) => {
-            let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let stdlib = match &stdlib_zip {
-                Some(z) => format!("{{ stdLibURL: \"{}\" }}", name(&z.path)),
-                None => String::new(),
-            };
-            let run = match kind {
-                "module" => {
-                    format!("pyodide.runPython(\"import runpy; runpy.run_module('{target}', run_name='__main__')\")")
-                }
-                _ => format!(
-                    "pyodide.runPython(\"import runpy; runpy.run_path('/bale/{}/{target}', run_name='__main__')\")",
-                    // loadBale's default mount: the file's name, without `.zst`.
-                    name(&summary.output).trim_end_matches(".zst")
-                ),
-            };
-            format!(
-                "const pyodide = await loadPyodide({stdlib}); await loadBale(pyodide, \"{}\"); {run}",
-                name(&summary.output)
-            )
-        }
-        ("module", None) => format!("bale run {} -m {target}", summary.output.display()),
-        _ => format!("bale run {} {target}", summary.output.display()),
-    };
-    let mut web_timing = None;
-    let validation = if options.validate {
-        progress.step("validating", Some(runs.len() as u64));
-        let importer = importer(options, &base)?;
-        // In Pyodide, from the bale with the trimmed standard library in place of
-        // Pyodide's own, as a page would start.
-        let validating = match (&options.pyodide, &stdlib_zip) {
-            (Some(dir), Some(zip)) => Some(crate::pyodide::PyodidePython::new(dir, None, Some(&zip.path))?),
-            _ => None,
-        };
-        let python = validating.as_ref().map_or(&base.path, |p| &p.path);
-        let validation = validate::validate(
-            python,
-            &importer,
-            &summary.output,
-            &options.entry,
-            &records,
-            &trace,
-            &selection,
-            progress,
-        )?;
-        // Timed only once it runs the same from the bale.
-        if let (Some(pyodide), true) = (&options.pyodide, validation.passed()) {
-            progress.step("timing the start from the bale and from the wheels", None);
-            web_timing = Some(crate::pyodide::web_timing(
-                pyodide,
-                &importer,
-                (&summary.output, stdlib_zip.as_ref().map(|z| z.path.as_path())),
-                options.entry.root(),
-                env.wheels().as_deref(),
-                (kind, &target),
-            )?);
-        }
-        Some(validation)
-    } else {
-        None
-    };
-    drop((env, web_stdlib_dir));
-    Ok(AppSummary { pack: summary, runs: records, reduction, stdlib_zip, unresolved, validation, web_timing, run_hint })
+    target.extra_files(&options.pack, &mut files)?;
+    crate::pack_files(output, files, &pack_options, progress)
 }
 
-/// Pyodide's standard library, for a web bale that carries it.
-struct WebStdlib {
-    extracted: crate::pyodide::stdlib::Extracted,
-    /// What a page imports from it before the bale's finder is in place.
-    before_bale: std::collections::BTreeSet<String>,
-    /// The trimmed zip to write.
-    output: AtomicFile,
-}
-
-/// Where the loader looks for the importer in a bale (`importer/js/loader.mjs`).
-pub const EMBEDDED_IMPORTER: &str = "bale/bale.abi3.so";
-
-/// Adds the importer to the bale's files, where the loader finds it. The loader reads
-/// it before anything can decompress, so only an uncompressed bale can carry it.
-fn embed_importer(
-    files: &mut std::collections::BTreeMap<String, crate::InputFile>,
-    importer: &Path,
-    pack: &crate::PackOptions,
-) -> Result<(), PackError> {
-    if pack.compression != bale_format::Compression::None || pack.framed {
-        return Err(PackError::Usage(
-            "--embed-importer needs --compress none and a name not ending in .zst: the loader reads the importer \
-             before anything can decompress"
-                .into(),
-        ));
-    }
-    if files.contains_key(EMBEDDED_IMPORTER) {
-        return Err(PackError::Usage(format!("--embed-importer: the app already has a file {EMBEDDED_IMPORTER}")));
-    }
-    let content = std::fs::read(importer).map_err(|e| PackError::io(importer, e))?;
-    files.insert(
-        EMBEDDED_IMPORTER.into(),
-        crate::InputFile { content, executable: false, origin: importer.display().to_string() },
-    );
-    Ok(())
-}
-
-/// The importer extension module that validation (and, for Pyodide, finding what a
-/// page imports before the bale) loads.
-fn importer(options: &AppOptions, base: &Python) -> Result<PathBuf, PackError> {
-    match &options.importer {
-        Some(p) => Ok(p.clone()),
-        None => find_importer(&base.path),
-    }
-}
-
-fn check_entry(entry: &Entry) -> Result<(), PackError> {
-    let exists = |p: &Path, what: &str| match std::fs::metadata(p) {
-        Ok(_) => Ok(()),
-        Err(e) => Err(PackError::Usage(format!("{what} {}: {e}", p.display()))),
+/// Runs the app again from the bale alone and compares; a start that runs the same is
+/// then timed, where the target times starts.
+fn validate(
+    written: &Written<'_>,
+    entry: &EntryPoint,
+    env: &Prepared,
+    options: &AppOptions,
+    target: &dyn Target,
+    (records, trace, selection): (&[RunRecord], &Trace, &Selection),
+    progress: &dyn Progress,
+) -> Result<(Option<Validation>, Option<StartTiming>), PackError> {
+    progress.step("validating", Some(records.len() as u64));
+    let importer: PathBuf = target.importer()?;
+    let validator = target.validator(written)?;
+    let runner = validate::Runner { python: &validator.python, importer: &importer, bale: written.bale, entry };
+    let validation = validate::validate(&runner, records, trace, selection, progress)?;
+    let timing = match validation.passed() {
+        true => target.time_start(written, options.entry.root(), env, entry, progress)?,
+        false => None,
     };
-    match entry {
-        Entry::Script(script) => exists(script, "app"),
-        Entry::Module { root: Some(root), .. } => exists(root, "app folder"),
-        Entry::Module { root: None, .. } => Ok(()),
-    }
+    Ok((Some(validation), timing))
 }

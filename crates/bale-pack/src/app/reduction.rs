@@ -8,16 +8,16 @@
 //! the bale. The total's packed "after" is the whole bale file, index included.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
 use std::path::PathBuf;
 
 use bale_format::{Bale, PayloadId};
 use serde::Serialize;
 
-use super::Stdlib;
-use super::select::{Group, RootKind, Selection};
 use crate::PackError;
 use crate::collect::is_cache;
+use crate::sizes::{Transfer, brotli_sizes, deflated_sizes};
+use crate::target::SideFile;
+use crate::trace::select::{Group, RootKind, Selection, Stdlib};
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Side {
@@ -60,14 +60,6 @@ pub struct Table {
     pub unused: Vec<Row>,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Transfer {
-    pub file: u64,
-    pub gzip: u64,
-    /// Brotli at quality 9, window 2^22.
-    pub brotli: u64,
-}
-
 /// Distributions `python -m venv` installs by itself.
 const SEEDED: [&str; 3] = ["pip", "setuptools", "wheel"];
 
@@ -105,7 +97,8 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
     before.extend(selection.walk(RootKind::Stdlib).into_iter().map(|p| (Group::Stdlib, p)));
     before
         .extend(selection.chosen.values().filter(|c| c.group == Group::Other).map(|c| (Group::Other, c.path.clone())));
-    for ((group, path), (raw, packed)) in before.iter().zip(deflated_sizes(before.iter().map(|(_, p)| p))) {
+    let paths: Vec<&PathBuf> = before.iter().map(|(_, p)| p).collect();
+    for ((group, path), (raw, packed)) in before.iter().zip(deflated_sizes(&paths)) {
         let side = &mut rows.entry(*group).or_insert_with(|| new_row(*group)).before;
         side.files += 1;
         let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
@@ -163,7 +156,8 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
     }
 
     let sent: Vec<(Group, Vec<u8>)> = sent.into_iter().collect();
-    for ((group, _), size) in sent.iter().zip(brotli_sizes(sent.iter().map(|(_, b)| b.as_slice()))) {
+    let buffers: Vec<&[u8]> = sent.iter().map(|(_, b)| b.as_slice()).collect();
+    for ((group, _), size) in sent.iter().zip(brotli_sizes(&buffers)) {
         if let Some(row) = rows.get_mut(group) {
             row.after.packed = size;
         }
@@ -184,7 +178,7 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
         }
     }
     let bytes = bale.bytes();
-    let transfer = Transfer { file: bytes.len() as u64, gzip: gzip_size(bytes), brotli: brotli_size(bytes) };
+    let transfer = Transfer::of(bytes);
     total.after.packed = if web { transfer.brotli } else { transfer.file };
     // The app first, then the distributions used by name, the rest, and one row for
     // the distributions not used at all (an interpreter's own site-packages may hold
@@ -210,10 +204,10 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
 }
 
 impl Table {
-    /// Counts the trimmed standard library that ships with a Pyodide bale in the
-    /// standard library's row and the total (as sent with brotli, as the web bale
-    /// counts).
-    pub fn add_stdlib_zip(&mut self, zip: &crate::pyodide::stdlib::StdlibZip) {
+    /// Counts a file that ships beside the bale holding part of the standard library
+    /// (the web target's trimmed zip) in the standard library's row and the total (as
+    /// sent with brotli, as the web bale counts).
+    pub fn add_side_file(&mut self, zip: &SideFile) {
         let total = &mut self.total.after;
         let stdlib = self.rows.iter_mut().find(|r| r.name == "stdlib").map(|r| &mut r.after);
         for side in std::iter::once(total).chain(stdlib) {
@@ -223,68 +217,4 @@ impl Table {
             side.packed += zip.transfer.brotli;
         }
     }
-}
-
-/// Each file's size and its size deflated (level 6, as wheels are written), on every core.
-fn deflated_sizes<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> Vec<(u64, u64)> {
-    let paths: Vec<&PathBuf> = paths.collect();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = paths.len().div_ceil(workers).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|p| {
-                            let data = std::fs::read(p).unwrap_or_default();
-                            let mut z = flate2::write::DeflateEncoder::new(Counter(0), flate2::Compression::new(6));
-                            let _ = z.write_all(&data);
-                            let packed = z.finish().map_or(0, |c| c.0);
-                            (data.len() as u64, packed.min(data.len() as u64))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("deflate thread panicked")).collect()
-    })
-}
-
-/// The brotli size of each buffer, on every core.
-fn brotli_sizes<'a>(buffers: impl Iterator<Item = &'a [u8]>) -> Vec<u64> {
-    let buffers: Vec<&[u8]> = buffers.collect();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = buffers.iter().map(|b| scope.spawn(move || brotli_size(b))).collect();
-        handles.into_iter().map(|h| h.join().expect("brotli thread panicked")).collect()
-    })
-}
-
-/// A writer that only counts.
-struct Counter(u64);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-pub fn gzip_size(data: &[u8]) -> u64 {
-    let mut z = flate2::write::GzEncoder::new(Counter(0), flate2::Compression::best());
-    let _ = z.write_all(data);
-    z.finish().map_or(0, |c| c.0)
-}
-
-pub fn brotli_size(data: &[u8]) -> u64 {
-    let mut counter = Counter(0);
-    {
-        let mut w = brotli::CompressorWriter::new(&mut counter, 1 << 16, 9, 22);
-        let _ = w.write_all(data);
-        let _ = w.flush();
-    }
-    counter.0
 }

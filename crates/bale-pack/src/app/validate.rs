@@ -4,26 +4,25 @@
 //! difference names what was missing and the `--include` that adds it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use bale_format::EntryPoint;
 use serde::{Deserialize, Serialize};
 
-use super::Entry;
-use super::environment::tail;
-use super::select::Selection;
-use super::trace::{RunRecord, Trace};
-use crate::{PackError, Progress};
+use crate::trace::select::Selection;
+use crate::trace::{RunRecord, Trace};
+use crate::{PackError, Progress, process};
 
-/// The command that runs `target` from `bale` as `bale run` does: `python -I -S` with
-/// the importer loaded from its file. `kind` is `module` or `script`.
-pub fn run_command(python: &Path, importer: &Path, bale: &Path, kind: &str, target: &str, args: &[String]) -> Command {
+/// The command that runs `entry` from `bale` as `bale run` does: `python -I -S` with
+/// the importer loaded from its file.
+pub fn run_command(python: &Path, importer: &Path, bale: &Path, entry: &EntryPoint, args: &[String]) -> Command {
     let mut command = Command::new(python);
     command
-        .args(["-I", "-S", "-c", include_str!("../python/run.py")])
+        .args(["-I", "-S", "-c", include_str!("../../assets/python/run.py")])
         .arg(importer)
         .arg(bale)
-        .args([kind, target])
+        .args(crate::target::entry_args(entry))
         .args(args);
     command
 }
@@ -66,30 +65,36 @@ struct RunReport {
     absent_files: Vec<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How to run the bale again: with which interpreter and importer, and what to run.
+pub struct Runner<'a> {
+    pub python: &'a Path,
+    pub importer: &'a Path,
+    pub bale: &'a Path,
+    pub entry: &'a EntryPoint,
+}
+
+/// Runs each traced run again from the bale and compares.
 pub fn validate(
-    python: &Path,
-    importer: &Path,
-    bale: &Path,
-    entry: &Entry,
+    runner: &Runner<'_>,
     traced: &[RunRecord],
     trace: &Trace,
     selection: &Selection,
     progress: &dyn Progress,
 ) -> Result<Validation, PackError> {
-    let (kind, target) = entry.in_bale();
-    let dir = tempfile::tempdir().map_err(|e| PackError::io(Path::new("/tmp"), e))?;
+    let python = runner.python;
+    let dir = crate::temporary_dir("bale-validate-")?;
     let mut runs = Vec::new();
     let mut missing_names = std::collections::BTreeSet::new();
     let mut absent_files = std::collections::BTreeSet::new();
     for (i, record) in traced.iter().enumerate() {
         let report_path = dir.path().join(format!("run-{i}.json"));
         let start = Instant::now();
-        let out = run_command(python, importer, bale, kind, &target, &record.args)
-            .env("BALE_RUN_REPORT", &report_path)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| PackError::Python { python: python.to_owned(), reason: format!("cannot run it: {e}") })?;
+        let out = process::output(
+            run_command(python, runner.importer, runner.bale, runner.entry, &record.args)
+                .env("BALE_RUN_REPORT", &report_path),
+            &[],
+        )
+        .map_err(|e| PackError::Python { python: python.to_owned(), reason: e.to_string() })?;
         let bale_time = start.elapsed();
         let report: RunReport =
             std::fs::read(&report_path).ok().and_then(|t| serde_json::from_slice(&t).ok()).unwrap_or_default();
@@ -107,7 +112,7 @@ pub fn validate(
             }
             let stderr = String::from_utf8_lossy(&out.stderr);
             if !stderr.trim().is_empty() {
-                d += &format!("stderr:\n{}\n", tail(stderr.trim_end(), 15));
+                d += &format!("stderr:\n{}\n", process::tail(stderr.trim_end(), 15));
             }
             d
         });

@@ -1,18 +1,12 @@
-# Describes this interpreter to the packer, as one line of JSON on stdout.
+# Describes this interpreter, as one line of JSON on stdout: the facts its bale target
+# is named from (bale_target::Target::of_interpreter applies the rule, so the packer,
+# the runner's build and the importer name a Python alike) and what the packer needs.
 import importlib.machinery
 import importlib.util
 import json
-import platform
+import os
 import sys
 import sysconfig
-
-soabi = sysconfig.get_config_var("SOABI") or ""
-multiarch = sysconfig.get_config_var("MULTIARCH")
-if not multiarch:
-    # Builds without MULTIARCH (macOS, some others): the platform part of SOABI,
-    # e.g. "cpython-311-x86_64-linux-gnu" -> "x86_64-linux-gnu".
-    parts = soabi.split("-", 2)
-    multiarch = parts[2] if len(parts) == 3 else f"{platform.machine()}-{sys.platform}"
 
 print(
     json.dumps(
@@ -22,7 +16,8 @@ print(
             "magic": importlib.util.MAGIC_NUMBER.hex(),
             "cache_tag": sys.implementation.cache_tag,
             "extension_suffixes": importlib.machinery.EXTENSION_SUFFIXES,
-            "platform": multiarch,
+            "machine": os.uname().machine if hasattr(os, "uname") else "unknown",
+            "sys_platform": sys.platform,
             "executable": sys.executable,
             "stdlib": sysconfig.get_paths()["stdlib"],
             "platstdlib": sysconfig.get_paths()["platstdlib"],

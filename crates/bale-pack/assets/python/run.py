@@ -1,7 +1,10 @@
 # Started by `bale run` as: python -I -S -c <this> IMPORTER BALE KIND TARGET [ARGS...]
+# KIND TARGET: `script PATH` (a path in the bale), `module NAME`, or
+# `function MODULE:FUNCTION`.
 #
 # Loads the importer extension from its file (so its site-packages never joins the
-# path), installs the bale, and runs the app as `python -m` or `python SCRIPT` would.
+# path), installs the bale, and runs the app as `python SCRIPT` or `python -m` would,
+# or calls the function as a console script does (its return value the exit code).
 # A bale that carries the standard library (it holds `encodings/__init__.py`, which
 # every CPython imports at start-up from its folder) takes the interpreter's
 # own standard-library folders off sys.path: only what the interpreter imported
@@ -30,7 +33,7 @@ def _start():
     sys.modules["bale"] = bale
     spec.loader.exec_module(bale)
     finder = bale.install(bale_path)
-    if finder._kind("encodings/__init__.py") == 1:
+    if finder._entry("encodings/__init__.py") is not None:
         sys.path[:] = [finder.path]
     _report_to(finder)
     return finder, kind, target, args
@@ -52,7 +55,7 @@ def _report_to(finder):
     def audit(event, args):
         if event == "open" and isinstance(args[0], str):
             rel = finder._relative(args[0])
-            if rel and finder._kind(rel) == 0:
+            if rel and finder._entry(rel) is None:
                 absent.add(rel)
 
     def report():
@@ -83,6 +86,11 @@ def _main():
         # What `python -m` calls: runs in the real __main__, sets argv[0] to the file.
         runpy._run_module_as_main(target, alter_argv=True)
         return
+    if kind == "function":
+        module, _, function = target.partition(":")
+        sys.argv = [target, *args]
+        del finder, args
+        raise SystemExit(getattr(__import__(module, fromlist=[function]), function)())
     virtual = finder.path + "/" + target
     try:
         code = compile(finder.get_data(virtual), virtual, "exec", dont_inherit=True)

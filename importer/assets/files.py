@@ -39,10 +39,10 @@ def open(found, file, mode="r", buffering=-1, encoding=None, errors=None, newlin
     sys.audit("open", os.fspath(file), mode, os.O_RDONLY)
     if set(mode) - set("rbt"):
         raise _error(errno.EROFS, file)
-    kind = finder._kind(rel)
-    if kind == 0:
+    entry = finder._entry(rel)
+    if entry is None:
         raise _error(errno.ENOENT, file)
-    if kind == 2:
+    if entry[0]:
         raise _error(errno.EISDIR, file)
     raw = _BaleFile(finder._read(rel), os.fspath(file))
     if "b" in mode:
@@ -57,13 +57,11 @@ def open_code(found, path):
 
 
 def _stat_result(finder, rel, mtime, path):
-    kind = finder._kind(rel)
-    if kind == 0:
+    entry = finder._entry(rel)
+    if entry is None:
         raise _error(errno.ENOENT, path)
-    if kind == 2:
-        mode, size = _stat.S_IFDIR | 0o555, 0
-    else:
-        mode, size = _stat.S_IFREG | 0o444, finder._size(rel)
+    is_dir, size = entry
+    mode = _stat.S_IFDIR | 0o555 if is_dir else _stat.S_IFREG | 0o444
     inode = hash((id(finder), rel)) & 0x7FFFFFFF
     return os.stat_result((mode, inode, 0, 1, 0, 0, size, mtime, mtime, mtime))
 
@@ -78,8 +76,9 @@ def lstat(found, path, *, dir_fd=None):
 
 def listdir(found, path="."):
     finder, rel, _ = found
-    if finder._kind(rel) != 2:
-        raise _error(errno.ENOTDIR if finder._kind(rel) == 1 else errno.ENOENT, path)
+    entry = finder._entry(rel)
+    if entry is None or not entry[0]:
+        raise _error(errno.ENOENT if entry is None else errno.ENOTDIR, path)
     names = finder._listdir(rel)
     return [os.fsencode(n) for n in names] if isinstance(path, bytes) else names
 
@@ -93,10 +92,12 @@ class _DirEntry:
         self._found = (finder, rel, mtime)
 
     def is_dir(self, *, follow_symlinks=True):
-        return self._found[0]._kind(self._found[1]) == 2
+        entry = self._found[0]._entry(self._found[1])
+        return entry is not None and entry[0]
 
     def is_file(self, *, follow_symlinks=True):
-        return self._found[0]._kind(self._found[1]) == 1
+        entry = self._found[0]._entry(self._found[1])
+        return entry is not None and not entry[0]
 
     def is_symlink(self):
         return False

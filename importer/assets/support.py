@@ -2,7 +2,7 @@
 
 `importlib.resources` wants a `Traversable` and a `TraversableResources` reader, and
 `importlib.metadata` wants `Distribution` objects: subclasses of the standard library's
-own abstract classes. They sit on primitives of the Rust finder (`_kind`, `_listdir`,
+own abstract classes. They sit on primitives of the Rust finder (`_entry`, `_listdir`,
 `_read`, `_dist_info`), which do the work.
 
 Each part imports its half of the standard library only when first asked for, and
@@ -14,9 +14,6 @@ standard-library modules its app used has all the importer needs.
 import io
 import posixpath
 import sys
-
-_MISSING, _FILE, _FOLDER = 0, 1, 2
-
 
 class BaleTraversable:
     """A file or folder inside a bale, found by its path from the bale's root. A
@@ -36,13 +33,15 @@ class BaleTraversable:
         return BaleTraversable(self._finder, posixpath.dirname(self._rel))
 
     def is_dir(self):
-        return self._finder._kind(self._rel) == _FOLDER
+        entry = self._finder._entry(self._rel)
+        return entry is not None and entry[0]
 
     def is_file(self):
-        return self._finder._kind(self._rel) == _FILE
+        entry = self._finder._entry(self._rel)
+        return entry is not None and not entry[0]
 
     def exists(self):
-        return self._finder._kind(self._rel) != _MISSING
+        return self._finder._entry(self._rel) is not None
 
     def iterdir(self):
         for name in self._finder._listdir(self._rel):
@@ -139,7 +138,8 @@ def _distribution_class():
 
         def read_text(self, filename):
             rel = posixpath.join(self._folder, filename)
-            if self._finder._kind(rel) != _FILE:
+            entry = self._finder._entry(rel)
+            if entry is None or entry[0]:
                 return None
             return self._finder._read(rel).decode("utf-8")
 

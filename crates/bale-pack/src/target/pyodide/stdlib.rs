@@ -15,12 +15,56 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::{AtomicFile, PackError, Python};
+use crate::sizes::Transfer;
+use crate::target::{SideFile, StdlibSplit};
+use crate::trace::Trace;
+use crate::trace::select::Selection;
+use crate::{AtomicFile, Content, PackError, PackOptions, Progress, Python, process};
+
+/// Pyodide's standard library split: what a page imports before the bale goes into
+/// the trimmed zip, the rest of what the app uses into the bale.
+pub struct WebStdlib {
+    extracted: Extracted,
+    /// What a page imports from it before the bale's finder is in place.
+    before_bale: BTreeSet<String>,
+    /// The files of the zip, once the selection is split.
+    in_zip: BTreeSet<String>,
+    /// The trimmed zip, claimed before any work so that an unwritable one fails first.
+    output: Option<AtomicFile>,
+}
+
+impl WebStdlib {
+    /// Extracts the standard library of the Pyodide distribution `pyodide` (for
+    /// CPython `version`) and finds what a page imports before the bale, with
+    /// `importer`.
+    pub fn new(pyodide: &Path, importer: &Path, version: (u32, u32), bale: &Path) -> Result<WebStdlib, PackError> {
+        let output = AtomicFile::create(&zip_path(bale))?;
+        let before_bale = loaded_before_bale(pyodide, importer)?;
+        let extracted = extract(pyodide, version)?;
+        Ok(WebStdlib { extracted, before_bale, in_zip: BTreeSet::new(), output: Some(output) })
+    }
+}
+
+impl StdlibSplit for WebStdlib {
+    fn rebase(&self, trace: &mut Trace) {
+        trace.rebase_stdlib(&self.extracted.mount, &self.extracted.root);
+    }
+
+    fn split(&mut self, selection: &mut Selection) {
+        self.in_zip = selection.split_stdlib(&self.before_bale);
+    }
+
+    fn write(&mut self, python: &Python, pack: &PackOptions, progress: &dyn Progress) -> Result<SideFile, PackError> {
+        progress.step("writing the trimmed standard library", None);
+        let output = self.output.take().expect("written once");
+        write_zip(output, &self.extracted.root, &self.in_zip, python, pack)
+    }
+}
 
 /// Pyodide's standard library, extracted.
-pub struct Extracted {
+struct Extracted {
     /// The folder holding it (what `/lib/pythonXY.zip` holds inside Pyodide).
     pub root: PathBuf,
     /// Where Pyodide has it: `/lib/pythonXY.zip`.
@@ -30,7 +74,7 @@ pub struct Extracted {
 
 /// Extracts `python_stdlib.zip` of the Pyodide distribution `pyodide` (for CPython
 /// `version`).
-pub fn extract(pyodide: &Path, version: (u32, u32)) -> Result<Extracted, PackError> {
+fn extract(pyodide: &Path, version: (u32, u32)) -> Result<Extracted, PackError> {
     let zip_path = pyodide.join("python_stdlib.zip");
     let file = std::fs::File::open(&zip_path).map_err(|e| PackError::io(&zip_path, e))?;
     let bad = |reason: String| PackError::Input { origin: zip_path.display().to_string(), reason };
@@ -63,52 +107,28 @@ pub fn mount(version: (u32, u32)) -> PathBuf {
 /// The files of the standard library (paths inside it) that a page has imported when
 /// `loadBale` returns: Pyodide's own start-up, the loader and the importer. Found by
 /// doing just that in Pyodide on Node, with `importer` and an empty bale.
-pub fn loaded_before_bale(pyodide: &Path, importer: &Path) -> Result<BTreeSet<String>, PackError> {
+fn loaded_before_bale(pyodide: &Path, importer: &Path) -> Result<BTreeSet<String>, PackError> {
     let dir = crate::temporary_dir("bale-startup-")?;
-    let write = |name: &str, bytes: &[u8]| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, bytes).map(|_| path.clone()).map_err(|e| PackError::io(&path, e))
+    let write = |name: &str, text: &str| {
+        process::write_script(dir.path(), name, text).map_err(|e| PackError::io(dir.path(), e))
     };
-    let script = write("startup.mjs", include_bytes!("startup.mjs"))?;
-    let loader = write("loader.mjs", include_bytes!("../../../../importer/js/loader.mjs"))?;
+    let script = write("startup.mjs", include_str!("../../../assets/node/startup.mjs"))?;
+    let loader = write("loader.mjs", bale_loader::LOADER)?;
     let mut empty = Vec::new();
     bale_format::Writer::new("any")?.write(std::io::Cursor::new(&mut empty), &Default::default())?;
-    let bale = write("empty.bale", &empty)?;
-    let out = Command::new("node")
-        .arg(&script)
-        .arg(pyodide)
-        .arg(&loader)
-        .arg(importer)
-        .arg(&bale)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| PackError::App(format!("cannot run node: {e}")))?;
+    let bale = dir.path().join("empty.bale");
+    std::fs::write(&bale, &empty).map_err(|e| PackError::io(&bale, e))?;
     #[derive(serde::Deserialize)]
     struct Found {
         files: BTreeSet<String>,
     }
-    let found: Option<Found> = serde_json::from_slice(&out.stdout).ok();
-    match (out.status.success(), found) {
-        (true, Some(found)) => Ok(found.files),
-        _ => Err(PackError::App(format!(
-            "finding what Pyodide imports before the bale (with the importer {}) failed:\n{}",
-            importer.display(),
-            crate::app::tail(String::from_utf8_lossy(&out.stderr).trim(), 20)
-        ))),
-    }
-}
-
-/// What [`write_zip`] wrote.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct StdlibZip {
-    pub path: PathBuf,
-    /// Modules stored as bytecode.
-    pub modules: u64,
-    /// Files and their size uncompressed (bytecode and source both count).
-    pub files: u64,
-    pub raw: u64,
-    /// Its size, and as a web server would send it.
-    pub transfer: crate::app::reduction::Transfer,
+    let found: Found =
+        process::json(Command::new("node").arg(&script).arg(pyodide).arg(&loader).arg(importer).arg(&bale), &[])
+            .map_err(PackError::node(format!(
+                "finding what Pyodide imports before the bale (with the importer {})",
+                importer.display()
+            )))?;
+    Ok(found.files)
 }
 
 /// Writes the trimmed standard library: each module of `files` (paths under `root`)
@@ -119,13 +139,13 @@ pub struct StdlibZip {
 /// deflate on each entry). The bytecode is
 /// unchecked hash-based (PEP 552): zipimport then uses it without reading the
 /// source, which is there for tracebacks only.
-pub fn write_zip(
+fn write_zip(
     output: AtomicFile,
     root: &Path,
     files: &BTreeSet<String>,
     python: &Python,
-    pack: &crate::PackOptions,
-) -> Result<StdlibZip, PackError> {
+    pack: &PackOptions,
+) -> Result<SideFile, PackError> {
     let path = output.path().to_owned();
     let path = path.as_path();
     let deflate = pack.compression != bale_format::Compression::None || pack.framed;
@@ -136,9 +156,9 @@ pub fn write_zip(
     }
     // Modules are compiled (unless only sources are wanted), with the module's path
     // inside Pyodide as the code's file name, as zipimport gives it.
-    let mount = mount((python.info.version.0, python.info.version.1));
+    let mount = mount(python.version());
     let modules: Vec<usize> = match pack.content {
-        crate::Content::Source => Vec::new(),
+        Content::Source => Vec::new(),
         _ => (0..sources.len()).filter(|&i| sources[i].0.ends_with(".py")).collect(),
     };
     let names: Vec<String> = modules.iter().map(|&i| format!("{}/{}", mount.display(), sources[i].0)).collect();
@@ -181,13 +201,9 @@ pub fn write_zip(
         }
     }
     zip.finish().map_err(fail)?;
-    let transfer = crate::app::reduction::Transfer {
-        file: bytes.len() as u64,
-        gzip: crate::app::reduction::gzip_size(&bytes),
-        brotli: crate::app::reduction::brotli_size(&bytes),
-    };
+    let transfer = Transfer::of(&bytes);
     output.write_with(|out| out.write_all(&bytes).map_err(|e| PackError::io(path, e)))?;
-    Ok(StdlibZip { path: path.to_owned(), modules, files: count, raw, transfer })
+    Ok(SideFile { path: path.to_owned(), modules, files: count, raw, transfer })
 }
 
 /// A checked hash-based `.pyc` made unchecked: its flags word (bytes 4 to 8) says

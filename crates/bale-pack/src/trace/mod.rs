@@ -1,15 +1,71 @@
-//! Running the app under the tracer, and the static analysis of its code.
+//! What an app touches: it runs under the tracer (`assets/python/trace.py`), its code
+//! is read by the static analysis (`assets/python/static.py`), and [`select`] turns
+//! what they saw into the files of the bale.
+
+pub mod select;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use bale_format::EntryPoint;
 use serde::Deserialize;
 
-use super::Entry;
-use super::environment::tail;
-use crate::PackError;
+use crate::{PackError, process};
+
+/// How the app is started on this machine, to be traced.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    /// `python SCRIPT`: the script's folder is the app's folder.
+    Script(PathBuf),
+    /// `python -m MODULE`, with the app's folder (if any) first on `sys.path`. A folder
+    /// with a `__main__.py` is `Module { root: Some(dir), module: "__main__" }`.
+    Module { root: Option<PathBuf>, module: String },
+}
+
+impl Entry {
+    /// The app's own folder: its files are the app's code and data.
+    pub fn root(&self) -> Option<&Path> {
+        match self {
+            Entry::Script(script) => script.parent(),
+            Entry::Module { root, .. } => root.as_deref(),
+        }
+    }
+
+    /// How it starts from the bale: the script by its name at the bale's root (the
+    /// app's folder is the bale's root), or the module.
+    pub fn in_bale(&self) -> EntryPoint {
+        match self {
+            Entry::Script(script) => {
+                EntryPoint::Script(script.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+            }
+            Entry::Module { module, .. } => EntryPoint::Module(module.clone()),
+        }
+    }
+
+    /// Fails, naming it, when the script or folder does not exist.
+    pub fn check(&self) -> Result<(), PackError> {
+        let exists = |p: &Path, what: &str| match std::fs::metadata(p) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(PackError::Usage(format!("{what} {}: {e}", p.display()))),
+        };
+        match self {
+            Entry::Script(script) => exists(script, "app"),
+            Entry::Module { root: Some(root), .. } => exists(root, "app folder"),
+            Entry::Module { root: None, .. } => Ok(()),
+        }
+    }
+
+    /// The arguments that start it for `trace.py` and `static.py`: ROOT KIND TARGET.
+    fn args(&self) -> [String; 3] {
+        let root = self.root().map_or("-".into(), |r| r.display().to_string());
+        match self {
+            Entry::Script(script) => [root, "script".into(), script.display().to_string()],
+            Entry::Module { module, .. } => [root, "module".into(), module.clone()],
+        }
+    }
+}
 
 /// One run of the app: its arguments and what it did.
 #[derive(Clone, Debug)]
@@ -96,29 +152,21 @@ impl Trace {
     }
 }
 
-/// The arguments that start `entry` for `trace.py` and `static.py`: ROOT KIND TARGET.
-fn entry_args(entry: &Entry) -> [String; 3] {
-    let root = entry.root().map_or("-".into(), |r| r.display().to_string());
-    match entry {
-        Entry::Script(script) => [root, "script".into(), script.display().to_string()],
-        Entry::Module { module, .. } => [root, "module".into(), module.clone()],
-    }
-}
-
 /// Runs the app once under the tracer. A run that fails (non-zero exit) is an error
 /// carrying its exit code and the end of its stderr.
 pub fn run(python: &Path, entry: &Entry, args: &[String]) -> Result<(RunRecord, Trace), PackError> {
-    let dir = tempfile::tempdir().map_err(|e| PackError::io(Path::new("/tmp"), e))?;
+    let dir = crate::temporary_dir("bale-trace-")?;
     let report = dir.path().join("trace.json");
     let start = Instant::now();
-    let out = Command::new(python)
-        .args(["-I", "-c", include_str!("../python/trace.py")])
-        .arg(&report)
-        .args(entry_args(entry))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| PackError::Python { python: python.to_owned(), reason: format!("cannot run it: {e}") })?;
+    let out = process::output(
+        Command::new(python)
+            .args(["-I", "-c", include_str!("../../assets/python/trace.py")])
+            .arg(&report)
+            .args(entry.args())
+            .args(args),
+        &[],
+    )
+    .map_err(PackError::helper("tracing the app"))?;
     let record = RunRecord {
         args: args.to_vec(),
         code: out.status.code(),
@@ -130,16 +178,13 @@ pub fn run(python: &Path, entry: &Entry, args: &[String]) -> Result<(RunRecord, 
         let stderr = String::from_utf8_lossy(&record.stderr);
         return Err(PackError::AppFailed {
             args: args.to_vec(),
-            status: match record.code {
-                Some(code) => format!("exit code {code}"),
-                None => "killed by a signal".into(),
-            },
-            stderr: tail(stderr.trim_end(), 30),
+            status: process::status(&out.status),
+            stderr: process::tail(stderr.trim_end(), 30),
         });
     }
     let text = std::fs::read(&report).map_err(|e| PackError::io(&report, e))?;
-    let trace: Trace =
-        serde_json::from_slice(&text).map_err(|e| PackError::App(format!("the tracer's report is unreadable: {e}")))?;
+    let trace: Trace = serde_json::from_slice(&text)
+        .map_err(|e| PackError::helper("tracing the app")(process::HelperError::Answer(e.to_string())))?;
     Ok((record, trace))
 }
 
@@ -162,23 +207,10 @@ pub fn analyse(python: &Path, entry: &Entry, trace: &Trace, expand_all: bool) ->
         "expand_known": expand_all,
         "entry": match entry { Entry::Module { module, .. } => Some(module), _ => None },
     });
-    let [root, _, _] = entry_args(entry);
-    let mut child = Command::new(python)
-        .args(["-I", "-c", include_str!("../python/static.py"), &root])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| PackError::Python { python: python.to_owned(), reason: format!("cannot run it: {e}") })?;
-    let mut stdin = child.stdin.take().expect("piped");
-    std::io::Write::write_all(&mut stdin, request.to_string().as_bytes()).map_err(|e| PackError::App(e.to_string()))?;
-    drop(stdin);
-    let out = child.wait_with_output().map_err(|e| PackError::App(e.to_string()))?;
-    if !out.status.success() {
-        return Err(PackError::Python {
-            python: python.to_owned(),
-            reason: format!("static analysis failed: {}", tail(String::from_utf8_lossy(&out.stderr).trim(), 10)),
-        });
-    }
-    serde_json::from_slice(&out.stdout).map_err(|e| PackError::App(format!("static analysis gave no answer: {e}")))
+    let [root, _, _] = entry.args();
+    process::json(
+        Command::new(python).args(["-I", "-c", include_str!("../../assets/python/static.py"), &root]),
+        request.to_string().as_bytes(),
+    )
+    .map_err(PackError::helper("static analysis"))
 }

@@ -5,10 +5,40 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use super::trace::{SeenModule, Trace};
-use super::{AppOptions, Detect, Stdlib};
+use super::{SeenModule, Trace};
 use crate::collect::is_cache;
 use crate::{Filter, InputFile, PackError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detect {
+    /// What the traced runs imported, opened and loaded.
+    Runtime,
+    /// What the app's code imports, followed through every module it reaches.
+    Static,
+    /// Both: static analysis adds what the app's code imports but the runs did not reach.
+    Both,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stdlib {
+    /// The standard-library modules and files the app used.
+    Used,
+    /// The whole standard library (but its own tests).
+    All,
+    /// None: the interpreter's own standard library serves the app.
+    None,
+}
+
+/// What decides the selection besides the trace.
+#[derive(Clone, Debug)]
+pub struct Choice<'a> {
+    /// The app's own folder.
+    pub app: Option<&'a Path>,
+    pub detect: Detect,
+    pub stdlib: Stdlib,
+    pub include: &'a [String],
+    pub exclude: &'a [String],
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Group {
@@ -54,9 +84,9 @@ pub struct Selection {
     owner: HashMap<PathBuf, usize>,
 }
 
-pub fn select(trace: &Trace, statically: &[SeenModule], options: &AppOptions) -> Result<Selection, PackError> {
-    let filter = Filter::new(&options.pack.include, &options.pack.exclude)?;
-    let roots = roots(trace, options.entry.root());
+pub fn select(trace: &Trace, statically: &[SeenModule], options: &Choice<'_>) -> Result<Selection, PackError> {
+    let filter = Filter::new(options.include, options.exclude)?;
+    let roots = roots(trace, options.app);
     let mut owner = HashMap::new();
     for (i, d) in trace.distributions.iter().enumerate() {
         for f in &d.files {

@@ -1,0 +1,196 @@
+//! Where every choice of a command comes from: its flags, then the environment
+//! (`BALE_*` variables, read here and nowhere else), then the defaults, resolved once
+//! into the options the library takes.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+use bale_format::Compression;
+use bale_pack::app::AppOptions;
+use bale_pack::target::{Environment, TargetChoice};
+use bale_pack::trace::Entry;
+use bale_pack::trace::select::{Detect, Stdlib};
+use bale_pack::{Content, PackOptions};
+
+use crate::pack::{ContentArg, PackArgs, YesNo};
+use crate::pack_app::{AppArgs, DetectArg, StdlibArg, TargetArg};
+
+/// The `BALE_*` variables: overrides of where bale finds its parts.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    /// `BALE_IMPORTER`: the importer extension module to load.
+    pub importer: Option<PathBuf>,
+    /// `BALE_PYODIDE`: the Pyodide distribution for `--target pyodide`.
+    pub pyodide: Option<PathBuf>,
+    /// `BALE_RUNNERS`: the folder holding the runners `bale exe` builds on.
+    pub runners: Option<PathBuf>,
+}
+
+impl Env {
+    pub fn read() -> Env {
+        let path = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        Env { importer: path("BALE_IMPORTER"), pyodide: path("BALE_PYODIDE"), runners: path("BALE_RUNNERS") }
+    }
+}
+
+/// The dictionary size zstd's own tools default to.
+const DEFAULT_DICTIONARY: usize = 112_640;
+
+/// What `bale pack` will do.
+pub enum Pack {
+    /// Pack import roots and wheels.
+    Inputs(PackOptions),
+    /// Pack what an app uses (`--app`, `-m`).
+    App { options: AppOptions, target: TargetChoice, importer: Option<PathBuf> },
+}
+
+/// Resolves `bale pack`'s flags.
+pub fn pack(args: &PackArgs, env: &Env) -> anyhow::Result<Pack> {
+    let app = &args.app;
+    check_app_only(app)?;
+    let is_app = app.is_app();
+    let web = app.target == Some(TargetArg::Pyodide);
+    let framed = args.output.extension().is_some_and(|e| e == "zst");
+    let (compression, dictionary_size) = match (args.compress, args.dictionary) {
+        (Some(c), d) => (c, d),
+        (None, None) if is_app && !framed => (Compression::Zstd { level: 19 }, Some(DEFAULT_DICTIONARY)),
+        (None, d) => (Compression::None, d),
+    };
+    let content = args.content.unwrap_or(if web { ContentArg::AppSource } else { ContentArg::Both });
+    if content == ContentArg::AppSource && !is_app {
+        bail!("--content app-source needs --app or -m: it keeps the source of the app's own files");
+    }
+    if dictionary_size.is_some() && compression == Compression::None {
+        bail!("--dictionary needs --compress zstd");
+    }
+    let pack = PackOptions {
+        inputs: args.inputs.clone(),
+        output: args.output.clone(),
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        content: match content {
+            ContentArg::Bytecode => Content::Bytecode,
+            ContentArg::Source => Content::Source,
+            ContentArg::Both => Content::Both,
+            ContentArg::AppSource => Content::AppSource,
+        },
+        python: args.python.clone(),
+        compression,
+        dictionary_size,
+        optimize: args.optimize,
+        strip_docstrings: args.strip_docstrings,
+        debug_ranges: args.debug_ranges.map_or(!web, |d| d == YesNo::Yes),
+        framed,
+        app_files: Default::default(),
+        embed_importer: app.embed_importer,
+    };
+    if !is_app {
+        return Ok(Pack::Inputs(pack));
+    }
+    let target = match app.target.unwrap_or(TargetArg::Native) {
+        TargetArg::Native => TargetChoice::Native { python: args.python.clone() },
+        TargetArg::Pyodide => {
+            let distribution = app.pyodide.clone().or_else(|| env.pyodide.clone());
+            let distribution = distribution.unwrap_or_else(|| PathBuf::from("node_modules/pyodide"));
+            TargetChoice::Pyodide { distribution: absolute(&distribution) }
+        }
+    };
+    let options = AppOptions {
+        entry: entry(app)?,
+        environment: match (&app.requirements, &app.venv) {
+            (Some(r), _) => Environment::Requirements(absolute(r)),
+            (None, Some(v)) => Environment::Venv(absolute(v)),
+            (None, None) => Environment::Interpreter,
+        },
+        runs: app
+            .runs
+            .iter()
+            .map(|r| shlex::split(r).ok_or_else(|| anyhow::anyhow!("--run {r:?}: unbalanced quotes")))
+            .collect::<anyhow::Result<Vec<_>>>()?,
+        detect: match app.detect.unwrap_or(DetectArg::Both) {
+            DetectArg::Runtime => Detect::Runtime,
+            DetectArg::Static => Detect::Static,
+            DetectArg::Both => Detect::Both,
+        },
+        // For the web, carrying the standard library is what lets a page start from
+        // bytecode (the trimmed zip) instead of compiling Pyodide's sources.
+        stdlib: match app.stdlib.unwrap_or(if web { StdlibArg::Used } else { StdlibArg::None }) {
+            StdlibArg::Used => Stdlib::Used,
+            StdlibArg::All => Stdlib::All,
+            StdlibArg::None => Stdlib::None,
+        },
+        validate: app.validate,
+        pack,
+    };
+    let importer = app.importer.as_deref().map(absolute).or_else(|| env.importer.clone());
+    Ok(Pack::App { options, target, importer })
+}
+
+/// Options that mean something only with `--app` or `-m`, or only for one target:
+/// one table, so the message names exactly the options it checks.
+fn check_app_only(app: &AppArgs) -> anyhow::Result<()> {
+    let app_only: [(&str, bool); 10] = [
+        ("-r", app.requirements.is_some()),
+        ("--venv", app.venv.is_some()),
+        ("--run", !app.runs.is_empty()),
+        ("--detect", app.detect.is_some()),
+        ("--stdlib", app.stdlib.is_some()),
+        ("--validate", app.validate),
+        ("--target", app.target.is_some()),
+        ("--pyodide", app.pyodide.is_some()),
+        ("--importer", app.importer.is_some()),
+        ("--embed-importer", app.embed_importer),
+    ];
+    let given: Vec<&str> = app_only.iter().filter(|(_, given)| *given).map(|(name, _)| *name).collect();
+    if !given.is_empty() && !app.is_app() {
+        bail!("{} need{} --app or -m", given.join(", "), if given.len() == 1 { "s" } else { "" });
+    }
+    let web_only: [(&str, bool); 2] = [("--pyodide", app.pyodide.is_some()), ("--embed-importer", app.embed_importer)];
+    let given: Vec<&str> = web_only.iter().filter(|(_, given)| *given).map(|(name, _)| *name).collect();
+    if !given.is_empty() && app.target != Some(TargetArg::Pyodide) {
+        bail!("{} need{} --target pyodide", given.join(" and "), if given.len() == 1 { "s" } else { "" });
+    }
+    Ok(())
+}
+
+/// How the app is started while traced.
+fn entry(app: &AppArgs) -> anyhow::Result<Entry> {
+    let entry = match (&app.app, &app.module) {
+        (Some(dir), module) if dir.is_dir() => {
+            Entry::Module { root: Some(absolute(dir)), module: module.clone().unwrap_or_else(|| "__main__".into()) }
+        }
+        (Some(script), None) => Entry::Script(absolute(script)),
+        (Some(app), Some(_)) => bail!("{}: with -m, --app names the app's folder", app.display()),
+        (None, Some(module)) => Entry::Module { root: None, module: module.clone() },
+        (None, None) => unreachable!("only called for an app"),
+    };
+    if let (Entry::Module { root: Some(root), module }, None) = (&entry, &app.module)
+        && module == "__main__"
+        && !root.join("__main__.py").is_file()
+    {
+        bail!("{}: a folder given to --app needs a __main__.py, or -m MODULE", root.display());
+    }
+    Ok(entry)
+}
+
+/// The importer `bale run` loads for `python`: `BALE_IMPORTER`, else the one
+/// installed for it.
+pub fn run_importer(python: &Path, env: &Env) -> anyhow::Result<PathBuf> {
+    match &env.importer {
+        Some(path) => Ok(path.clone()),
+        None => Ok(bale_pack::target::native::installed_importer(python)?),
+    }
+}
+
+/// Where `bale exe` looks for runners: `BALE_RUNNERS`, then next to this program.
+pub fn runner_folders(env: &Env) -> Vec<PathBuf> {
+    let mut places: Vec<PathBuf> = env.runners.iter().cloned().collect();
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
+        places.push(dir);
+    }
+    places
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_owned())
+}

@@ -1,0 +1,63 @@
+//! Everything that can stop a pack, by kind, so that the command line gives each its
+//! exit code and message in one place.
+
+use std::path::{Path, PathBuf};
+
+use crate::process::HelperError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    /// The options or inputs given cannot work together, or are missing.
+    #[error("{0}")]
+    Usage(String),
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// An input that cannot be read as what it claims to be.
+    #[error("{origin}: {reason}")]
+    Input { origin: String, reason: String },
+    /// An interpreter that does not run, or does not describe itself.
+    #[error("python {}: {reason}", python.display())]
+    Python { python: PathBuf, reason: String },
+    #[error("cannot write {}: {reason}", path.display())]
+    Output { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Format(#[from] bale_format::Error),
+    /// Making the app's environment: a virtual environment, or its requirements.
+    #[error("{step}: {error}")]
+    Pip { step: String, error: HelperError },
+    /// A step run in Pyodide on Node.
+    #[error("{step} (in Pyodide on Node): {error}")]
+    Node { step: String, error: HelperError },
+    /// The tracer, the static analysis or the compiler gave no usable answer.
+    #[error("{step}: {error}")]
+    Helper { step: String, error: HelperError },
+    /// The importer that validation and the web target load cannot be found.
+    #[error("{0}")]
+    Importer(String),
+    /// The app itself failed while traced.
+    #[error("the app failed while traced{} ({status}); nothing was written. Its stderr:\n{stderr}", run_args(args))]
+    AppFailed { args: Vec<String>, status: String, stderr: String },
+}
+
+fn run_args(args: &[String]) -> String {
+    if args.is_empty() { String::new() } else { format!(" with arguments {args:?}") }
+}
+
+impl PackError {
+    pub fn io(path: &Path, source: std::io::Error) -> PackError {
+        PackError::Io { path: path.to_owned(), source }
+    }
+
+    /// A failed helper program, with the step it was doing.
+    pub fn helper(step: impl Into<String>) -> impl FnOnce(HelperError) -> PackError {
+        move |error| PackError::Helper { step: step.into(), error }
+    }
+
+    pub fn node(step: impl Into<String>) -> impl FnOnce(HelperError) -> PackError {
+        move |error| PackError::Node { step: step.into(), error }
+    }
+
+    pub fn pip(step: impl Into<String>) -> impl FnOnce(HelperError) -> PackError {
+        move |error| PackError::Pip { step: step.into(), error }
+    }
+}

@@ -1,0 +1,67 @@
+"""Types of the `bale` package: import modules, resources, metadata and extension
+modules straight from a `.bale` file."""
+
+import os
+from collections.abc import Iterator
+from importlib.machinery import ModuleSpec
+from types import CodeType, ModuleType
+from typing import Any, Protocol
+
+__version__: str
+
+class _Buffer(Protocol):
+    def __buffer__(self, flags: int, /) -> memoryview: ...
+
+_Source = str | os.PathLike[str] | bytes | bytearray | memoryview | _Buffer
+
+class BaleError(ImportError):
+    """A bale cannot be read: damaged, truncated, of an unknown format version, or
+    built for another Python. The message names the bale and the entry."""
+
+class BaleFinder:
+    """The meta-path finder and loader of one bale."""
+
+    def __init__(self, source: _Source, *, path: str | None = None, prepared: bool = False) -> None: ...
+    @property
+    def path(self) -> str:
+        """The virtual path the bale is mounted at (`__file__` of its modules start with it)."""
+    @property
+    def target(self) -> str:
+        """What the bale was built for, such as `cpython-3.11-x86_64-linux-gnu`, or `any`."""
+    def find_spec(self, fullname: str, path: Any = None, target: ModuleType | None = None) -> ModuleSpec | None: ...
+    def invalidate_caches(self) -> None: ...
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None: ...
+    def exec_module(self, module: ModuleType) -> None: ...
+    def get_code(self, fullname: str) -> CodeType | None: ...
+    def get_source(self, fullname: str) -> str | None: ...
+    def is_package(self, fullname: str) -> bool: ...
+    def get_filename(self, fullname: str) -> str: ...
+    def get_data(self, path: str) -> bytes: ...
+    def get_resource_reader(self, fullname: str) -> Any: ...
+    def find_distributions(self, context: Any = None) -> Iterator[Any]: ...
+    def install(self, *, files: bool = True) -> None:
+        """Puts this finder first on `sys.meta_path`, as `bale.install` does."""
+    def uninstall(self) -> None:
+        """Undoes `install`; modules already imported stay imported."""
+
+class BalePathFinder:
+    """The path-entry finder of one folder of an installed bale."""
+
+    @property
+    def path(self) -> str: ...
+    def find_spec(self, fullname: str, target: ModuleType | None = None) -> ModuleSpec | None: ...
+    def iter_modules(self, prefix: str = "") -> list[tuple[str, bool]]: ...
+    def invalidate_caches(self) -> None: ...
+
+def install(source: _Source, *, path: str | None = None, files: bool = True, prepared: bool = False) -> BaleFinder:
+    """Installs a bale: its finder first on `sys.meta_path`, its virtual path first on
+    `sys.path`. `source` is a path (memory-mapped) or a bytes-like object. With `files`,
+    `open`, `os.stat`, `os.listdir` and `os.scandir` read the bale's files under its path."""
+
+def unframe(data: _Source) -> bytes:
+    """The bale inside a framed bale (one zstd frame)."""
+
+def host_target() -> str:
+    """This interpreter as a bale target, such as `cpython-3.11-x86_64-linux-gnu`."""
+
+def path_hook(path: str) -> BalePathFinder: ...

@@ -1,0 +1,54 @@
+//! `importlib.resources`: a bale package's loader gives a `TraversableResources`
+//! reader whose `files()` is the package's folder in the bale (`support.py`), built on
+//! the finder's primitives here, which file access (`files.py`) uses too.
+
+use bale_format::File;
+use pyo3::exceptions::PyFileNotFoundError;
+use pyo3::intern;
+use pyo3::prelude::*;
+
+use crate::finder::BaleFinder;
+
+/// The resource reader of a module's package.
+pub fn reader(slf: &Bound<'_, BaleFinder>, fullname: &str) -> PyResult<Py<PyAny>> {
+    let py = slf.py();
+    let m = slf.get().module_for(py, fullname, None)?;
+    let dir = if m.is_package {
+        m.name.replace('.', "/")
+    } else {
+        m.name.rsplit_once('.').map_or(String::new(), |(p, _)| p.replace('.', "/"))
+    };
+    let support = crate::assets::support(py)?;
+    Ok(support.getattr(intern!(py, "resource_reader"))?.call1((slf, dir))?.unbind())
+}
+
+/// What is at `rel`: `None`, or whether it is a folder and its size (0 for folders),
+/// read from the index without reading the file.
+pub fn entry(finder: &BaleFinder, py: Python<'_>, rel: &str) -> PyResult<Option<(bool, u64)>> {
+    if rel.is_empty() {
+        return Ok(Some((true, 0)));
+    }
+    let fail = |e: bale_format::Error| finder.error(py, rel, e);
+    let Some(file) = finder.bale.file(rel).map_err(fail)? else { return Ok(None) };
+    let size = match file.payload {
+        Some(id) => finder.bale.payload(id).map_err(fail)?.size,
+        None => 0,
+    };
+    Ok(Some((file.is_dir(), size)))
+}
+
+/// The names in a folder of the bale, sorted.
+pub fn listdir(finder: &BaleFinder, py: Python<'_>, rel: &str) -> PyResult<Vec<String>> {
+    let fail = |e: bale_format::Error| finder.error(py, rel, e);
+    let children: Vec<Result<File<'_>, _>> = if rel.is_empty() {
+        finder.bale.root_files().collect()
+    } else {
+        match finder.bale.file(rel).map_err(fail)? {
+            Some(dir) if dir.is_dir() => finder.bale.file_children(&dir).collect(),
+            _ => {
+                return Err(PyFileNotFoundError::new_err((2, "No such folder in the bale", finder.virtual_path(rel))));
+            }
+        }
+    };
+    children.into_iter().map(|c| c.map(|c| c.name().to_owned()).map_err(fail)).collect()
+}

@@ -1,0 +1,70 @@
+//! The importer's state in the interpreter it is loaded into: the installed finders,
+//! the functions it puts in place, what it has compiled or loaded once. One object,
+//! made on first use and kept for the life of the interpreter.
+//!
+//! A PyO3 module is loaded into one interpreter per process (PyO3 refuses to be
+//! imported into a sub-interpreter), so this one object is that interpreter's state.
+
+use std::sync::Mutex;
+use std::sync::atomic::AtomicUsize;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyList;
+
+use crate::finder::BaleFinder;
+use crate::runtime::Runtime;
+
+pub struct State {
+    /// The installed finders, in the order they were installed: what the path hook
+    /// and file access serve.
+    pub installed: Py<PyList>,
+    /// The `sys.path_hooks` entry, as registered.
+    pub path_hook: Py<PyAny>,
+    /// The `sys.excepthook` put in place on Python < 3.13.
+    pub excepthook: Py<PyAny>,
+    /// What the import system and this interpreter are, looked up once.
+    pub runtime: PyOnceLock<Runtime>,
+    /// `support.py`, compiled on first use (resources and metadata).
+    pub support: PyOnceLock<Py<PyModule>>,
+    /// `files.py`, compiled when a path under a bale is first opened.
+    pub files: PyOnceLock<Py<PyModule>>,
+    /// The bales whose files are served by path.
+    pub mounted: Mutex<Vec<Py<BaleFinder>>>,
+    /// The functions file access puts in place, and those it found there at the first
+    /// mount (kept for the life of the process: see `files.rs`).
+    pub replacements: PyOnceLock<Vec<Py<PyAny>>>,
+    pub originals: PyOnceLock<Vec<Py<PyAny>>>,
+    /// Native code loaded so far (see `native.rs`).
+    #[cfg(target_os = "linux")]
+    pub native: crate::native::Loaded,
+    /// Numbers the bales installed from bytes: `/memory/N.bale`.
+    pub memory_bales: AtomicUsize,
+}
+
+static STATE: PyOnceLock<State> = PyOnceLock::new();
+
+/// The state, made on first use.
+pub fn state(py: Python<'_>) -> PyResult<&'static State> {
+    STATE.get_or_try_init(py, || {
+        Ok(State {
+            installed: PyList::empty(py).unbind(),
+            path_hook: wrap_pyfunction!(crate::path_finder::path_hook, py)?.into_any().unbind(),
+            excepthook: wrap_pyfunction!(crate::install::excepthook, py)?.into_any().unbind(),
+            runtime: PyOnceLock::new(),
+            support: PyOnceLock::new(),
+            files: PyOnceLock::new(),
+            mounted: Mutex::new(Vec::new()),
+            replacements: PyOnceLock::new(),
+            originals: PyOnceLock::new(),
+            #[cfg(target_os = "linux")]
+            native: Default::default(),
+            memory_bales: AtomicUsize::new(0),
+        })
+    })
+}
+
+/// The interpreter's facts and import machinery.
+pub fn runtime(py: Python<'_>) -> PyResult<&'static Runtime> {
+    state(py)?.runtime.get_or_try_init(py, || Runtime::load(py))
+}
