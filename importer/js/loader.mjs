@@ -117,10 +117,16 @@ async function bytes(source) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-// What the running Pyodide needs a bale built for, as the header's `target` says it.
+// The running Pyodide as a bale target, named by the rule of bale_target::Target:
+// the platform its ABI-tagged extension suffix names (`.cpython-314-wasm32-emscripten.so`).
 async function pythonTarget(pyodide) {
-  const [major, minor] = pyodide.runPython("__import__('sys').version_info[:2]").toJs();
-  return `cpython-${major}.${minor}-wasm32-emscripten`;
+  const [name, major, minor, suffixes] = pyodide
+    .runPython("import sys, _imp; (sys.implementation.name, *sys.version_info[:2], _imp.extension_suffixes())")
+    .toJs();
+  const tag = `.${name}-${major}${minor}-`;
+  const suffix = suffixes.find((s) => s.startsWith(tag));
+  const platform = suffix ? suffix.slice(tag.length, suffix.lastIndexOf(".")) : "wasm32-emscripten";
+  return `${name}-${major}.${minor}-${platform}`;
 }
 
 function readHeader(data, name, target) {
