@@ -21,6 +21,11 @@ BALE_RUNNER_PYTHONS="$(python_for 3.10) $(python_for 3.11) $(python_for 3.12) $(
 export BALE_RUNNERS BALE_RUNNER_PYTHONS
 log "cargo test"
 cargo test -q --workspace
+log "the packer's Python helpers (pytest)"
+"$(tools_venv)/bin/python" -m pytest crates/bale-pack/assets/python/tests -q -p no:cacheprovider
+log "cargo package: every publishable crate builds from its own files"
+cargo package -q --workspace --allow-dirty --exclude bale-runner --exclude bale-importer --exclude bale-bench \
+    --exclude bale-wasm-probe --exclude wordstats-native
 log "importer tests"
 scripts/test-importer.sh
 log "WebAssembly builds"

@@ -53,7 +53,7 @@ fn originals(py: Python<'_>) -> PyResult<&'static Vec<Py<PyAny>>> {
 }
 
 /// The bales mounted for file access.
-fn lock(py: Python<'_>) -> PyResult<std::sync::MutexGuard<'static, Vec<Py<BaleFinder>>>> {
+fn lock(py: Python<'_>) -> PyResult<std::sync::MutexGuard<'static, Vec<Py<PyAny>>>> {
     Ok(state(py)?.mounted.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
 }
 
@@ -62,7 +62,7 @@ pub fn mount(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResult<()> {
     if lock(py)?.is_empty() {
         swap(py, originals(py)?, replacements(py)?, true)?;
     }
-    lock(py)?.push(finder.clone().unbind());
+    lock(py)?.push(finder.clone().into_any().unbind());
     Ok(())
 }
 
@@ -139,11 +139,11 @@ fn locate<'py>(py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<Option<Bou
     if !text.starts_with('/') {
         return Ok(None);
     }
-    let normalized = crate::install::absolute(&text);
+    let normalized = crate::storage::absolute(&text);
     // Matched under the lock, which runs no Python code; only the finder that holds
     // the path is referenced again.
     let found = lock(py)?.iter().find_map(|finder| {
-        let this = finder.get();
+        let this = finder.bind(py).cast::<BaleFinder>().ok()?.get();
         this.relative(&normalized).map(|rel| (finder.clone_ref(py), rel.to_owned(), this.mtime))
     });
     let Some((finder, rel, mtime)) = found else { return Ok(None) };

@@ -10,10 +10,10 @@ use pyo3::exceptions::{PyIsADirectoryError, PyOSError};
 use pyo3::intern;
 use pyo3::prelude::*;
 
-use crate::BaleError;
+use crate::error::BaleError;
 use crate::finder::BaleFinder;
 use crate::state::state;
-use crate::storage::{self, Storage};
+use crate::storage::{Buffer, Storage, absolute};
 
 /// Opens a path (memory-mapped) or a bytes-like object (used in place), and gives
 /// the default virtual path to mount it at and the time its files appear to have.
@@ -43,13 +43,13 @@ pub fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<(Stora
             }
         })?;
         #[cfg(target_family = "wasm")]
-        let storage = Storage::Buffer(storage::Buffer::new(
+        let storage = Storage::Buffer(Buffer::new(
             &py.import("builtins")?.call_method1("open", (&root, "rb"))?.call_method0("read")?,
         )?);
         let mtime = std::fs::metadata(&root).and_then(|m| m.modified()).map_or(0.0, seconds);
         return Ok((unframed(storage, &path)?, root, mtime));
     }
-    let storage = Storage::Buffer(storage::Buffer::new(source)?);
+    let storage = Storage::Buffer(Buffer::new(source)?);
     let root = format!("/memory/{}.bale", state(py)?.memory_bales.fetch_add(1, Ordering::Relaxed));
     Ok((unframed(storage, &root)?, root, seconds(std::time::SystemTime::now())))
 }
@@ -63,28 +63,6 @@ fn unframed(storage: Storage, name: &str) -> PyResult<Storage> {
     Ok(Storage::Decoded(bale))
 }
 
-/// `os.path.abspath`: joined to the working folder and normalized (`.`, `..`, `//`)
-/// without touching the file system.
-pub fn absolute(path: &str) -> String {
-    let joined = if path.starts_with('/') {
-        path.to_owned()
-    } else {
-        let cwd = std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
-        format!("{cwd}/{path}")
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
-
 fn seconds(t: std::time::SystemTime) -> f64 {
     t.duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
@@ -95,7 +73,7 @@ pub fn activate(py: Python<'_>, finder: &Bound<'_, BaleFinder>, files: bool) -> 
     sys.getattr("meta_path")?.call_method1("insert", (0, finder))?;
     let state = state(py)?;
     let hooks = sys.getattr("path_hooks")?;
-    let hook = state.path_hook.bind(py);
+    let hook = crate::path_finder::hook(py)?;
     if !hooks.contains(hook)? {
         hooks.call_method1("insert", (0, hook))?;
     }
@@ -103,7 +81,7 @@ pub fn activate(py: Python<'_>, finder: &Bound<'_, BaleFinder>, files: bool) -> 
     // source lines from the file system only, not through the loader as `traceback`
     // does; this hook prints through `traceback`, so the bale's lines show.
     if py.version_info() < (3, 13) && sys.getattr("excepthook")?.is(&sys.getattr("__excepthook__")?) {
-        sys.setattr("excepthook", state.excepthook.bind(py))?;
+        sys.setattr("excepthook", excepthook_fn(py)?)?;
     }
     let root = finder.get().root.clone();
     sys.getattr("path")?.call_method1("insert", (0, &root))?;
@@ -135,9 +113,9 @@ pub fn deactivate(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResult<()
     let list = state.installed.bind(py);
     remove_all(list.as_any(), |item| item.is(finder))?;
     if list.is_empty() {
-        let hook = state.path_hook.bind(py);
+        let hook = crate::path_finder::hook(py)?;
         remove_all(&sys.getattr("path_hooks")?, |item| item.is(hook))?;
-        if sys.getattr("excepthook")?.is(state.excepthook.bind(py)) {
+        if sys.getattr("excepthook")?.is(excepthook_fn(py)?) {
             sys.setattr("excepthook", sys.getattr("__excepthook__")?)?;
         }
     }
@@ -157,7 +135,7 @@ fn remove_all(list: &Bound<'_, PyAny>, matches: impl Fn(&Bound<'_, PyAny>) -> bo
 /// `sys.excepthook` while a bale is installed on Python < 3.13: the default printing,
 /// done by the `traceback` module so that source lines come through the loaders.
 #[pyfunction]
-pub fn excepthook(
+fn excepthook(
     py: Python<'_>,
     kind: &Bound<'_, PyAny>,
     value: &Bound<'_, PyAny>,
@@ -168,4 +146,12 @@ pub fn excepthook(
         py.import("sys")?.getattr("__excepthook__")?.call1((kind, value, tb))?;
     }
     Ok(())
+}
+
+/// The `sys.excepthook` function object, made once.
+fn excepthook_fn(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    let hook = state(py)?
+        .excepthook
+        .get_or_try_init(py, || Ok::<_, PyErr>(wrap_pyfunction!(excepthook, py)?.into_any().unbind()))?;
+    Ok(hook.bind(py))
 }

@@ -8,19 +8,23 @@
 //! finder.uninstall()
 //! ```
 //!
-//! One file per protocol the import system speaks: `finder.rs` (the meta-path finder
-//! and loader, the hot path), `path_finder.rs` (path hooks, `pkgutil`, namespace
+//! One file per protocol the import system speaks: `loader.rs` (the meta-path finder
+//! and loader, the hot path, over the bale reading of `finder.rs`), `path_finder.rs` (path hooks, `pkgutil`, namespace
 //! packages), `resources.rs` and `metadata.rs` (`importlib.resources` and
 //! `importlib.metadata`, with the classes of `assets/support.py`), `files.rs` (file
 //! access by path, `assets/files.py`), `native.rs` (extension modules), `linecache.rs`
-//! (source lines for tracebacks), `install.rs` (putting a bale in place). Their state
-//! is one object, `state.rs`.
+//! (source lines for tracebacks), `install.rs` (putting a bale in place), `storage.rs`
+//! (where a bale's bytes come from). Their state is one object, `state.rs`. Each file
+//! uses only those listed after it here, bottom to top: state, storage, finder, the
+//! protocols, install, loader.
 
 mod assets;
+mod error;
 mod files;
 mod finder;
 mod install;
 mod linecache;
+mod loader;
 mod metadata;
 #[cfg(target_os = "linux")]
 mod native;
@@ -33,19 +37,11 @@ mod runtime;
 mod state;
 mod storage;
 
-use pyo3::create_exception;
-use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
 
+pub use error::BaleError;
 pub use finder::BaleFinder;
 pub use path_finder::BalePathFinder;
-
-create_exception!(
-    bale,
-    BaleError,
-    PyImportError,
-    "A bale cannot be read: damaged, truncated, of an unknown format version, or built for another Python."
-);
 
 /// Installs a bale: its finder goes first on `sys.meta_path`, its virtual path first
 /// on `sys.path`. `source` is a path or a bytes-like object; `path` overrides the
@@ -97,7 +93,7 @@ fn bale(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(install_bale, m)?)?;
     m.add_function(wrap_pyfunction!(unframe, m)?)?;
     m.add_function(wrap_pyfunction!(host_target, m)?)?;
-    m.add("path_hook", state::state(m.py())?.path_hook.bind(m.py()))?;
+    m.add("path_hook", path_finder::hook(m.py())?)?;
     m.add("BaleError", m.py().get_type::<BaleError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

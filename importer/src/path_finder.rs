@@ -12,6 +12,14 @@ use pyo3::{IntoPyObjectExt, intern};
 use crate::finder::BaleFinder;
 use crate::state::{runtime, state};
 
+/// The [`path_hook`] function object, made once: what `sys.path_hooks` holds.
+pub fn hook(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    let hook = state(py)?
+        .path_hook
+        .get_or_try_init(py, || Ok::<_, PyErr>(wrap_pyfunction!(path_hook, py)?.into_any().unbind()))?;
+    Ok(hook.bind(py))
+}
+
 /// The `sys.path_hooks` entry: a path-entry finder for a folder of an installed bale,
 /// or ImportError for any other path.
 #[pyfunction]

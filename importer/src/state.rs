@@ -12,25 +12,24 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
 
-use crate::finder::BaleFinder;
 use crate::runtime::Runtime;
 
 pub struct State {
     /// The installed finders, in the order they were installed: what the path hook
     /// and file access serve.
     pub installed: Py<PyList>,
-    /// The `sys.path_hooks` entry, as registered.
-    pub path_hook: Py<PyAny>,
-    /// The `sys.excepthook` put in place on Python < 3.13.
-    pub excepthook: Py<PyAny>,
+    /// The `sys.path_hooks` entry, as registered (made by `path_finder.rs`).
+    pub path_hook: PyOnceLock<Py<PyAny>>,
+    /// The `sys.excepthook` put in place on Python < 3.13 (made by `install.rs`).
+    pub excepthook: PyOnceLock<Py<PyAny>>,
     /// What the import system and this interpreter are, looked up once.
     pub runtime: PyOnceLock<Runtime>,
     /// `support.py`, compiled on first use (resources and metadata).
     pub support: PyOnceLock<Py<PyModule>>,
     /// `files.py`, compiled when a path under a bale is first opened.
     pub files: PyOnceLock<Py<PyModule>>,
-    /// The bales whose files are served by path.
-    pub mounted: Mutex<Vec<Py<BaleFinder>>>,
+    /// The finders (`BaleFinder`) whose files are served by path.
+    pub mounted: Mutex<Vec<Py<PyAny>>>,
     /// The functions file access puts in place, and those it found there at the first
     /// mount (kept for the life of the process: see `files.rs`).
     pub replacements: PyOnceLock<Vec<Py<PyAny>>>,
@@ -47,10 +46,10 @@ static STATE: PyOnceLock<State> = PyOnceLock::new();
 /// The state, made on first use.
 pub fn state(py: Python<'_>) -> PyResult<&'static State> {
     STATE.get_or_try_init(py, || {
-        Ok(State {
+        Ok::<_, PyErr>(State {
             installed: PyList::empty(py).unbind(),
-            path_hook: wrap_pyfunction!(crate::path_finder::path_hook, py)?.into_any().unbind(),
-            excepthook: wrap_pyfunction!(crate::install::excepthook, py)?.into_any().unbind(),
+            path_hook: PyOnceLock::new(),
+            excepthook: PyOnceLock::new(),
             runtime: PyOnceLock::new(),
             support: PyOnceLock::new(),
             files: PyOnceLock::new(),

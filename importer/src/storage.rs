@@ -1,5 +1,5 @@
-//! Where a bale's bytes live: a memory-mapped file, or the buffer of a Python
-//! bytes-like object, read in place in both cases.
+//! Where a bale's bytes live: a memory-mapped file, the buffer of a Python bytes-like
+//! object (read in place in both cases), or a framed bale decoded into memory.
 
 use std::ffi::{c_int, c_void};
 
@@ -116,4 +116,26 @@ impl Drop for Buffer {
             unsafe { PyBuffer_Release(&mut *self.view) }
         });
     }
+}
+
+/// `os.path.abspath`: joined to the working folder and normalized (`.`, `..`, `//`)
+/// without touching the file system.
+pub fn absolute(path: &str) -> String {
+    let joined = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        let cwd = std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
+        format!("{cwd}/{path}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
 }

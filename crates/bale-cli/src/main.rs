@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 failure, 2 bad usage, 3 the bale is damaged (corrupt or
 //! truncated).
 
+mod args;
 mod exe;
 mod extract;
 mod inspect;
@@ -29,7 +30,7 @@ struct Cli {
 enum Command {
     /// Write a bale from import roots (site-packages, app folders) and wheels, or with
     /// --app, of only what an app uses, found by running it.
-    Pack(Box<pack::PackArgs>),
+    Pack(Box<args::PackArgs>),
     /// Show what is inside a bale: entries by kind, sizes per package, target Python.
     Inspect {
         bale: PathBuf,

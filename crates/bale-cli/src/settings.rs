@@ -12,8 +12,7 @@ use bale_pack::trace::Entry;
 use bale_pack::trace::select::{Detect, Stdlib};
 use bale_pack::{Content, PackOptions};
 
-use crate::pack::{ContentArg, PackArgs, YesNo};
-use crate::pack_app::{AppArgs, DetectArg, StdlibArg, TargetArg};
+use crate::args::{AppArgs, ContentArg, DetectArg, PackArgs, StdlibArg, TargetArg, YesNo};
 
 /// The `BALE_*` variables: overrides of where bale finds its parts.
 #[derive(Clone, Debug, Default)]

@@ -6,6 +6,9 @@
 //! test tools and the JavaScript loader's constants (checked against this module by
 //! the loader crate's tests) all take them from here.
 //!
+//! (Longer than most files, on purpose: one place for every offset, each struct with
+//! its encode and decode beside it.)
+//!
 //! Nothing here validates meaning; it only moves bytes. The reader decides what a
 //! decoded value is allowed to be.
 

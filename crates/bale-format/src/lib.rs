@@ -30,6 +30,7 @@
 
 pub mod codec;
 pub mod embed;
+mod entries;
 mod entry;
 mod error;
 pub mod frame;

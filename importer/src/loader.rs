@@ -1,0 +1,244 @@
+//! The meta-path finder and loader protocol (PEP 451: `find_spec`, `create_module`,
+//! `exec_module`; and the `InspectLoader` and `ResourceLoader` methods tracebacks,
+//! `runpy` and `pkgutil` use): the whole Python surface of `BaleFinder`. Resources,
+//! metadata, path entries and source lines are served by their own files; the methods
+//! here hand over to them.
+
+use bale_format::Bale;
+use pyo3::exceptions::{PyFileNotFoundError, PyValueError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use crate::error::BaleError;
+use crate::finder::{BaleFinder, Code};
+use crate::state::runtime;
+
+#[pymethods]
+impl BaleFinder {
+    /// `source`: a path to a `.bale` file (memory-mapped), or any bytes-like object
+    /// (used in place, not copied: do not modify it while the finder lives).
+    /// `path`: the virtual path the bale is mounted at; defaults to the file's
+    /// absolute path, or `/memory/<id>.bale` for bytes.
+    /// `prepared`: set by the Pyodide loader, which has already compiled the bale's
+    /// extension modules and registered each under its virtual path.
+    #[new]
+    #[pyo3(signature = (source, *, path = None, prepared = false))]
+    fn py_new(py: Python<'_>, source: &Bound<'_, PyAny>, path: Option<String>, prepared: bool) -> PyResult<Self> {
+        let (storage, default_root, mtime) = crate::install::open_source(py, source)?;
+        let root = path.unwrap_or(default_root);
+        if root.is_empty() || root.ends_with('/') {
+            return Err(PyValueError::new_err(format!("the mount path {root:?} must not be empty or end with '/'")));
+        }
+        let bale = Bale::open(storage).map_err(|e| BaleError::new_err(format!("{root}: {e}")))?;
+        Ok(BaleFinder::new(bale, root, mtime, prepared))
+    }
+
+    /// The virtual path the bale is mounted at.
+    #[getter]
+    fn path(&self) -> &str {
+        &self.root
+    }
+
+    /// What the bale was built for, such as `cpython-3.11-x86_64-linux-gnu`, or `any`.
+    #[getter]
+    fn target(&self) -> &str {
+        self.bale.target()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<BaleFinder {} ({} modules, {})>", self.root, self.bale.module_count(), self.bale.target())
+    }
+
+    // ---- the meta-path finder ----
+
+    #[pyo3(signature = (fullname, path = None, target = None))]
+    fn find_spec(
+        slf: &Bound<'_, Self>,
+        fullname: &str,
+        path: Option<&Bound<'_, PyAny>>,
+        target: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let _ = target;
+        let py = slf.py();
+        let this = slf.get();
+        let Some(m) = this.lookup(py, fullname)? else {
+            if fullname == "linecache" {
+                return crate::linecache::find_spec(slf);
+            }
+            return Ok(None);
+        };
+        // Namespace packages are assembled by the path finder from every portion on
+        // the path, the bale's included (through the path hook), as on disk.
+        if m.is_namespace {
+            return Ok(None);
+        }
+        let none = py.None().into_bound(py);
+        if !this.parent_is_here(fullname, path.unwrap_or(&none))? {
+            return Ok(None);
+        }
+        this.spec(py, slf, &m).map(Some)
+    }
+
+    fn invalidate_caches(&self) {}
+
+    // ---- the loader ----
+
+    fn create_module(slf: &Bound<'_, Self>, spec: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        let py = slf.py();
+        let this = slf.get();
+        let (name, state) = BaleFinder::spec_of(spec)?;
+        let m = this.module_for(py, &name, state)?;
+        let Code::Extension(file) = this.code_kind(py, &m)? else { return Ok(None) };
+        let rt = runtime(py)?;
+        // As the path finder would: the file is `<module><suffix>` for one of this
+        // interpreter's suffixes (`fast.cpython-39-x86_64-linux-gnu.so` ends in `.so`,
+        // but is not `fast.so`).
+        let stem = if m.is_package { "__init__" } else { name.rsplit_once('.').map_or(name.as_str(), |(_, s)| s) };
+        let fits = rt.extension_suffixes.iter().any(|s| file.name().strip_prefix(stem) == Some(s.as_str()));
+        if !fits {
+            return Err(this.error(
+                py,
+                &name,
+                format!(
+                    "{} is an extension module for {}; this interpreter is {} (extension suffixes {:?})",
+                    file.path,
+                    this.bale.target(),
+                    rt.host_target,
+                    rt.extension_suffixes
+                ),
+            ));
+        }
+        let memory_path = this.native_path(py, &name, &file)?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item(intern!(py, "origin"), &memory_path)?;
+        let load_spec = rt.module_spec.bind(py).call((&name, slf), Some(&kwargs))?;
+        let module = rt.create_dynamic.bind(py).call1((load_spec,))?;
+        // Single-phase modules get `__file__` from the path they were loaded from.
+        module.setattr(intern!(py, "__file__"), this.virtual_path(file.path))?;
+        Ok(Some(module.unbind()))
+    }
+
+    fn exec_module(slf: &Bound<'_, Self>, module: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        let this = slf.get();
+        let (name, state) = BaleFinder::spec_of(&module.getattr(intern!(py, "__spec__"))?)?;
+        let m = this.module_for(py, &name, state)?;
+        let rt = runtime(py)?;
+        if m.extension.is_some() {
+            rt.exec_dynamic.bind(py).call1((module,))?;
+            return Ok(());
+        }
+        let code = this.code(py, &m)?;
+        if m.source.is_some() {
+            crate::linecache::register(slf, Some((this.origin(py, &m)?.unwrap_or_default(), name.clone())))?;
+        }
+        rt.exec.bind(py).call1((code, module.getattr(intern!(py, "__dict__"))?))?;
+        if name == "linecache" {
+            crate::linecache::register(slf, None)?;
+        }
+        Ok(())
+    }
+
+    /// The code object of a module; `None` for extension modules.
+    fn get_code(&self, py: Python<'_>, fullname: &str) -> PyResult<Option<Py<PyAny>>> {
+        let m = self.module_for(py, fullname, None)?;
+        match self.code_kind(py, &m)? {
+            Code::Extension(_) => Ok(None),
+            Code::Namespace => Err(self.error(py, fullname, "has no code (a namespace package)")),
+            Code::Bytecode | Code::Source => self.code(py, &m).map(Some),
+        }
+    }
+
+    /// The module's source text, decoded as Python decodes source, or `None`.
+    fn get_source(&self, py: Python<'_>, fullname: &str) -> PyResult<Option<Py<PyAny>>> {
+        let m = self.module_for(py, fullname, None)?;
+        let Some(source) = m.source else { return Ok(None) };
+        let file = self.file(py, source, fullname)?;
+        let bytes = self.bale.read_file(&file).map_err(|e| self.error(py, fullname, e))?;
+        let rt = runtime(py)?;
+        Ok(Some(rt.decode_source.bind(py).call1((PyBytes::new(py, &bytes),))?.unbind()))
+    }
+
+    fn is_package(&self, py: Python<'_>, fullname: &str) -> PyResult<bool> {
+        Ok(self.module_for(py, fullname, None)?.is_package)
+    }
+
+    fn get_filename(&self, py: Python<'_>, fullname: &str) -> PyResult<String> {
+        let m = self.module_for(py, fullname, None)?;
+        self.origin(py, &m)?.ok_or_else(|| self.error(py, fullname, "a namespace package has no file"))
+    }
+
+    /// The bytes of a file of the bale, by its virtual path.
+    fn get_data<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let not_found = || PyFileNotFoundError::new_err((2, "No such file in the bale", path.to_owned()));
+        let rel = self.relative(path).ok_or_else(not_found)?;
+        let file = self.bale.file(rel).map_err(|e| self.error(py, rel, e))?.ok_or_else(not_found)?;
+        if file.is_dir() {
+            return Err(not_found());
+        }
+        let bytes = self.bale.read_file(&file).map_err(|e| self.error(py, rel, e))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    // ---- resources and metadata ----
+
+    /// `importlib.resources` support: the package's folder as a Traversable.
+    fn get_resource_reader(slf: &Bound<'_, Self>, fullname: &str) -> PyResult<Py<PyAny>> {
+        crate::resources::reader(slf, fullname)
+    }
+
+    /// `importlib.metadata` support: the distributions whose `.dist-info` the bale holds.
+    #[pyo3(signature = (context = None))]
+    fn find_distributions(slf: &Bound<'_, Self>, context: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        crate::metadata::find_distributions(slf, context)
+    }
+
+    // ---- installing ----
+
+    /// Puts this finder on `sys.meta_path` (as `bale.install` does).
+    #[pyo3(signature = (*, files = true))]
+    fn install(slf: &Bound<'_, Self>, files: bool) -> PyResult<()> {
+        crate::install::activate(slf.py(), slf, files)
+    }
+
+    /// Removes this finder from `sys.meta_path`, its path from `sys.path` and the
+    /// path importer cache, and the path hook if no bale is left installed. Modules
+    /// already imported stay imported.
+    fn uninstall(slf: &Bound<'_, Self>) -> PyResult<()> {
+        crate::install::deactivate(slf.py(), slf)
+    }
+
+    // ---- primitives for the Python helpers (support.py, files.py, run.py) ----
+
+    /// What is at `rel` in the bale: `None`, or `(is_folder, size)` ("" is the root).
+    fn _entry(&self, py: Python<'_>, rel: &str) -> PyResult<Option<(bool, u64)>> {
+        crate::resources::entry(self, py, rel)
+    }
+
+    /// The path inside the bale of a virtual path under its root, or None.
+    #[pyo3(name = "_relative")]
+    fn py_relative(&self, path: &str) -> Option<String> {
+        self.relative(path).map(str::to_owned)
+    }
+
+    /// The names in a folder of the bale, sorted.
+    fn _listdir(&self, py: Python<'_>, rel: &str) -> PyResult<Vec<String>> {
+        crate::resources::listdir(self, py, rel)
+    }
+
+    fn _read<'py>(&self, py: Python<'py>, rel: &str) -> PyResult<Bound<'py, PyBytes>> {
+        self.get_data(py, &self.virtual_path(rel))
+    }
+
+    /// Submodules of a package (or top-level modules for ""): (name, is_package), as
+    /// `pkgutil` lists them.
+    fn _iter_modules(&self, py: Python<'_>, package: &str) -> PyResult<Vec<(String, bool)>> {
+        crate::path_finder::iter_modules(self, py, package)
+    }
+
+    /// Folder names of the distribution metadata at the top of the bale.
+    fn _dist_info(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        crate::metadata::dist_info(self, py)
+    }
+}
