@@ -70,6 +70,20 @@ tools_venv() {
     echo "$venv"
 }
 
+# The tools that build what users install (scripts/dist.sh): maturin, zig (the
+# `ziglang` package) and cargo-zigbuild to link against an old glibc without a
+# container, auditwheel to check the result.
+dist_tools() {
+    local venv
+    venv=$(tools_venv)
+    if [ ! -x "$venv/bin/cargo-zigbuild" ] || [ ! -x "$venv/bin/auditwheel" ]; then
+        log "installing ziglang, cargo-zigbuild and auditwheel into $venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check "ziglang==0.17.1" "cargo-zigbuild==0.24.1" \
+            "auditwheel==6.8.2"
+    fi
+    echo "$venv"
+}
+
 # What the example-app benchmarks need: the CLI built for release, the importer
 # (exported as BALE_IMPORTER) and brotli in the tools' environment, whose folder goes
 # into BENCH_TOOLS. Call it without a subshell, so that both variables hold.

@@ -2,7 +2,8 @@
 # Every test: formatting and lints, the Rust tests (unit, property, vectors, the real
 # CLI on real packages, programs made by `bale exe` for CPython 3.10 to 3.13 run with
 # no Python in reach), the importer's tests under CPython 3.10 to 3.13, the
-# WebAssembly builds, bale in Pyodide on Node, a bounded fuzzing run, and a single
+# WebAssembly builds, bale in Pyodide on Node, the built wheels and npm package used
+# as README.md's quick start says, a bounded fuzzing run, and a single
 # pass of each benchmark (to prove they run; figures come from scripts in bench/).
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -32,6 +33,8 @@ log "WebAssembly builds"
 scripts/check-wasm.sh
 log "Pyodide"
 scripts/test-pyodide.sh
+log "what users install: the wheels and the npm package, used as the README's quick start says"
+scripts/test-dist.sh
 log "fuzzing"
 scripts/fuzz.sh "${BALE_FUZZ_SECONDS:-60}"
 log "benchmarks, one pass each"

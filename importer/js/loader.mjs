@@ -109,7 +109,9 @@ async function bytes(source) {
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   const url = new URL(source, globalThis.location?.href ?? `file://${globalThis.process?.cwd()}/`);
   if (url.protocol === "file:") {
-    const { readFile } = await import("node:fs/promises");
+    // Named through a variable, so that bundlers for the browser leave it alone.
+    const fs = "node:fs/promises";
+    const { readFile } = await import(fs);
     return new Uint8Array(await readFile(url));
   }
   const response = await fetch(url);

@@ -97,8 +97,10 @@ fn preload(
 /// first one.
 fn memory_file(name: &str, bytes: &[u8]) -> Result<String, String> {
     let c_name = CString::new(name.replace('\0', "_")).map_err(|e| e.to_string())?;
+    // Through syscall(2): glibc wraps memfd_create only from 2.27, and the wheel is
+    // built for glibc 2.17 (manylinux2014); the kernel call exists since Linux 3.17.
     // SAFETY: memfd_create with a valid name; the result is checked.
-    let fd = unsafe { libc::memfd_create(c_name.as_ptr(), libc::MFD_CLOEXEC) };
+    let fd = unsafe { libc::syscall(libc::SYS_memfd_create, c_name.as_ptr(), libc::MFD_CLOEXEC) } as libc::c_int;
     if fd < 0 {
         return Err(format!("memfd_create: {}", std::io::Error::last_os_error()));
     }

@@ -46,6 +46,10 @@ pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     if !target.starts_with("cpython-") {
         bail!("{}: built for {target}: a program needs a bale of bytecode for one CPython", args.bale.display());
     }
+    let runner = match args.runner {
+        Some(r) => r,
+        None => find_runner(&target, &crate::settings::runner_folders(env))?,
+    };
     if bale.module("encodings")?.is_none() {
         bail!(
             "{}: carries no standard library, which a program has nowhere else to find: pack it with \
@@ -53,24 +57,9 @@ pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
             args.bale.display()
         );
     }
-    let entry = match args.entry {
-        Some(e) => e,
-        None if bale.module("__main__")?.is_some() => "__main__".into(),
-        None => bail!("{}: has no __main__ module: say what to run with --entry MODULE[:FUNC]", args.bale.display()),
-    };
-    let module = entry.split_once(':').map_or(entry.as_str(), |(m, _)| m);
-    let valid = |name: &str| !name.is_empty() && name.split('.').all(bale_pack::is_identifier);
-    if !valid(module) || entry.split_once(':').is_some_and(|(_, f)| !valid(f) || f.contains('.')) {
-        return Err(Exit(2, format!("--entry {entry:?}: expected MODULE or MODULE:FUNCTION")).into());
-    }
-    if bale.module(module)?.is_none() {
-        bail!("{}: no module {module} in it (--entry {entry})", args.bale.display());
-    }
+    let given = crate::settings::Given { module: None, function: args.entry, script: None };
+    let entry = crate::settings::entry_point(given, &bale, &args.bale)?;
 
-    let runner = match args.runner {
-        Some(r) => r,
-        None => find_runner(&target, &crate::settings::runner_folders(env))?,
-    };
     let program = std::fs::read(&runner).with_context(|| format!("runner {}", runner.display()))?;
     match runner_target(&program) {
         Some(t) if t == target => {}
@@ -114,11 +103,9 @@ fn find_runner(target: &str, places: &[PathBuf]) -> anyhow::Result<PathBuf> {
             return Ok(path);
         }
     }
-    let looked: Vec<String> = places.iter().map(|p| p.display().to_string()).collect();
     bail!(
-        "no runner for {target}: looked for {name} in {}. Build one with `scripts/build-runners.sh {}`, or give --runner",
-        looked.join(", "),
-        target.split('-').nth(1).unwrap_or("3.X")
+        "no runner for {target} is installed: `pip install {}` gives it (or give --runner FILE)",
+        crate::installed::runner_package(target)
     )
 }
 

@@ -18,7 +18,14 @@ pub fn run(path: &Path, json: bool) -> anyhow::Result<()> {
 }
 
 fn print_report(path: &Path, r: &Report) {
-    println!("{}: {}, bale format {}", path.display(), human(r.file_size), r.format_version);
+    let writer = r.writer.as_ref().map(|w| format!(", written by bale {w}")).unwrap_or_default();
+    println!("{}: {}, bale format {}{writer}", path.display(), human(r.file_size), r.format_version);
+    if let Some(e) = &r.entry {
+        println!("entry point: {} {}", e.kind, e.entry);
+    }
+    if let Some(rest) = &r.rest {
+        println!("rest bale: {rest}");
+    }
     match r.bytecode_magic {
         Some(m) => println!("target: {} (bytecode magic {m})", r.target),
         None => println!("target: {} (no bytecode)", r.target),

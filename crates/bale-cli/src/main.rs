@@ -7,6 +7,7 @@
 mod args;
 mod exe;
 mod extract;
+mod installed;
 mod inspect;
 mod pack;
 mod pack_app;

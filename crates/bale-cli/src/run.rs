@@ -5,17 +5,19 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use bale_format::EntryPoint;
 
 #[derive(clap::Args)]
 pub struct RunArgs {
     /// The bale to run from.
     bale: PathBuf,
     /// Run this module as `python -m` does.
-    #[arg(short = 'm', value_name = "MODULE", conflicts_with = "script")]
+    #[arg(short = 'm', value_name = "MODULE", conflicts_with_all = ["script", "entry"])]
     module: Option<String>,
-    /// Run this file of the bale (a path inside it, such as `app/main.py`).
-    script: Option<String>,
+    /// Call this function and exit with what it returns, as a console script does.
+    #[arg(long, value_name = "MODULE:FUNC", conflicts_with = "script")]
+    entry: Option<String>,
+    /// Run this file of the bale (a path inside it, such as `app/main.py`). Default:
+    /// the entry point `bale pack --app` recorded in the bale.
     /// The interpreter to run (default: python3 on PATH). The `bale` Python package
     /// (the importer) must be installed for it, or named by `BALE_IMPORTER`.
     #[arg(long, value_name = "PYTHON", default_value = "python3")]
@@ -27,13 +29,8 @@ pub struct RunArgs {
 
 pub fn run(args: RunArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     let bale = std::path::absolute(&args.bale).with_context(|| args.bale.display().to_string())?;
-    // Check the bale first, for a clear error before the interpreter starts.
-    crate::open(&bale)?;
-    let entry = match (&args.module, &args.script) {
-        (Some(m), _) => EntryPoint::Module(m.clone()),
-        (None, Some(s)) => EntryPoint::Script(s.trim_start_matches("./").to_owned()),
-        (None, None) => EntryPoint::Module("__main__".to_owned()),
-    };
+    let given = crate::settings::Given { module: args.module, function: args.entry, script: args.script };
+    let entry = crate::settings::entry_point(given, &crate::open(&bale)?, &args.bale)?;
     let importer = crate::settings::run_importer(&args.python, env)?;
     let error = bale_pack::app::run_command(&args.python, &importer, &bale, &entry, &args.args).exec();
     Err(error).with_context(|| format!("cannot run {}", args.python.display()))

@@ -12,6 +12,7 @@ use bale_pack::trace::Entry;
 use bale_pack::trace::select::{Detect, Stdlib};
 use bale_pack::{Content, PackOptions};
 
+use crate::installed::Installed;
 use crate::args::{AppArgs, ContentArg, DetectArg, PackArgs, StdlibArg, TargetArg, YesNo};
 
 /// The `BALE_*` variables: overrides of where bale finds its parts.
@@ -23,12 +24,19 @@ pub struct Env {
     pub pyodide: Option<PathBuf>,
     /// `BALE_RUNNERS`: the folder holding the runners `bale exe` builds on.
     pub runners: Option<PathBuf>,
+    /// Where per-user caches go: `$XDG_CACHE_HOME`, else `$HOME/.cache`.
+    pub cache_home: Option<PathBuf>,
 }
 
 impl Env {
     pub fn read() -> Env {
         let path = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-        Env { importer: path("BALE_IMPORTER"), pyodide: path("BALE_PYODIDE"), runners: path("BALE_RUNNERS") }
+        Env {
+            importer: path("BALE_IMPORTER"),
+            pyodide: path("BALE_PYODIDE"),
+            runners: path("BALE_RUNNERS"),
+            cache_home: path("XDG_CACHE_HOME").or_else(|| path("HOME").map(|h| h.join(".cache"))),
+        }
     }
 }
 
@@ -82,17 +90,21 @@ pub fn pack(args: &PackArgs, env: &Env) -> anyhow::Result<Pack> {
         framed,
         app_files: Default::default(),
         embed_importer: app.embed_importer,
+        entry: None,
     };
     if !is_app {
         return Ok(Pack::Inputs(pack));
     }
-    let target = match app.target.unwrap_or(TargetArg::Native) {
-        TargetArg::Native => TargetChoice::Native { python: args.python.clone() },
-        TargetArg::Pyodide => {
-            let distribution = app.pyodide.clone().or_else(|| env.pyodide.clone());
-            let distribution = distribution.unwrap_or_else(|| PathBuf::from("node_modules/pyodide"));
-            TargetChoice::Pyodide { distribution: absolute(&distribution) }
-        }
+    let installed = Installed::find();
+    let (target, installed_importer) = match app.target.unwrap_or(TargetArg::Native) {
+        TargetArg::Native => (
+            TargetChoice::Native { python: args.python.clone() },
+            installed.as_ref().and_then(Installed::importer),
+        ),
+        TargetArg::Pyodide => (
+            TargetChoice::Pyodide { distribution: absolute(&pyodide(app, env)?) },
+            installed.as_ref().and_then(Installed::web_importer),
+        ),
     };
     let options = AppOptions {
         entry: entry(app)?,
@@ -121,8 +133,24 @@ pub fn pack(args: &PackArgs, env: &Env) -> anyhow::Result<Pack> {
         validate: app.validate,
         pack,
     };
-    let importer = app.importer.as_deref().map(absolute).or_else(|| env.importer.clone());
+    let importer = app.importer.as_deref().map(absolute).or_else(|| env.importer.clone()).or(installed_importer);
     Ok(Pack::App { options, target, importer })
+}
+
+/// The Pyodide distribution to pack with: `--pyodide`, `BALE_PYODIDE`,
+/// `./node_modules/pyodide`, else the one in the per-user cache (installed there once).
+fn pyodide(app: &AppArgs, env: &Env) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = app.pyodide.clone().or_else(|| env.pyodide.clone()) {
+        return Ok(dir);
+    }
+    let local = PathBuf::from("node_modules/pyodide");
+    if local.join("pyodide.mjs").is_file() {
+        return Ok(local);
+    }
+    let Some(cache) = &env.cache_home else {
+        bail!("--target pyodide: name a Pyodide distribution with --pyodide DIR (no $HOME to cache one in)");
+    };
+    crate::installed::cached_pyodide(cache)
 }
 
 /// Options that mean something only with `--app` or `-m`, or only for one target:
@@ -172,18 +200,78 @@ fn entry(app: &AppArgs) -> anyhow::Result<Entry> {
     Ok(entry)
 }
 
-/// The importer `bale run` loads for `python`: `BALE_IMPORTER`, else the one
-/// installed for it.
-pub fn run_importer(python: &Path, env: &Env) -> anyhow::Result<PathBuf> {
-    match &env.importer {
-        Some(path) => Ok(path.clone()),
-        None => Ok(bale_pack::target::native::installed_importer(python)?),
-    }
+/// What a command was told to run, if anything.
+pub struct Given {
+    pub module: Option<String>,
+    /// `MODULE` or `MODULE:FUNC` (`--entry`).
+    pub function: Option<String>,
+    pub script: Option<String>,
 }
 
-/// Where `bale exe` looks for runners: `BALE_RUNNERS`, then next to this program.
+/// What `bale run` and `bale exe` run: what they were told, else the entry point the
+/// bale records, else its `__main__` module; checked to be in the bale.
+pub fn entry_point<D: AsRef<[u8]>>(
+    given: Given,
+    bale: &bale_format::Bale<D>,
+    path: &Path,
+) -> anyhow::Result<bale_format::EntryPoint> {
+    use bale_format::EntryPoint;
+    let usage = |message: String| crate::Exit(2, message);
+    let entry = match given {
+        Given { module: Some(m), .. } => {
+            EntryPoint::parse_module(&m).map_err(|e| usage(format!("-m {m:?}: {e}")))?
+        }
+        Given { function: Some(f), .. } => {
+            EntryPoint::parse_module(&f).map_err(|_| usage(format!("--entry {f:?}: expected MODULE or MODULE:FUNCTION")))?
+        }
+        Given { script: Some(s), .. } => {
+            let s = s.trim_start_matches("./");
+            EntryPoint::script(s).map_err(|e| usage(format!("{s:?}: {e}")))?
+        }
+        _ => match bale.entry_point()? {
+            Some(recorded) => recorded,
+            None if bale.module("__main__")?.is_some() => EntryPoint::Module("__main__".into()),
+            None => {
+                return Err(usage(format!(
+                    "{}: records no entry point and has no __main__ module: say what to run, a script (SCRIPT), \
+                     a module (-m MODULE) or a function (--entry MODULE:FUNC)",
+                    path.display()
+                ))
+                .into());
+            }
+        },
+    };
+    let found = match &entry {
+        EntryPoint::Script(script) => bale.file(script)?.is_some() || script_as_module(bale, script)?,
+        EntryPoint::Module(m) | EntryPoint::Function { module: m, .. } => bale.module(m)?.is_some(),
+    };
+    if !found {
+        bail!("{}: no {} {entry} in it", path.display(), if entry.module().is_some() { "module" } else { "script" });
+    }
+    Ok(entry)
+}
+
+/// Whether a script packed as bytecode only is there as the module of its name.
+fn script_as_module<D: AsRef<[u8]>>(bale: &bale_format::Bale<D>, script: &str) -> anyhow::Result<bool> {
+    let Some(stem) = script.strip_suffix(".py") else { return Ok(false) };
+    Ok(bale.module(&stem.replace('/', "."))?.is_some())
+}
+
+/// The importer `bale run` loads for `python`: `BALE_IMPORTER`, else the one installed
+/// with this command (abi3: it serves any CPython 3.10+), else the one installed for
+/// `python`.
+pub fn run_importer(python: &Path, env: &Env) -> anyhow::Result<PathBuf> {
+    if let Some(path) = env.importer.clone().or_else(|| Installed::find().and_then(|i| i.importer())) {
+        return Ok(path);
+    }
+    Ok(bale_pack::target::native::installed_importer(python)?)
+}
+
+/// Where `bale exe` looks for runners: `BALE_RUNNERS`, the runner packages installed
+/// beside this command, then this command's folder.
 pub fn runner_folders(env: &Env) -> Vec<PathBuf> {
     let mut places: Vec<PathBuf> = env.runners.iter().cloned().collect();
+    places.extend(Installed::find().map(|i| i.runner_folders()).unwrap_or_default());
     if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
         places.push(dir);
     }

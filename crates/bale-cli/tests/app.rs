@@ -131,8 +131,13 @@ fn rich_report_from_requirements_with_several_runs() {
     // pygments: only the lexer and style the runs used, not all ~600 modules.
     let pygments = row(&summary, "pygments");
     assert!(n(&pygments["after"]["py"]) * 4 < n(&pygments["before"]["py"]), "{pygments}");
-    // The bale runs the app with arguments it was not traced with, the same as python.
-    let ran = bale_run(&out, &["report.py", "--", "--section", "notes", "--width", "70"]);
+    // The bale records how the app starts, and runs it with arguments it was not
+    // traced with, the same as python.
+    assert_eq!(summary["entry"], "report.py");
+    let inspected = bale_ok(&["inspect", s(&out)]);
+    assert!(inspected.contains("entry point: script report.py"), "{inspected}");
+    assert!(inspected.contains(&format!("written by bale {}", env!("CARGO_PKG_VERSION"))), "{inspected}");
+    let ran = bale_run(&out, &["--", "--section", "notes", "--width", "70"]);
     assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
     assert_eq!(ran.stdout, run_in_venv(&[&script, "--section", "notes", "--width", "70"]));
 }
@@ -160,7 +165,7 @@ fn jinja_site_reads_templates_and_pages_by_path_and_loads_markupsafe_speedups() 
     let app = row(&summary, "app");
     // The package's modules, both templates and both pages, none of requirements.txt.
     assert_eq!(n(&app["after"]["files"]), 6, "{app}\n{listing}");
-    let ran = bale_run(&out, &["-m", "jinja_site", "--", "about"]);
+    let ran = bale_run(&out, &["--", "about"]);
     assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
     let page = String::from_utf8(ran.stdout).unwrap();
     assert!(page.contains("&lt;one file&gt; holding Jinja2 &amp; MarkupSafe"), "{page}");

@@ -274,6 +274,40 @@ fn missing_inputs_and_bad_options_are_reported() {
     assert!(stderr.contains("/no/such.bale"), "{stderr}");
     let stderr = bale_fails(&["inspect", s(dir.path())], 1);
     assert!(stderr.contains("not a regular file"), "{stderr}");
+    // A Python bale cannot be packed for: refused before any work.
+    if let Ok(old) = which_python("3.9") {
+        let stderr = bale_fails(&["pack", s(dir.path()), "-o", s(&out), "--python", &old], 1);
+        assert!(stderr.contains("Python 3.9 is too old: bale packs for CPython 3.10 and later"), "{stderr}");
+    }
+}
+
+/// A pyenv CPython of `version`, if the machine has one.
+fn which_python(version: &str) -> Result<String, ()> {
+    let home = std::env::var("HOME").map_err(|_| ())?;
+    let versions = std::fs::read_dir(format!("{home}/.pyenv/versions")).map_err(|_| ())?;
+    versions
+        .flatten()
+        .map(|e| e.path().join(format!("bin/python{version}")))
+        .find(|p| p.is_file())
+        .map(|p| p.display().to_string())
+        .ok_or(())
+}
+
+#[test]
+fn run_without_an_entry_point_names_the_choices_in_one_line() {
+    let dir = tempdir();
+    write(dir.path(), "tool.py", b"print('tool')\n", false);
+    let out = dir.path().join("tool.bale");
+    bale_ok(&["pack", s(dir.path()), "-o", s(&out), "--content", "source"]);
+    assert!(!bale_ok(&["inspect", s(&out)]).contains("entry point"));
+    let stderr = bale_fails(&["run", s(&out)], 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("records no entry point") && stderr.contains("-m MODULE"), "{stderr}");
+    assert!(stderr.contains("--entry MODULE:FUNC") && !stderr.contains("Traceback"), "{stderr}");
+    let stderr = bale_fails(&["run", s(&out), "--entry", "tool:"], 2);
+    assert!(stderr.contains("expected MODULE or MODULE:FUNCTION"), "{stderr}");
+    let stderr = bale_fails(&["run", s(&out), "-m", "absent"], 1);
+    assert!(stderr.contains("no module absent"), "{stderr}");
 }
 
 #[test]

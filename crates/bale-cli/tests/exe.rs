@@ -284,8 +284,6 @@ fn bale_exe_refuses_what_cannot_make_a_program() {
     bale_ok(&["pack", "-q", "--app", s(&app.join("probe.py")), "--stdlib", "used", "-o", s(&bale)]);
     let p = dir.path().join("p");
     let exe = |args: &[&str]| bale_exe(&[&[s(&bale), "-o", s(&p)], args].concat());
-    let out = exe(&[]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no __main__ module"), "{out:?}");
     let out = exe(&["--entry", "nothere"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no module nothere"), "{out:?}");
     let out = exe(&["--entry", "probe:main:x"]);
@@ -295,6 +293,16 @@ fn bale_exe_refuses_what_cannot_make_a_program() {
     let out = exe(&["--entry", "probe", "--runner", s(&dir.path().join("missing"))]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing"), "{out:?}");
     assert!(!dir.path().join("p").exists(), "nothing written");
+
+    // With no --entry, the program runs what the packer recorded: the script.
+    let recorded = dir.path().join("recorded");
+    let out = bale_exe(&[s(&bale), "-o", s(&recorded)]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("running probe.py"), "{out:?}");
+    let ran = Command::new(&recorded).arg("3").output().unwrap();
+    let text = String::from_utf8_lossy(&ran.stdout);
+    assert_eq!(ran.status.code(), Some(3), "{ran:?}");
+    assert!(text.contains(&format!("name __main__ {}/probe.py", recorded.display())), "{ran:?}");
 }
 
 /// Every Python the runners were built for (`BALE_RUNNER_PYTHONS`, set by

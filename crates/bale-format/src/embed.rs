@@ -15,7 +15,7 @@
 use byteorder::{ByteOrder, LittleEndian as LE};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::{Corruption, Error, layout};
+use crate::{Corruption, EntryKind, EntryPoint, Error, layout};
 
 /// The trailer's first eight bytes.
 pub const TRAILER_MAGIC: [u8; 8] = *b"BALEEXE\x01";
@@ -27,13 +27,20 @@ pub const TRAILER_SIZE: usize = 64;
 pub struct Embedded {
     pub bale_offset: u64,
     pub bale_len: u64,
-    /// What the program runs: `MODULE` (as `python -m`) or `MODULE:FUNCTION`.
-    pub entry: String,
+    /// What the program runs.
+    pub entry: EntryPoint,
 }
 
 /// Appends `bale` and `entry` to `program` (a runner executable), aligned as the
 /// format requires, and the trailer that finds them.
-pub fn append(program: &[u8], bale: &[u8], entry: &str) -> Vec<u8> {
+pub fn append(program: &[u8], bale: &[u8], entry: &EntryPoint) -> Vec<u8> {
+    let kind = match entry {
+        // A script's path is told apart by its kind; a module and a function by their
+        // text, as a 1.0 program holds them.
+        EntryPoint::Script(_) => EntryKind::Script as u8,
+        _ => 0,
+    };
+    let entry = entry.to_string();
     let start = program.len().next_multiple_of(layout::NATIVE_ALIGN as usize);
     let mut out = Vec::with_capacity(start + bale.len() + entry.len() + TRAILER_SIZE);
     out.extend_from_slice(program);
@@ -45,7 +52,8 @@ pub fn append(program: &[u8], bale: &[u8], entry: &str) -> Vec<u8> {
     LE::write_u64(&mut trailer[8..16], start as u64);
     LE::write_u64(&mut trailer[16..24], bale.len() as u64);
     LE::write_u32(&mut trailer[24..28], entry.len() as u32);
-    // Bytes 28..56 are reserved (zero).
+    trailer[28] = kind;
+    // Bytes 29..56 are reserved (zero).
     let hash = xxh3_64(&trailer[..56]);
     LE::write_u64(&mut trailer[56..64], hash);
     out.extend_from_slice(&trailer);
@@ -72,11 +80,16 @@ pub fn find(program: &[u8]) -> Result<Option<Embedded>, Error> {
         return Err(damaged("the bale and entry do not end where the trailer starts"));
     }
     let entry_at = (bale_offset + bale_len) as usize;
-    let entry = std::str::from_utf8(&program[entry_at..at]).map_err(|_| damaged("the entry point is not UTF-8"))?;
-    if entry.contains('\0') {
-        return Err(damaged("the entry point holds a NUL byte"));
-    }
-    Ok(Some(Embedded { bale_offset, bale_len, entry: entry.to_owned() }))
+    let text = std::str::from_utf8(&program[entry_at..at]).map_err(|_| damaged("the entry point is not UTF-8"))?;
+    // Checked here, where it is read: a module or function name of identifiers, or a
+    // script's path that stays inside the bale; never a NUL (it becomes a C string).
+    let entry = match trailer[28] {
+        0 => EntryPoint::parse_module(text),
+        k if k == EntryKind::Script as u8 => EntryPoint::script(text),
+        _ => return Err(damaged("unknown entry point kind")),
+    };
+    let entry = entry.map_err(|_| damaged("the entry point is not MODULE, MODULE:FUNCTION or a script in the bale"))?;
+    Ok(Some(Embedded { bale_offset, bale_len, entry }))
 }
 
 impl Embedded {
@@ -94,24 +107,31 @@ mod tests {
     fn appends_and_finds() {
         let program = vec![0x7f; 1000];
         let bale = b"\x89BALE\r\n\n and the rest".to_vec();
-        let out = append(&program, &bale, "app:main");
-        let found = find(&out).unwrap().unwrap();
-        assert_eq!(found.bale_offset, layout::NATIVE_ALIGN);
-        assert_eq!(found.bale(&out), &bale[..]);
-        assert_eq!(found.entry, "app:main");
+        for entry in [EntryPoint::parse_module("app:main").unwrap(), EntryPoint::script("bin/run.py").unwrap()] {
+            let out = append(&program, &bale, &entry);
+            let found = find(&out).unwrap().unwrap();
+            assert_eq!(found.bale_offset, layout::NATIVE_ALIGN);
+            assert_eq!(found.bale(&out), &bale[..]);
+            assert_eq!(found.entry, entry);
+        }
         assert_eq!(find(&program).unwrap(), None, "no trailer");
     }
 
     #[test]
     fn a_damaged_trailer_is_an_error() {
-        let out = append(&[1, 2, 3], b"bale", "app");
+        let out = append(&[1, 2, 3], b"bale", &EntryPoint::Module("app".into()));
         for i in out.len() - TRAILER_SIZE + 8..out.len() {
             let mut bad = out.clone();
             bad[i] ^= 1;
             assert!(find(&bad).is_err(), "flip at {i}");
         }
-        // The entry point becomes a C string: a NUL in it is damage too.
-        let out = append(&[1, 2, 3], b"bale", "a\0p");
-        assert!(matches!(find(&out), Err(Error::Corrupt(Corruption::Trailer("the entry point holds a NUL byte")))));
+        // Entry points that are not names, or escape the bale (a NUL would become the
+        // end of a C string), are damage.
+        let modules = ["a\0p", "os.system('x')", "a b", "app:"].map(|t| EntryPoint::Module(t.into()));
+        let scripts = ["a\0p.py", "../x.py", "/abs.py"].map(|t| EntryPoint::Script(t.into()));
+        for entry in modules.into_iter().chain(scripts) {
+            let out = append(&[1, 2, 3], b"bale", &entry);
+            assert!(matches!(find(&out), Err(Error::Corrupt(Corruption::Trailer(_)))), "{entry:?}");
+        }
     }
 }

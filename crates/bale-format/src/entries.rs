@@ -32,6 +32,14 @@ pub struct Header {
     pub strings_size: u64,
     pub modules: TreeDescriptor,
     pub files: TreeDescriptor,
+    /// Minor 1: the version of bale that wrote it, `[0, 0, 0]` if unsaid.
+    pub writer: [u16; 3],
+    pub(crate) entry_kind: u8,
+    pub(crate) entry: layout::StringRef,
+    pub(crate) rest: layout::StringRef,
+    pub(crate) strings_check: u32,
+    /// The `header_hash` of the rest bale that belongs to this one, or 0.
+    pub rest_hash: u64,
 }
 
 impl Header {
@@ -39,6 +47,11 @@ impl Header {
     /// `cpython-3.11-x86_64-linux-gnu`, or `any` when it holds neither.
     pub fn target(&self) -> &str {
         &self.target
+    }
+
+    /// The version of bale that wrote it, such as `0.2.0`, if it says.
+    pub fn writer_version(&self) -> Option<String> {
+        (self.writer != [0; 3]).then(|| format!("{}.{}.{}", self.writer[0], self.writer[1], self.writer[2]))
     }
 }
 

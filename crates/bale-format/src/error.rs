@@ -14,8 +14,13 @@ pub enum Error {
     UnsupportedVersion { major: u16, minor: u16 },
     #[error("corrupt bale: {0}")]
     Corrupt(#[from] Corruption),
-    #[error("compression codec {0} is unknown to this reader (written by a newer bale?)")]
-    UnsupportedCodec(u8),
+    /// A codec from a newer minor version of the format (§12 says what to tell).
+    #[error(
+        "compression codec {codec} is unknown to this reader, which reads bale format {}.{}; the bale is format \
+         {}.{minor}{}: read it with a newer bale",
+        layout::MAJOR, layout::MINOR, layout::MAJOR, writer.as_ref().map(|w| format!(", written by bale {w}")).unwrap_or_default()
+    )]
+    UnsupportedCodec { codec: u8, minor: u16, writer: Option<String> },
     #[error("an entry of {size} bytes does not fit in this process's memory")]
     TooLarge { size: u64 },
     #[error("invalid name {name:?}: {reason}")]

@@ -20,8 +20,10 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 pub const MAGIC: [u8; 8] = *b"\x89BALE\r\n\n";
 /// The major version this crate reads and writes. A reader refuses any other.
 pub const MAJOR: u16 = 1;
-/// The minor version this crate writes. A reader accepts any minor of its major.
-pub const MINOR: u16 = 0;
+/// The newest minor version this crate reads and writes. A reader accepts any minor
+/// of its major; a writer writes the lowest minor whose fields it uses (1.0 when it
+/// sets none of the header strings of 1.1).
+pub const MINOR: u16 = 1;
 
 /// Size of the version 1.0 header. Later minors may grow it; readers use the
 /// `header_size` field, never this constant, to find the end of the header.
@@ -60,8 +62,23 @@ pub mod header {
     pub const MODULES: usize = 120;
     /// The file tree's descriptor.
     pub const FILES: usize = 152;
-    /// Bytes 184..248 are reserved: zero when written, ignored when read.
-    pub const RESERVED: usize = 184;
+    // From minor 1 (format-spec §4.2); zero in a 1.0 bale.
+    /// The writer's version: three u16 (major, minor, patch).
+    pub const WRITER: usize = 184;
+    /// The entry point's kind (u8, `EntryKind`).
+    pub const ENTRY_KIND: usize = 190;
+    /// The entry point's text: u32 offset from `strings_offset`, u16 length.
+    pub const ENTRY_OFFSET: usize = 192;
+    pub const ENTRY_LEN: usize = 196;
+    /// The rest bale's file name: u16 length, u32 offset from `strings_offset`.
+    pub const REST_LEN: usize = 198;
+    pub const REST_OFFSET: usize = 200;
+    /// `check32` of the entry point's bytes then the rest bale's name, position 0.
+    pub const STRINGS_CHECK: usize = 204;
+    /// The rest bale's `header_hash`: which rest bale belongs to this one.
+    pub const REST_HASH: usize = 208;
+    /// Bytes 216..248 are reserved: zero when written, ignored when read.
+    pub const RESERVED: usize = 216;
     /// The header checksum: always at this offset, whatever `header_size` says.
     pub const HEADER_HASH: usize = 248;
 }
@@ -162,7 +179,22 @@ pub struct RawHeader {
     pub strings_size: u64,
     pub modules: TreeDescriptor,
     pub files: TreeDescriptor,
+    /// Minor 1: the writer's version, the entry point and the rest bale.
+    pub writer: [u16; 3],
+    pub entry_kind: u8,
+    pub entry: StringRef,
+    pub rest: StringRef,
+    pub strings_check: u32,
+    pub rest_hash: u64,
     pub header_hash: u64,
+}
+
+/// A string of the string table named by the header: offset from `strings_offset`
+/// and length; empty when absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StringRef {
+    pub offset: u32,
+    pub len: u16,
 }
 
 impl Default for RawHeader {
@@ -183,6 +215,12 @@ impl Default for RawHeader {
             strings_size: 0,
             modules: TreeDescriptor::default(),
             files: TreeDescriptor::default(),
+            writer: [0; 3],
+            entry_kind: 0,
+            entry: StringRef::default(),
+            rest: StringRef::default(),
+            strings_check: 0,
+            rest_hash: 0,
             header_hash: 0,
         }
     }
@@ -209,6 +247,16 @@ impl RawHeader {
             strings_size: LE::read_u64(&b[h::STRINGS_SIZE..]),
             modules: TreeDescriptor::decode(&b[h::MODULES..]),
             files: TreeDescriptor::decode(&b[h::FILES..]),
+            writer: [
+                LE::read_u16(&b[h::WRITER..]),
+                LE::read_u16(&b[h::WRITER + 2..]),
+                LE::read_u16(&b[h::WRITER + 4..]),
+            ],
+            entry_kind: b[h::ENTRY_KIND],
+            entry: StringRef { offset: LE::read_u32(&b[h::ENTRY_OFFSET..]), len: LE::read_u16(&b[h::ENTRY_LEN..]) },
+            rest: StringRef { offset: LE::read_u32(&b[h::REST_OFFSET..]), len: LE::read_u16(&b[h::REST_LEN..]) },
+            strings_check: LE::read_u32(&b[h::STRINGS_CHECK..]),
+            rest_hash: LE::read_u64(&b[h::REST_HASH..]),
             header_hash: LE::read_u64(&b[h::HEADER_HASH..]),
         }
     }
@@ -234,6 +282,16 @@ impl RawHeader {
         LE::write_u64(&mut b[h::STRINGS_SIZE..], self.strings_size);
         self.modules.encode(&mut b[h::MODULES..h::MODULES + tree::SIZE]);
         self.files.encode(&mut b[h::FILES..h::FILES + tree::SIZE]);
+        for (i, part) in self.writer.iter().enumerate() {
+            LE::write_u16(&mut b[h::WRITER + 2 * i..], *part);
+        }
+        b[h::ENTRY_KIND] = self.entry_kind;
+        LE::write_u32(&mut b[h::ENTRY_OFFSET..], self.entry.offset);
+        LE::write_u16(&mut b[h::ENTRY_LEN..], self.entry.len);
+        LE::write_u32(&mut b[h::REST_OFFSET..], self.rest.offset);
+        LE::write_u16(&mut b[h::REST_LEN..], self.rest.len);
+        LE::write_u32(&mut b[h::STRINGS_CHECK..], self.strings_check);
+        LE::write_u64(&mut b[h::REST_HASH..], self.rest_hash);
         seal_header(&mut b);
         b
     }
@@ -248,6 +306,18 @@ pub fn seal_header(b: &mut [u8]) {
 /// What `header_hash` must hold for the header at the start of `b`.
 pub fn header_hash(b: &[u8]) -> u64 {
     xxh3_64(&b[..header::HEADER_HASH])
+}
+
+/// What `strings_check` holds for the entry point's and the rest bale name's bytes;
+/// 0 when both are empty, as in a 1.0 bale.
+pub fn strings_check(entry: &[u8], rest: &[u8]) -> u32 {
+    if entry.is_empty() && rest.is_empty() {
+        return 0;
+    }
+    let mut both = Vec::with_capacity(entry.len() + rest.len());
+    both.extend_from_slice(entry);
+    both.extend_from_slice(rest);
+    check32(&both, 0)
 }
 
 /// Where one tree (modules or files) lives: 32 bytes in the header.
@@ -526,6 +596,12 @@ mod tests {
             ..Default::default()
         };
         raw.target[..3].copy_from_slice(b"any");
+        raw.writer = [0, 2, 3];
+        raw.entry_kind = 1;
+        raw.entry = StringRef { offset: 9, len: 3 };
+        raw.rest = StringRef { offset: 2, len: 7 };
+        raw.strings_check = 99;
+        raw.rest_hash = 12345;
         let bytes = raw.encode();
         assert_eq!(bytes[..8], MAGIC);
         let back = RawHeader::decode(&bytes);
@@ -541,6 +617,7 @@ mod tests {
         assert_eq!(payload::CHECK + 4, payload::RECORD_SIZE);
         assert_eq!(bucket::CHECK + 4, bucket::SIZE);
         assert_eq!(header::HEADER_HASH + 8, HEADER_SIZE);
+        assert_eq!(header::REST_HASH + 8, header::RESERVED);
         assert_eq!(bucket::SLOTS * bucket::SLOT_SIZE, bucket::COUNT);
     }
 }

@@ -15,6 +15,7 @@ use zstd::zstd_safe::DDict;
 use crate::codec::{self, Codec};
 pub use crate::entries::{File, FileId, FileKind, Header, Module, ModuleId, Payload, PayloadId};
 use crate::entries::{Span, decode_file, decode_module, some};
+use crate::entry::{EntryKind, EntryPoint};
 use crate::error::{Corruption, Error, Table};
 use crate::layout::{self, FileRecord, KeyFields, ModuleRecord, PayloadRecord, RawHeader, TreeDescriptor, header as h};
 pub struct Bale<D> {
@@ -42,6 +43,45 @@ impl<D: AsRef<[u8]>> Bale<D> {
 
     pub fn target(&self) -> &str {
         self.header.target()
+    }
+
+    /// How the app packed in it starts, if the packer recorded it (format-spec §4.2).
+    pub fn entry_point(&self) -> Result<Option<EntryPoint>, Error> {
+        let (entry, _) = self.header_strings()?;
+        let Some(kind) = EntryKind::from_byte(self.header.entry_kind) else {
+            return Err(Corruption::Header("unknown entry point kind").into());
+        };
+        let text = std::str::from_utf8(entry).map_err(|_| Corruption::Header("entry point is not UTF-8"))?;
+        EntryPoint::decode(kind, text).map_err(|e| e.in_entry("the entry point"))
+    }
+
+    /// The file name of the rest bale that belongs to this one (what the traced runs
+    /// did not use), and its `header_hash`; `None` if it has none.
+    pub fn rest(&self) -> Result<Option<(&str, u64)>, Error> {
+        let (_, rest) = self.header_strings()?;
+        if rest.is_empty() {
+            return Ok(None);
+        }
+        let name = std::str::from_utf8(rest).map_err(|_| Corruption::Header("rest bale name is not UTF-8"))?;
+        crate::name::check_path(name).map_err(|e| e.in_entry("the rest bale's name"))?;
+        if name.contains('/') {
+            return Err(Corruption::Header("rest bale name is a path, not a file name").into());
+        }
+        Ok(Some((name, self.header.rest_hash)))
+    }
+
+    /// The entry point's and the rest bale name's bytes, checked against
+    /// `strings_check`.
+    fn header_strings(&self) -> Result<(&[u8], &[u8]), Error> {
+        let at = |s: layout::StringRef| {
+            let start = (self.header.strings_offset + u64::from(s.offset)) as usize;
+            &self.bytes()[start..start + usize::from(s.len)]
+        };
+        let (entry, rest) = (at(self.header.entry), at(self.header.rest));
+        if layout::strings_check(entry, rest) != self.header.strings_check {
+            return Err(Corruption::Header("entry point or rest bale name does not match its check").into());
+        }
+        Ok((entry, rest))
     }
 
     /// The `.pyc` magic number of the bale's bytecode, if it holds any.
@@ -171,7 +211,11 @@ impl<D: AsRef<[u8]>> Bale<D> {
                 let dict = self.dictionary()?;
                 Ok(Cow::Owned(codec::decompress(payload.id.0, stored, payload.size, Some(dict))?))
             }
-            Codec::Unknown(c) => Err(Error::UnsupportedCodec(c)),
+            Codec::Unknown(codec) => Err(Error::UnsupportedCodec {
+                codec,
+                minor: self.header.minor,
+                writer: self.header.writer_version(),
+            }),
         }
     }
 
@@ -446,6 +490,12 @@ fn parse_header(data: &[u8]) -> Result<Header, Error> {
         strings_size: raw.strings_size,
         modules: raw.modules,
         files: raw.files,
+        writer: raw.writer,
+        entry_kind: raw.entry_kind,
+        entry: raw.entry,
+        rest: raw.rest,
+        strings_check: raw.strings_check,
+        rest_hash: raw.rest_hash,
     };
 
     // Every section must lie inside the bale, so that later reads can slice without
@@ -480,6 +530,11 @@ fn parse_header(data: &[u8]) -> Result<Header, Error> {
     }
     if !inside(header.strings_offset, header.strings_size, 1) {
         return Err(bad("string table outside the bale"));
+    }
+    for string in [header.entry, header.rest] {
+        if u64::from(string.offset) + u64::from(string.len) > header.strings_size {
+            return Err(bad("entry point or rest bale name outside the string table"));
+        }
     }
     if header.dictionary.is_some_and(|d| d.0 >= header.payload_count) {
         return Err(bad("dictionary is not a payload"));

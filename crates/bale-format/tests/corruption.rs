@@ -5,7 +5,9 @@ use std::io::Cursor;
 use std::ops::Range;
 
 use bale_format::layout::{self, header as h};
-use bale_format::{Bale, Codec, Compression, Corruption, Error, FileKind, ModuleSpec, PayloadId, WriteOptions, Writer};
+use bale_format::{
+    Bale, Codec, Compression, Corruption, EntryPoint, Error, FileKind, ModuleSpec, PayloadId, WriteOptions, Writer,
+};
 use byteorder::{ByteOrder, LittleEndian as LE};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -43,6 +45,9 @@ fn sample(options: &WriteOptions) -> Vec<u8> {
     .unwrap();
     w.add_file("pkg-1.0.dist-info/METADATA", FileKind::Metadata, b"Name: pkg\nVersion: 1.0\n".to_vec(), false).unwrap();
     w.add_file("notes.txt", FileKind::Data, b"plain".to_vec(), false).unwrap();
+    w.set_writer_version("0.2.0").unwrap();
+    w.set_entry_point(EntryPoint::parse_module("pkg.cli:main").unwrap());
+    w.set_rest("sample.rest.bale", 0x1234_5678_9abc_def0).unwrap();
     let mut out = Cursor::new(Vec::new());
     w.write(&mut out, options).unwrap();
     out.into_inner()
@@ -60,6 +65,8 @@ fn compressed() -> WriteOptions {
 /// Reads everything a reader can reach, the way an importer and `extract` would.
 fn read_everything(bytes: &[u8]) -> Result<(), Error> {
     let bale = Bale::open(bytes)?;
+    bale.entry_point()?;
+    bale.rest()?;
     for m in bale.modules() {
         let m = m?;
         bale.module(m.name)?.ok_or(Error::Write("lost".into()))?;
@@ -280,6 +287,70 @@ fn a_zstd_frame_without_a_declared_size_is_refused() {
 }
 
 #[test]
+fn the_header_strings_say_how_the_app_starts_and_which_rest_bale_belongs() {
+    let bytes = sample(&WriteOptions::default());
+    let bale = Bale::open(bytes.as_slice()).unwrap();
+    assert_eq!(bale.header().minor, 1);
+    assert_eq!(bale.header().writer_version().as_deref(), Some("0.2.0"));
+    assert_eq!(bale.entry_point().unwrap().unwrap().to_string(), "pkg.cli:main");
+    assert_eq!(bale.rest().unwrap(), Some(("sample.rest.bale", 0x1234_5678_9abc_def0)));
+    // Without any of them, a writer writes 1.0 with the bytes zero.
+    let mut w = Writer::new("any").unwrap();
+    w.add_file("a.txt", FileKind::Data, b"a".to_vec(), false).unwrap();
+    let mut out = Cursor::new(Vec::new());
+    w.write(&mut out, &WriteOptions::default()).unwrap();
+    let plain = out.into_inner();
+    let bale = Bale::open(plain.as_slice()).unwrap();
+    assert_eq!((bale.header().minor, bale.header().writer_version()), (0, None));
+    assert!(bale.entry_point().unwrap().is_none() && bale.rest().unwrap().is_none());
+    assert!(plain[h::WRITER..h::RESERVED].iter().all(|&b| b == 0));
+    // Written again from the bale, they are kept.
+    let again = Writer::from_bale(&Bale::open(bytes.as_slice()).unwrap()).unwrap();
+    let mut out = Cursor::new(Vec::new());
+    again.write(&mut out, &WriteOptions::default()).unwrap();
+    let copy = out.into_inner();
+    let copy = Bale::open(copy.as_slice()).unwrap();
+    assert_eq!(copy.entry_point().unwrap().unwrap().to_string(), "pkg.cli:main");
+    assert_eq!(copy.rest().unwrap().unwrap().0, "sample.rest.bale");
+}
+
+#[test]
+fn a_damaged_entry_point_or_kind_is_corrupt() {
+    let good = sample(&WriteOptions::default());
+    let hd = Bale::open(good.as_slice()).unwrap().header().clone();
+    let entry_at = hd.strings_offset as usize + LE::read_u32(&good[h::ENTRY_OFFSET..]) as usize;
+    let mut bad = good.clone();
+    bad[entry_at] ^= 0x20;
+    reseal_body(&mut bad);
+    let err = Bale::open(bad.as_slice()).unwrap().entry_point().unwrap_err();
+    assert!(err.is_corruption() && err.to_string().contains("does not match its check"), "{err}");
+    let mut bad = good.clone();
+    bad[h::ENTRY_KIND] = 7;
+    reseal_header(&mut bad);
+    assert!(Bale::open(bad.as_slice()).unwrap().entry_point().unwrap_err().is_corruption());
+    let mut bad = good;
+    LE::write_u16(&mut bad[h::ENTRY_LEN..], u16::MAX);
+    reseal_header(&mut bad);
+    assert!(matches!(Bale::open(bad.as_slice()), Err(Error::Corrupt(Corruption::Header(_)))));
+}
+
+#[test]
+fn an_unknown_codec_from_a_newer_minor_says_what_to_upgrade() {
+    let good = sample(&compressed());
+    let (at, index) = payload_record_of(&good, "pkg.m2");
+    let mut newer = good.clone();
+    newer[at + 32] = 9;
+    reseal_record(&mut newer, at, 40, index);
+    LE::write_u16(&mut newer[h::MINOR..], 7);
+    reseal_header(&mut newer);
+    let bale = Bale::open(newer.as_slice()).unwrap();
+    let err = bale.read(&bale.payload(PayloadId(index)).unwrap()).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("codec 9") && text.contains("format 1.7, written by bale 0.2.0"), "{text}");
+    assert!(text.contains(&format!("reads bale format 1.{}", layout::MINOR)), "{text}");
+}
+
+#[test]
 fn an_unknown_codec_is_reported_without_harming_other_entries() {
     let good = sample(&compressed());
     let (at, index) = payload_record_of(&good, "pkg.m2");
@@ -287,7 +358,7 @@ fn an_unknown_codec_is_reported_without_harming_other_entries() {
     newer[at + 32] = 9;
     reseal_record(&mut newer, at, 40, index);
     let bale = Bale::open(newer.as_slice()).unwrap();
-    assert!(matches!(bale.read(&bale.payload(PayloadId(index)).unwrap()), Err(Error::UnsupportedCodec(9))));
+    assert!(matches!(bale.read(&bale.payload(PayloadId(index)).unwrap()), Err(Error::UnsupportedCodec { codec: 9, .. })));
     let other = bale.module("pkg.m3").unwrap().unwrap().bytecode.unwrap();
     bale.read(&bale.payload(other).unwrap()).unwrap();
 }

@@ -91,6 +91,8 @@ pub struct PackOptions {
     /// Put the importer in the bale (the web target), for the loader to install from
     /// there.
     pub embed_importer: bool,
+    /// How the app in the bale starts, recorded in it (`pack --app` knows).
+    pub entry: Option<bale_format::EntryPoint>,
 }
 
 impl PackOptions {

@@ -117,6 +117,10 @@ pub fn pack_files(
         _ => "any".to_owned(),
     };
     let mut writer = Writer::new(&target)?;
+    writer.set_writer_version(env!("CARGO_PKG_VERSION"))?;
+    if let Some(entry) = &options.entry {
+        writer.set_entry_point(entry.clone());
+    }
     if let Some(py) = &python {
         writer.set_bytecode_magic(py.magic());
     }

@@ -3,13 +3,19 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use bale_format::{Bale, Codec, Error, FileKind, PayloadId};
+use bale_format::{Bale, Codec, EntryKind, Error, FileKind, PayloadId};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Report {
     pub file_size: u64,
     pub format_version: String,
+    /// The version of bale that wrote it, where the bale says.
+    pub writer: Option<String>,
+    /// How the app in it starts, where the packer recorded it.
+    pub entry: Option<EntryReport>,
+    /// The rest bale that belongs to it, by file name.
+    pub rest: Option<String>,
     pub target: String,
     /// The bytecode magic number as CPython prints it (`int.from_bytes(magic[:2], "little")`).
     pub bytecode_magic: Option<u16>,
@@ -20,6 +26,13 @@ pub struct Report {
     /// One row per top-level package or module (first path component for other files).
     pub packages: Vec<Row>,
     pub total: Row,
+}
+
+/// An entry point: its kind (`module`, `function`, `script`) and its text.
+#[derive(Clone, Debug, Serialize)]
+pub struct EntryReport {
+    pub kind: &'static str,
+    pub entry: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -58,6 +71,17 @@ pub fn report<D: AsRef<[u8]>>(bale: &Bale<D>) -> Result<Report, Error> {
     let mut r = Report {
         file_size: header.file_size,
         format_version: format!("{}.{}", header.major, header.minor),
+        writer: header.writer_version(),
+        entry: bale.entry_point()?.map(|e| EntryReport {
+            kind: match e.kind() {
+                EntryKind::Module => "module",
+                EntryKind::Function => "function",
+                EntryKind::Script => "script",
+                EntryKind::None => "none",
+            },
+            entry: e.to_string(),
+        }),
+        rest: bale.rest()?.map(|(name, _)| name.to_owned()),
         target: bale.target().to_owned(),
         bytecode_magic: magic,
         ..Default::default()

@@ -18,9 +18,14 @@ unsafe extern "C" {
         folder: *const c_char,
         bale: *const u8,
         len: usize,
-        command: *const c_char,
+        program: *const c_char,
+        entry_kind: *const c_char,
+        entry: *const c_char,
     ) -> c_int;
 }
+
+/// The Python code that runs the entry point, given to it as data.
+const RUN_ENTRY: &str = include_str!("../assets/run_entry.py");
 
 // The importer, linked in: `start.c` registers its module, `PyInit_bale`, as built
 // in; named here too, so that the linker keeps it.
@@ -46,7 +51,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok((executable, map, embedded)) => {
-            let command = CString::new(command(&embedded.entry)).expect("embed::find refuses a NUL");
+            let (kind, text) = entry_args(&embedded.entry);
+            let kind = CString::new(kind).expect("a kind has no NUL");
+            let text = CString::new(text).expect("embed::find refuses a NUL");
+            let run_entry = CString::new(RUN_ENTRY).expect("run_entry.py holds no NUL");
             let folder = executable
                 .parent()
                 .map_or(CString::default(), |f| CString::new(f.as_os_str().as_bytes()).unwrap_or_default());
@@ -64,7 +72,9 @@ fn main() -> ExitCode {
                     folder.as_ptr(),
                     bale.as_ptr(),
                     bale.len(),
-                    command.as_ptr(),
+                    run_entry.as_ptr(),
+                    kind.as_ptr(),
+                    text.as_ptr(),
                 )
             };
             ExitCode::from(code.clamp(0, 255) as u8)
@@ -108,37 +118,14 @@ fn prepare() -> Result<(std::path::PathBuf, memmap2::Mmap, bale_format::embed::E
     Ok((executable, map, embedded))
 }
 
-/// What `python -c` runs for an entry point: `MODULE` runs as `python -m MODULE`
-/// would (but `sys.argv[0]` stays this program), `MODULE:FUNCTION` calls the
-/// function and exits with what it returns, as a console script does.
-fn command(entry: &str) -> String {
-    match entry.split_once(':') {
-        Some((module, function)) => {
-            format!("import sys\nfrom {module} import {function} as _entry\nsys.exit(_entry())\n")
-        }
-        None => format!("{RUN_MODULE}_run_module({entry:?})\n"),
-    }
+/// The entry point as `start.c` hands it to Python: a kind (`module`, `function`,
+/// `script`) and its text, both as data, read by `run_entry.py`.
+fn entry_args(entry: &bale_format::EntryPoint) -> (&'static str, String) {
+    use bale_format::EntryPoint;
+    let kind = match entry {
+        EntryPoint::Module(_) => "module",
+        EntryPoint::Function { .. } => "function",
+        EntryPoint::Script(_) => "script",
+    };
+    (kind, entry.to_string())
 }
-
-/// `runpy._run_module_as_main` without runpy, whose imports (importlib.util,
-/// contextlib, collections...) would be a third of a small program's start: find the
-/// module (a package's `__main__` for a package), and run its code in `__main__`.
-const RUN_MODULE: &str = r#"
-def _run_module(name):
-    import sys
-    from _frozen_importlib import _find_spec
-    spec = _find_spec(name, None)
-    if spec is not None and spec.submodule_search_locations is not None:
-        package = __import__(name, fromlist=["__path__"])
-        spec = _find_spec(name + ".__main__", package.__path__)
-    if spec is None or spec.loader is None:
-        sys.stderr.write(f"{sys.argv[0]}: no module named {name} to run\n")
-        raise SystemExit(1)
-    code = spec.loader.get_code(spec.name)
-    main = sys.modules["__main__"].__dict__
-    for key in [k for k in main if k not in ("__builtins__",)]:
-        del main[key]
-    main.update(__name__="__main__", __file__=spec.origin, __cached__=None, __doc__=None,
-                __loader__=spec.loader, __package__=spec.parent, __spec__=spec)
-    exec(code, main)
-"#;

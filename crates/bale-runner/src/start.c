@@ -13,6 +13,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+/* Two private parts of CPython's initialization: `PyConfig._init_main` and
+ * `_Py_InitializeMain`, which stop after the core phase and finish it. They have this
+ * meaning in CPython 3.10 to 3.13, the versions this runner is built and tested for;
+ * for any other, the build stops here rather than guessing. */
+#if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x030E0000
+#error "start.c relies on PyConfig._init_main and _Py_InitializeMain as CPython 3.10 to 3.13 have them"
+#endif
+
 /* The importer (`bale`), linked into this program and registered as built in. */
 extern PyObject *PyInit_bale(void);
 
@@ -59,15 +67,20 @@ static PyObject *install_finder(const unsigned char *bale, size_t len, const cha
     return finder;
 }
 
-/* What `Py_RunMain` does for `python -c`, but for one thing: a KeyboardInterrupt that
+/* Runs `program` in `__main__` with `__bale_entry__` set to (kind, entry): the entry
+ * point goes to Python as data, so no name can change what the program's code is.
+ * What `Py_RunMain` does for `python -c`, but for one thing: a KeyboardInterrupt that
  * ends the program ends it by SIGINT, as `python` means to, even when printing it
  * imports modules (the importer's `sys.excepthook` imports `traceback` then), which
  * clears the flag `Py_RunMain` relies on. A SystemExit exits here, in PyErr_Print,
  * with its code, as in `python`. */
-static int run(const char *command) {
+static int run(const char *program, const char *kind, const char *entry) {
     PyObject *main = PyImport_AddModule("__main__"); /* borrowed */
     PyObject *globals = main ? PyModule_GetDict(main) : NULL;
-    PyObject *result = globals ? PyRun_StringFlags(command, Py_file_input, globals, globals, NULL) : NULL;
+    PyObject *given = globals ? Py_BuildValue("(ss)", kind, entry) : NULL;
+    int set = given != NULL && PyDict_SetItemString(globals, "__bale_entry__", given) == 0;
+    Py_XDECREF(given);
+    PyObject *result = set ? PyRun_StringFlags(program, Py_file_input, globals, globals, NULL) : NULL;
     int interrupted = 0, code = 0;
     if (result == NULL) {
         interrupted = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
@@ -85,11 +98,11 @@ static int run(const char *command) {
     return code;
 }
 
-/* Runs `command` in an interpreter started as described above, with `argv` as
- * `sys.argv`, `executable` as `sys.executable` and its `folder` as `sys.prefix`;
- * gives the exit code, as `python -c` would. */
+/* Runs the entry point (`kind`, `entry`) with `program` in an interpreter started as
+ * described above, with `argv` as `sys.argv`, `executable` as `sys.executable` and
+ * its `folder` as `sys.prefix`; gives the exit code, as `python -c` would. */
 int bale_run(int argc, char **argv, const char *executable, const char *folder, const unsigned char *bale,
-             size_t len, const char *command) {
+             size_t len, const char *program, const char *kind, const char *entry) {
     const char *program = argc > 0 ? argv[0] : "bale";
     PyConfig config;
     PyConfig_InitPythonConfig(&config);
@@ -131,5 +144,5 @@ int bale_run(int argc, char **argv, const char *executable, const char *folder, 
     Py_DECREF(finder);
     if (done == NULL) return python_failed(program, "cannot install the bale's finder");
     Py_DECREF(done);
-    return run(command);
+    return run(program, kind, entry);
 }

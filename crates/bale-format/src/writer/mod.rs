@@ -18,7 +18,7 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use crate::layout::{self, FileRecord, KeyFields, ModuleRecord, PayloadRecord, RawHeader};
 use crate::name::{self, check_module_name, check_path};
-use crate::{Error, FileKind};
+use crate::{EntryKind, EntryPoint, Error, FileKind};
 
 /// How payloads are compressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +96,10 @@ pub struct Writer {
     bytecode_magic: Option<[u8; 4]>,
     files: BTreeMap<String, PendingFile>,
     modules: BTreeMap<String, ModuleSpec>,
+    /// Minor 1 (format-spec §4.2): who wrote it, how its app starts, its rest bale.
+    writer: Option<[u16; 3]>,
+    entry: Option<EntryPoint>,
+    rest: Option<(String, u64)>,
 }
 
 impl Writer {
@@ -105,7 +109,15 @@ impl Writer {
         if target.is_empty() || target.len() > layout::TARGET_LEN || !target.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Error::Write(format!("target {target:?} must be 1 to 48 printable ASCII characters")));
         }
-        Ok(Writer { target: target.to_owned(), bytecode_magic: None, files: BTreeMap::new(), modules: BTreeMap::new() })
+        Ok(Writer {
+            target: target.to_owned(),
+            bytecode_magic: None,
+            files: BTreeMap::new(),
+            modules: BTreeMap::new(),
+            writer: None,
+            entry: None,
+            rest: None,
+        })
     }
 
     /// A writer holding everything `bale` holds, decoded: to write it again with
@@ -115,6 +127,10 @@ impl Writer {
         if let Some(magic) = bale.bytecode_magic() {
             w.set_bytecode_magic(magic);
         }
+        let writer = bale.header().writer;
+        w.writer = (writer != [0; 3]).then_some(writer);
+        w.entry = bale.entry_point()?;
+        w.rest = bale.rest()?.map(|(name, hash)| (name.to_owned(), hash));
         for file in bale.files() {
             let file = file?;
             match file.kind {
@@ -144,6 +160,32 @@ impl Writer {
             w.add_module(m.name, spec)?;
         }
         Ok(w)
+    }
+
+    /// Records the version of bale writing it, such as `0.2.0` (`major.minor.patch`).
+    pub fn set_writer_version(&mut self, version: &str) -> Result<(), Error> {
+        let parts: Vec<u16> = version.split(['.', '-', '+']).take(3).map_while(|p| p.parse().ok()).collect();
+        let [major, minor, patch] = parts[..] else {
+            return Err(Error::Write(format!("writer version {version:?} is not MAJOR.MINOR.PATCH")));
+        };
+        self.writer = Some([major, minor, patch]);
+        Ok(())
+    }
+
+    /// Records how the app in the bale starts.
+    pub fn set_entry_point(&mut self, entry: EntryPoint) {
+        self.entry = Some(entry);
+    }
+
+    /// Records the rest bale that belongs to this one: its file name (beside this
+    /// bale) and its `header_hash`.
+    pub fn set_rest(&mut self, name: &str, header_hash: u64) -> Result<(), Error> {
+        check_path(name)?;
+        if name.contains('/') {
+            return Err(Error::Write(format!("rest bale {name:?}: a file name, not a path")));
+        }
+        self.rest = Some((name.to_owned(), header_hash));
+        Ok(())
     }
 
     /// The `.pyc` magic number all bytecode in this bale starts with.
@@ -305,6 +347,19 @@ impl Writer {
             .encode(&mut file_records[i * FileRecord::SIZE..][..FileRecord::SIZE], i as u32);
         }
 
+        // The header's own strings (minor 1), after the keys.
+        let string_ref = |strings: &mut Vec<u8>, text: &[u8]| -> Result<layout::StringRef, Error> {
+            let offset = u32::try_from(strings.len()).map_err(|_| Error::Write("more than 4 GiB of names".into()))?;
+            let len = u16::try_from(text.len()).map_err(|_| Error::Write("an entry point over 64 KiB".into()))?;
+            strings.extend_from_slice(text);
+            Ok(layout::StringRef { offset, len })
+        };
+        let entry_text = self.entry.as_ref().map(|e| e.to_string()).unwrap_or_default();
+        let rest_name = self.rest.as_ref().map_or("", |(name, _)| name.as_str());
+        let entry_ref = string_ref(&mut strings, entry_text.as_bytes())?;
+        let rest_ref = string_ref(&mut strings, rest_name.as_bytes())?;
+        let minor_1 = self.writer.is_some() || self.entry.is_some() || self.rest.is_some();
+
         // Layout: header, buckets, records, strings, payloads.
         let mut at = layout::HEADER_SIZE as u64;
         let mut place = |len: usize, align: u64| {
@@ -363,7 +418,7 @@ impl Writer {
         let has_bytecode = module_bytecode.iter().any(|&p| p != layout::NONE);
         let header = RawHeader {
             major: layout::MAJOR,
-            minor: layout::MINOR,
+            minor: if minor_1 { 1 } else { 0 },
             header_size: layout::HEADER_SIZE as u32,
             file_size,
             body_hash,
@@ -377,6 +432,12 @@ impl Writer {
             strings_size: strings.len() as u64,
             modules: module_tree.descriptor(module_records_at, module_buckets_at),
             files: file_tree.descriptor(file_records_at, file_buckets_at),
+            writer: self.writer.unwrap_or_default(),
+            entry_kind: self.entry.as_ref().map_or(EntryKind::None, EntryPoint::kind) as u8,
+            entry: entry_ref,
+            rest: rest_ref,
+            strings_check: layout::strings_check(entry_text.as_bytes(), rest_name.as_bytes()),
+            rest_hash: self.rest.as_ref().map_or(0, |(_, hash)| *hash),
             header_hash: 0,
         }
         .encode();

@@ -172,6 +172,7 @@ fn pack(
     let mut pack_options = options.pack.clone();
     pack_options.python = Some(env.python.clone());
     pack_options.app_files = selection.app_files();
+    pack_options.entry = Some(options.entry.in_bale());
     let mut files = selection.read_files()?;
     target.extra_files(&options.pack, &mut files)?;
     crate::pack_files(output, files, &pack_options, progress)
