@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use bale_format::embed;
 
-use crate::{Exit, human, open};
+use crate::{human, open};
 
 #[derive(clap::Args)]
 pub struct ExeArgs {

@@ -7,8 +7,8 @@
 mod args;
 mod exe;
 mod extract;
-mod installed;
 mod inspect;
+mod installed;
 mod pack;
 mod pack_app;
 mod progress;

@@ -18,6 +18,7 @@ pub struct RunArgs {
     entry: Option<String>,
     /// Run this file of the bale (a path inside it, such as `app/main.py`). Default:
     /// the entry point `bale pack --app` recorded in the bale.
+    script: Option<String>,
     /// The interpreter to run (default: python3 on PATH). The `bale` Python package
     /// (the importer) must be installed for it, or named by `BALE_IMPORTER`.
     #[arg(long, value_name = "PYTHON", default_value = "python3")]

@@ -12,8 +12,8 @@ use bale_pack::trace::Entry;
 use bale_pack::trace::select::{Detect, Stdlib};
 use bale_pack::{Content, PackOptions};
 
-use crate::installed::Installed;
 use crate::args::{AppArgs, ContentArg, DetectArg, PackArgs, StdlibArg, TargetArg, YesNo};
+use crate::installed::Installed;
 
 /// The `BALE_*` variables: overrides of where bale finds its parts.
 #[derive(Clone, Debug, Default)]
@@ -97,10 +97,9 @@ pub fn pack(args: &PackArgs, env: &Env) -> anyhow::Result<Pack> {
     }
     let installed = Installed::find();
     let (target, installed_importer) = match app.target.unwrap_or(TargetArg::Native) {
-        TargetArg::Native => (
-            TargetChoice::Native { python: args.python.clone() },
-            installed.as_ref().and_then(Installed::importer),
-        ),
+        TargetArg::Native => {
+            (TargetChoice::Native { python: args.python.clone() }, installed.as_ref().and_then(Installed::importer))
+        }
         TargetArg::Pyodide => (
             TargetChoice::Pyodide { distribution: absolute(&pyodide(app, env)?) },
             installed.as_ref().and_then(Installed::web_importer),
@@ -218,12 +217,9 @@ pub fn entry_point<D: AsRef<[u8]>>(
     use bale_format::EntryPoint;
     let usage = |message: String| crate::Exit(2, message);
     let entry = match given {
-        Given { module: Some(m), .. } => {
-            EntryPoint::parse_module(&m).map_err(|e| usage(format!("-m {m:?}: {e}")))?
-        }
-        Given { function: Some(f), .. } => {
-            EntryPoint::parse_module(&f).map_err(|_| usage(format!("--entry {f:?}: expected MODULE or MODULE:FUNCTION")))?
-        }
+        Given { module: Some(m), .. } => EntryPoint::parse_module(&m).map_err(|e| usage(format!("-m {m:?}: {e}")))?,
+        Given { function: Some(f), .. } => EntryPoint::parse_module(&f)
+            .map_err(|_| usage(format!("--entry {f:?}: expected MODULE or MODULE:FUNCTION")))?,
         Given { script: Some(s), .. } => {
             let s = s.trim_start_matches("./");
             EntryPoint::script(s).map_err(|e| usage(format!("{s:?}: {e}")))?

@@ -211,11 +211,9 @@ impl<D: AsRef<[u8]>> Bale<D> {
                 let dict = self.dictionary()?;
                 Ok(Cow::Owned(codec::decompress(payload.id.0, stored, payload.size, Some(dict))?))
             }
-            Codec::Unknown(codec) => Err(Error::UnsupportedCodec {
-                codec,
-                minor: self.header.minor,
-                writer: self.header.writer_version(),
-            }),
+            Codec::Unknown(codec) => {
+                Err(Error::UnsupportedCodec { codec, minor: self.header.minor, writer: self.header.writer_version() })
+            }
         }
     }
 

@@ -98,11 +98,11 @@ static int run(const char *program, const char *kind, const char *entry) {
     return code;
 }
 
-/* Runs the entry point (`kind`, `entry`) with `program` in an interpreter started as
+/* Runs the entry point (`kind`, `entry`) with `code` in an interpreter started as
  * described above, with `argv` as `sys.argv`, `executable` as `sys.executable` and
  * its `folder` as `sys.prefix`; gives the exit code, as `python -c` would. */
 int bale_run(int argc, char **argv, const char *executable, const char *folder, const unsigned char *bale,
-             size_t len, const char *program, const char *kind, const char *entry) {
+             size_t len, const char *code, const char *kind, const char *entry) {
     const char *program = argc > 0 ? argv[0] : "bale";
     PyConfig config;
     PyConfig_InitPythonConfig(&config);
@@ -144,5 +144,5 @@ int bale_run(int argc, char **argv, const char *executable, const char *folder, 
     Py_DECREF(finder);
     if (done == NULL) return python_failed(program, "cannot install the bale's finder");
     Py_DECREF(done);
-    return run(program, kind, entry);
+    return run(code, kind, entry);
 }

@@ -349,6 +349,9 @@ impl Writer {
 
         // The header's own strings (minor 1), after the keys.
         let string_ref = |strings: &mut Vec<u8>, text: &[u8]| -> Result<layout::StringRef, Error> {
+            if text.is_empty() {
+                return Ok(layout::StringRef::default());
+            }
             let offset = u32::try_from(strings.len()).map_err(|_| Error::Write("more than 4 GiB of names".into()))?;
             let len = u16::try_from(text.len()).map_err(|_| Error::Write("an entry point over 64 KiB".into()))?;
             strings.extend_from_slice(text);
