@@ -8,7 +8,7 @@
 # as a page bundles it, one version everywhere, and bad input.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-artifacts=$(scripts/dist.sh)
+artifacts=$([ -n "${BALE_DIST_BUILT:-}" ] && ls -d dist/* || scripts/dist.sh)
 echo "$artifacts"
 version=$(basename "$(ls dist/bale-*-cp310-abi3-*.whl)" | cut -d- -f2)
 tarball=$(ls "$ROOT"/dist/bale-loader-*.tgz)
@@ -30,14 +30,16 @@ mkdir -p "$app"
 cp examples/rich-report/report.py "$app/app.py"
 cp examples/rich-report/requirements.txt "$app/requirements.txt"
 "$python" -m venv "$home/venv"
-# pip in this environment installs bale from dist/ alone; the environments bale makes
-# for an app's requirements use the index as usual.
+# pip in this environment installs bale from dist/ alone (the machine's own
+# PIP_FIND_LINKS, where set, overrides a configuration file's, so dist/ joins it); the
+# environments bale makes for an app's requirements use the index as usual.
 printf '[install]\nno-index = true\nfind-links = %s\n' "$ROOT/dist" >"$home/venv/pip.conf"
 
 # The user's shell: the environment active, nothing of bale's repository or variables.
 user() {
     (cd "$app" && env -u BALE_IMPORTER -u BALE_PYODIDE -u BALE_RUNNERS -u BALE_TEST_BALES \
         HOME="$home" XDG_CACHE_HOME="$CACHE" PATH="$home/venv/bin:$PATH" VIRTUAL_ENV="$home/venv" \
+        PIP_FIND_LINKS="$ROOT/dist${PIP_FIND_LINKS:+ $PIP_FIND_LINKS}" \
         bash -euo pipefail -c "$1")
 }
 # Pyodide from npm, once per machine (CI: once per run); the same folder a user's
@@ -75,10 +77,12 @@ out=$(user "$(cat "$blocks/exe")")
 grep -q "Release notes" <<<"$out" || { echo "$out"; echo "the program's output is missing" >&2; exit 1; }
 
 log "bad input"
-node_bin=$(dirname "$(command -v node)")
-no_node=$(tr ':' '\n' <<<"$PATH" | grep -vx "$node_bin" | paste -sd:)
-stderr=$(cd "$app" && env -u BALE_PYODIDE -u BALE_IMPORTER HOME="$home" XDG_CACHE_HOME="$home/empty-cache" \
-    PATH="$home/venv/bin:$no_node" bale pack --app app.py --target pyodide -o x.bale 2>&1) && exit 1
+# No Node.js: a PATH of the environment alone, in a folder without node_modules, and
+# no Pyodide cached.
+mkdir -p "$home/elsewhere" && cp "$app/app.py" "$home/elsewhere/"
+stderr=$(cd "$home/elsewhere" && env -u BALE_PYODIDE -u BALE_IMPORTER HOME="$home" \
+    XDG_CACHE_HOME="$home/empty-cache" PATH="$home/venv/bin" bale pack --app app.py --target pyodide -o x.bale 2>&1) &&
+    exit 1
 grep -q "install Node.js" <<<"$stderr" || { echo "$stderr"; exit 1; }
 if old=$(python_for 3.9 2>/dev/null); then
     "$old" -m venv "$home/venv39"

@@ -15,15 +15,15 @@ size of every file (PEP 376, PEP 427).
 
 import base64
 import hashlib
-import io
 import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-EXECUTABLE = 0o755 << 16
-PLAIN = 0o644 << 16
+# Mode bits of a regular file (pip makes a file executable only when they say so).
+EXECUTABLE = 0o100755 << 16
+PLAIN = 0o100644 << 16
 
 
 def record_line(name, data):

@@ -164,7 +164,7 @@ impl Target for Pyodide {
     fn run_hint(&self, written: &Written<'_>, entry: &EntryPoint) -> RunHint {
         let bale = file_name(written.bale);
         let quoted = |s: &str| serde_json::Value::from(s).to_string();
-        let python = match entry {
+        let run = match entry {
             EntryPoint::Script(script) => {
                 let path = format!("/bale/{}/{script}", bale.trim_end_matches(".zst"));
                 format!("import runpy; runpy.run_path({}, run_name='__main__')", quoted(&path))
@@ -173,9 +173,11 @@ impl Target for Pyodide {
                 format!("import runpy; runpy.run_module({}, run_name='__main__')", quoted(module))
             }
             EntryPoint::Function { module, function } => {
-                format!("import sys; from {module} import {function}; sys.exit({function}())")
+                format!("from {module} import {function}; raise SystemExit({function}())")
             }
         };
+        // An app's `sys.exit(0)` is no error in a page.
+        let python = format!("try:\n    {run}\nexcept SystemExit as e:\n    if e.code:\n        raise\n");
         RunHint::Page { bale, stdlib: written.side.map(|z| file_name(&z.path)), python }
     }
 }
