@@ -34,7 +34,8 @@ log "the importer for Pyodide and the runners"
 wasm=$(scripts/build-pyodide.sh | sed -n 1p)
 runners=$(scripts/build-runners.sh 3.10 3.11 3.12 3.13)
 
-cp importer/js/loader.mjs importer/js/loader.d.mts importer/js/package.json importer/js/README.md "$build/web/"
+cp importer/js/loader.mjs importer/js/loader.d.mts importer/js/embedded.mjs importer/js/xxh3.mjs \
+    importer/js/package.json importer/js/README.md "$build/web/"
 cp "$wasm" "$build/web/bale.abi3.so"
 
 log "assembling the wheels"

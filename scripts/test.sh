@@ -25,10 +25,14 @@ cargo test -q --workspace
 log "the packer's Python helpers (pytest)"
 "$(tools_venv)/bin/python" -m pytest crates/bale-pack/assets/python/tests -q -p no:cacheprovider
 log "cargo package: every publishable crate builds from its own files"
+# The packaged crates of an earlier run would stand in for changed ones of the same version.
+rm -rf target/package
 cargo package -q --workspace --allow-dirty --exclude bale-runner --exclude bale-importer --exclude bale-bench \
     --exclude bale-wasm-probe --exclude wordstats-native
 log "importer tests"
 scripts/test-importer.sh
+log "fuzzing the importer from Python"
+scripts/fuzz-python.sh "${BALE_PYTHON_FUZZ_CASES:-2000}"
 log "WebAssembly builds"
 scripts/check-wasm.sh
 log "Pyodide"

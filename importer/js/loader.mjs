@@ -3,7 +3,11 @@
 // and shared libraries asynchronously and in parallel, and installs the bale's finder,
 // so that `import app` reads from the bale in memory. No dependencies beyond Pyodide.
 //
-// Reads of the bale's header follow format-spec/README.md (§4, §6.2, §9).
+// The loader reads the bale's header (format-spec §4) only to refuse, early and
+// plainly, what is not a bale for this Pyodide; the importer checks the header hash
+// and every record before it uses them, and lists the native files to compile. Only
+// a bale's own importer is found by reading records here, in `embedded.mjs`, which
+// checks each of them and the importer's payload hash before anything runs.
 
 // layout: generated from crates/bale-format/src/layout.rs
 // (BALE_BLESS=1 cargo test -p bale-loader writes it again).
@@ -32,7 +36,7 @@ const SHARED_LIBRARY = 4;
 // layout: end
 // A framed bale: a whole bale in one zstd frame (format-spec §10.4).
 const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
-// Where a bale may carry the importer itself, stored uncompressed.
+// Where a bale may carry the importer itself, stored uncompressed (embedded.mjs).
 const IMPORTER = "bale/bale.abi3.so";
 // One importer per Pyodide instance, however many bales are loaded into it.
 const importers = new WeakMap();
@@ -48,7 +52,7 @@ export async function loadBale(pyodide, source, options = {}) {
   // Python bytes object that the finder then reads in place.
   let py, view;
   if (ZSTD.every((b, i) => data[i] === b)) {
-    const bale = await importerFor(pyodide, () => options.importer ?? besideLoader());
+    const bale = await importerFor(pyodide, () => importerBytes(options));
     const framed = pyodide.toPy(data);
     try {
       py = bale.unframe(framed);
@@ -60,17 +64,15 @@ export async function loadBale(pyodide, source, options = {}) {
     view = py.getBuffer("u8");
     data = view.data;
   }
-  let header, files;
   try {
-    header = readHeader(data, name, target);
-    files = natives(data, header);
+    checkHeader(data, name, target);
   } catch (e) {
     py?.destroy();
     throw e;
   } finally {
     view?.release();
   }
-  const bale = await importerFor(pyodide, () => options.importer ?? bundledImporter(data, header, files));
+  const bale = await importerFor(pyodide, () => importerBytes(options, data, name));
   py ??= pyodide.toPy(data);
   const path = options.path ?? `/bale/${basename(name).replace(/\.zst$/, "")}`;
   let finder;
@@ -80,7 +82,8 @@ export async function loadBale(pyodide, source, options = {}) {
     py.destroy();
   }
   try {
-    await prepareNative(pyodide, finder, path, files.filter((f) => f.path !== IMPORTER));
+    const natives = finder._native_files().toJs().filter(([file]) => file !== IMPORTER);
+    await prepareNative(pyodide, finder, path, natives);
   } catch (e) {
     finder.uninstall();
     finder.destroy();
@@ -93,15 +96,24 @@ export async function loadBale(pyodide, source, options = {}) {
 function importerFor(pyodide, source) {
   let importer = importers.get(pyodide);
   if (!importer) {
-    importer = installImporter(pyodide, source());
+    importer = source().then((code) => installImporter(pyodide, code));
     importers.set(pyodide, importer);
     importer.catch(() => importers.delete(pyodide));
   }
   return importer;
 }
 
-function besideLoader() {
-  return new URL("bale.abi3.so", import.meta.url);
+// The importer's bytes: the one named, else the one beside this loader (the npm
+// package and the bale wheel ship one), else the one the bale carries, checked first.
+async function importerBytes(options, data, name) {
+  if (options.importer) return bytes(options.importer);
+  try {
+    return await bytes(new URL("bale.abi3.so", import.meta.url));
+  } catch (missing) {
+    const carried = data && (await import("./embedded.mjs")).embeddedImporter(data, name);
+    if (carried) return carried;
+    throw missing;
+  }
 }
 
 async function bytes(source) {
@@ -131,61 +143,25 @@ async function pythonTarget(pyodide) {
   return `${name}-${major}.${minor}-${platform}`;
 }
 
-function readHeader(data, name, target) {
+// Refuses, before anything is imported, what is not a bale for this Pyodide.
+function checkHeader(data, name, target) {
   const fail = (why) => {
     throw new Error(`loadBale: ${name}: ${why}`);
   };
   if (data.length < 8 || MAGIC.some((b, i) => data[i] !== b)) fail("not a bale (bad magic)");
   if (data.length < HEADER_SIZE) fail(`truncated (${data.length} bytes)`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const u64 = (at) => Number(view.getBigUint64(at, true));
   const major = view.getUint16(H_MAJOR, true);
   if (major !== MAJOR) fail(`format version ${major} is not supported (this loader reads version ${MAJOR})`);
-  if (u64(H_FILE_SIZE) > data.length) fail(`truncated: ${data.length} of ${u64(H_FILE_SIZE)} bytes`);
+  const size = Number(view.getBigUint64(H_FILE_SIZE, true));
+  if (size > data.length) fail(`truncated: ${data.length} of ${size} bytes`);
   const bale = new TextDecoder().decode(data.subarray(H_TARGET, H_TARGET + TARGET_LEN)).replace(/\0+$/, "");
   if (bale !== target && bale !== "any") fail(`built for ${bale}, but this Pyodide runs ${target}`);
-  return {
-    view,
-    u64,
-    payloads: u64(H_PAYLOADS),
-    strings: u64(H_STRINGS),
-    files: u64(H_FILES),
-    fileCount: view.getUint32(H_FILE_COUNT, true),
-  };
-}
-
-// Every file of kind extension or shared library: [{ path, kind, payload }].
-function natives(data, { view, strings, files, fileCount }) {
-  const out = [];
-  const decoder = new TextDecoder();
-  for (let i = 0; i < fileCount; i++) {
-    const at = files + F_SIZE * i;
-    const kind = view.getUint8(at + F_KIND);
-    if (kind !== EXTENSION && kind !== SHARED_LIBRARY) continue;
-    const key = strings + view.getUint32(at + F_KEY_OFFSET, true);
-    const path = decoder.decode(data.subarray(key, key + view.getUint16(at + F_KEY_LEN, true)));
-    out.push({ path, kind, payload: view.getUint32(at + F_PAYLOAD, true) });
-  }
-  return out;
-}
-
-// The importer carried in the bale itself, else the one next to this loader.
-function bundledImporter(data, header, files) {
-  const entry = files.find((n) => n.path === IMPORTER);
-  if (entry) {
-    const at = header.payloads + P_SIZE * entry.payload;
-    if (header.view.getUint8(at + P_CODEC) === 0) {
-      const start = header.u64(at + P_OFFSET);
-      return data.subarray(start, start + header.u64(at + P_STORED_SIZE));
-    }
-  }
-  return besideLoader();
 }
 
 // Writes the importer into site-packages as the package `bale`, compiled
 // asynchronously first so that importing it compiles nothing; resolves to the module.
-async function installImporter(pyodide, source) {
-  const code = await bytes(source);
+async function installImporter(pyodide, code) {
   const module = pyodide._module;
   // Not sysconfig: a page's trimmed standard library need not hold it.
   const site = pyodide.runPython("import sys; next(p for p in sys.path if p.endswith('/site-packages'))");
@@ -205,20 +181,20 @@ async function installImporter(pyodide, source) {
 async function prepareNative(pyodide, finder, root, files) {
   const module = pyodide._module;
   const compiled = await Promise.all(
-    files.map(async (f) => {
-      const buffer = finder.get_data(`${root}/${f.path}`);
+    files.map(async ([path, library]) => {
+      const buffer = finder.get_data(`${root}/${path}`);
       const view = buffer.getBuffer("u8");
       try {
-        return { ...f, module: await WebAssembly.compile(view.data) };
+        return { path, library, module: await WebAssembly.compile(view.data) };
       } catch (e) {
-        throw new Error(`loadBale: ${root}/${f.path}: not a WebAssembly module for Pyodide: ${e.message}`);
+        throw new Error(`loadBale: ${root}/${path}: not a WebAssembly module for Pyodide: ${e.message}`);
       } finally {
         view.release();
         buffer.destroy();
       }
     }),
   );
-  const libraries = new Map(compiled.filter((f) => f.kind === SHARED_LIBRARY).map((f) => [basename(f.path), f]));
+  const libraries = new Map(compiled.filter((f) => f.library).map((f) => [basename(f.path), f]));
   const loading = new Map();
   const loadLibrary = (name) => {
     if (!loading.has(name)) {
@@ -230,7 +206,7 @@ async function prepareNative(pyodide, finder, root, files) {
   };
   await Promise.all([...libraries.keys()].map(loadLibrary));
   await Promise.all(
-    compiled.filter((f) => f.kind === EXTENSION).map((f) => load(module, f.module, `${root}/${f.path}`, false)),
+    compiled.filter((f) => !f.library).map((f) => load(module, f.module, `${root}/${f.path}`, false)),
   );
 }
 

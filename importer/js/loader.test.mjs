@@ -10,6 +10,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 
+import { embeddedImporter } from "./embedded.mjs";
 import { loadBale } from "./loader.mjs";
 
 const { BALE_PYODIDE, BALE_IMPORTER, BALE_TEST_BALES } = process.env;
@@ -77,6 +78,17 @@ test("installs the importer the bale carries, given nothing else", async () => {
   pyodide.runPython("import hello; hello.main()");
   assert.match(out.join("\n"), /Hello/);
   assert.equal(pyodide.runPython("import bale; bale.__file__"), "/lib/python3.14/site-packages/bale/__init__.py");
+});
+
+test("a damaged importer in the bale is refused before it is compiled", async () => {
+  const { pyodide } = await pyodideWithOutput();
+  const data = bale("hello-embedded.bale").slice();
+  const carried = embeddedImporter(data, "hello-embedded.bale");
+  // One byte in the middle of the importer's payload.
+  data[carried.byteOffset - data.byteOffset + (carried.length >> 1)] ^= 0x40;
+  await assert.rejects(loadBale(pyodide, data), /bale\/bale\.abi3\.so: damaged \(payload \d+: checksum mismatch\)/);
+  assert.equal(pyodide.runPython("import sys; 'bale' in sys.modules"), false, "nothing of it was installed");
+  assert.equal(pyodide.runPython("sum(range(10))"), 45);
 });
 
 test("loads an extension module from the bale, compiled before the first import", async () => {

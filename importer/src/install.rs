@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use crate::error::BaleError;
 use crate::finder::BaleFinder;
 use crate::state::state;
-use crate::storage::{Buffer, Storage, absolute};
+use crate::storage::{Storage, absolute};
 
 /// Opens a path (memory-mapped) or a bytes-like object (used in place), and gives
 /// the default virtual path to mount it at and the time its files appear to have.
@@ -43,13 +43,12 @@ pub fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<(Stora
             }
         })?;
         #[cfg(target_family = "wasm")]
-        let storage = Storage::Buffer(Buffer::new(
-            &py.import("builtins")?.call_method1("open", (&root, "rb"))?.call_method0("read")?,
-        )?);
+        let storage =
+            Storage::from_object(&py.import("builtins")?.call_method1("open", (&root, "rb"))?.call_method0("read")?)?;
         let mtime = std::fs::metadata(&root).and_then(|m| m.modified()).map_or(0.0, seconds);
         return Ok((unframed(storage, &path)?, root, mtime));
     }
-    let storage = Storage::Buffer(Buffer::new(source)?);
+    let storage = Storage::from_object(source)?;
     let root = format!("/memory/{}.bale", state(py)?.memory_bales.fetch_add(1, Ordering::Relaxed));
     Ok((unframed(storage, &root)?, root, seconds(std::time::SystemTime::now())))
 }
@@ -60,7 +59,7 @@ fn unframed(storage: Storage, name: &str) -> PyResult<Storage> {
         return Ok(storage);
     }
     let bale = bale_format::frame::unframe(storage.as_ref()).map_err(|e| BaleError::new_err(format!("{name}: {e}")))?;
-    Ok(Storage::Decoded(bale))
+    Ok(Storage::Owned(bale))
 }
 
 fn seconds(t: std::time::SystemTime) -> f64 {

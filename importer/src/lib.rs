@@ -42,6 +42,7 @@ use pyo3::prelude::*;
 pub use error::BaleError;
 pub use finder::BaleFinder;
 pub use path_finder::BalePathFinder;
+pub use storage::set_program_bale;
 
 /// Installs a bale: its finder goes first on `sys.meta_path`, its virtual path first
 /// on `sys.path`. `source` is a path or a bytes-like object; `path` overrides the
@@ -68,7 +69,9 @@ fn install_bale<'py>(
 }
 
 /// The bale inside a framed bale (one zstd frame, format-spec §10.4), as `bytes`:
-/// what the Pyodide loader reads the header of before installing it.
+/// what the Pyodide loader reads the header of before installing it. The input is
+/// read only during this call, which holds the GIL throughout: no Python code can
+/// change it meanwhile, so it is read in place.
 #[pyfunction]
 fn unframe<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
     let buffer = storage::Buffer::new(data)?;

@@ -237,6 +237,19 @@ impl BaleFinder {
         crate::path_finder::iter_modules(self, py, package)
     }
 
+    /// The bale's native code, for the Pyodide loader to compile before the first
+    /// import: (path, is a shared library rather than an extension module).
+    fn _native_files(&self, py: Python<'_>) -> PyResult<Vec<(String, bool)>> {
+        let mut out = Vec::new();
+        for f in self.bale.files() {
+            let f = f.map_err(|e| self.error(py, "", e))?;
+            if f.kind.is_native() {
+                out.push((f.path.to_owned(), f.kind == bale_format::FileKind::SharedLibrary));
+            }
+        }
+        Ok(out)
+    }
+
     /// Folder names of the distribution metadata at the top of the bale.
     fn _dist_info(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         crate::metadata::dist_info(self, py)

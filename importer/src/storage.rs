@@ -1,19 +1,32 @@
-//! Where a bale's bytes live: a memory-mapped file, the buffer of a Python bytes-like
-//! object (read in place in both cases), or a framed bale decoded into memory.
+//! Where a bale's bytes live, for as long as its finder does: a memory-mapped file,
+//! an immutable `bytes` object held in place, the program's own mapped bale (`bale
+//! exe`), or memory of the importer's own (a copy, or a framed bale decoded).
+//!
+//! The importer reads a bale long after `install` returns, and trusts bytes it has
+//! checked once (a payload's hash, then `marshal`). So it keeps a view of a Python
+//! object only when nothing can change it: an exact `bytes`. A `bytearray`, a
+//! writable `memoryview`, `mmap` or array could change under it, which would be
+//! undefined behaviour and could run a payload changed after its check; those are
+//! copied once, at install (a memory copy: about a millisecond for 10 MB).
 
 use std::ffi::{c_int, c_void};
+use std::sync::OnceLock;
 
 use pyo3::exceptions::PyBufferError;
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 /// The bytes of an installed bale.
 pub enum Storage {
     #[cfg(not(target_family = "wasm"))]
     Mapped(memmap2::Mmap),
+    /// A `bytes` object, which cannot change, held while the finder lives.
     Buffer(Buffer),
-    /// Decoded from a framed bale (one zstd frame, for transport).
-    Decoded(Vec<u8>),
+    /// The bale inside the running program (`bale exe`), mapped for its whole life.
+    Static(&'static [u8]),
+    /// A copy of a buffer that could change, or a framed bale decoded.
+    Owned(Vec<u8>),
 }
 
 impl AsRef<[u8]> for Storage {
@@ -22,8 +35,39 @@ impl AsRef<[u8]> for Storage {
             #[cfg(not(target_family = "wasm"))]
             Storage::Mapped(map) => map,
             Storage::Buffer(b) => b.as_slice(),
-            Storage::Decoded(bytes) => bytes,
+            Storage::Static(bytes) => bytes,
+            Storage::Owned(bytes) => bytes,
         }
+    }
+}
+
+/// The bale of the running program, set by the runner before Python starts.
+static PROGRAM_BALE: OnceLock<&'static [u8]> = OnceLock::new();
+
+/// Tells the importer where the running program's own bale is: a read-only mapping
+/// of the program's file, which the system does not let anyone rewrite while it
+/// runs, kept for the process's life. A buffer over exactly these bytes is then read
+/// in place rather than copied.
+pub fn set_program_bale(bale: &'static [u8]) {
+    let _ = PROGRAM_BALE.set(bale);
+}
+
+impl Storage {
+    /// A bytes-like object's bytes: held in place where they cannot change, else
+    /// copied once (see the module's documentation).
+    pub fn from_object(object: &Bound<'_, PyAny>) -> PyResult<Storage> {
+        let buffer = Buffer::new(object)?;
+        let bytes = buffer.as_slice();
+        if let Some(program) = PROGRAM_BALE.get()
+            && std::ptr::eq(program.as_ptr(), bytes.as_ptr())
+            && program.len() == bytes.len()
+        {
+            return Ok(Storage::Static(program));
+        }
+        if object.is_exact_instance_of::<PyBytes>() {
+            return Ok(Storage::Buffer(buffer));
+        }
+        Ok(Storage::Owned(bytes.to_vec()))
     }
 }
 
@@ -67,7 +111,8 @@ unsafe extern "C" {
 const PYBUF_SIMPLE: c_int = 0;
 
 /// A held buffer of a Python object. While it is held, the object cannot be resized
-/// (CPython refuses with `BufferError`), so the pointer stays valid.
+/// (CPython refuses with `BufferError`), so the pointer stays valid; its bytes can
+/// still change unless the object is immutable (see [`Storage::from_object`]).
 pub struct Buffer {
     view: Box<PyBufferView>,
 }

@@ -1,13 +1,13 @@
 //! `bale extract`: the bale's contents back as files, never outside the target folder.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use bale_format::name::{check_path, last_component, parent};
 use bale_format::{FileKind, MappedBale};
 
+use crate::tree_writer::TreeWriter;
 use crate::{EXIT_DAMAGED, Exit, open};
 
 /// One file to write: its path inside the target folder, its bytes, its mode.
@@ -33,10 +33,12 @@ pub fn run(bale_path: &Path, dir: &Path, force: bool) -> anyhow::Result<()> {
         if !dir.is_dir() {
             bail!("{}: not a folder", dir.display());
         }
+        // Refused before anything is written; the writes check again as they go.
+        let writer = TreeWriter::open(dir)?;
         for f in &files {
-            check_destination(dir, &f.path, force)?;
+            writer.check(&f.path, force)?;
         }
-        write_all(dir, &dirs, &files)?;
+        write_all(&writer, &dirs, &files, force)?;
     } else {
         // A new folder appears complete or not at all.
         let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -45,7 +47,7 @@ pub fn run(bale_path: &Path, dir: &Path, force: bool) -> anyhow::Result<()> {
             .prefix(".bale-extract.")
             .tempdir_in(parent)
             .with_context(|| format!("cannot create a folder in {}", parent.display()))?;
-        write_all(staging.path(), &dirs, &files)?;
+        write_all(&TreeWriter::open(staging.path())?, &dirs, &files, false)?;
         let staging = staging.keep();
         set_dir_mode(&staging)?;
         fs::rename(&staging, dir).with_context(|| format!("moving {} to {}", staging.display(), dir.display()))?;
@@ -100,50 +102,13 @@ fn cache_tag(target: &str) -> Option<String> {
     target.python().map(|p| p.cache_tag())
 }
 
-/// Refuses to write through a symbolic link, or over a file unless `force`.
-fn check_destination(root: &Path, rel: &str, force: bool) -> anyhow::Result<()> {
-    let mut at = root.to_path_buf();
-    let components: Vec<&str> = rel.split('/').collect();
-    for (i, c) in components.iter().enumerate() {
-        at.push(c);
-        match fs::symlink_metadata(&at) {
-            Err(_) => return Ok(()),
-            Ok(m) if m.file_type().is_symlink() => {
-                bail!("{}: a symbolic link; refusing to write through it", at.display())
-            }
-            Ok(m) if i + 1 == components.len() && !force => {
-                let what = if m.is_dir() { "a folder" } else { "a file" };
-                bail!("{}: already exists ({what}); use --force to replace files", at.display())
-            }
-            Ok(_) => {}
-        }
-    }
-    Ok(())
-}
-
-fn write_all(root: &Path, dirs: &[String], files: &[Planned<'_>]) -> anyhow::Result<()> {
+fn write_all(writer: &TreeWriter, dirs: &[String], files: &[Planned<'_>], force: bool) -> anyhow::Result<()> {
     for d in dirs {
-        fs::create_dir_all(root.join(d)).with_context(|| root.join(d).display().to_string())?;
+        writer.folder(d)?;
     }
     for f in files {
-        let dest: PathBuf = root.join(&f.path);
-        let folder = dest.parent().expect("inside root");
-        fs::create_dir_all(folder).with_context(|| folder.display().to_string())?;
-        let mut temp = tempfile::Builder::new()
-            .prefix(".bale.")
-            .tempfile_in(folder)
-            .with_context(|| format!("cannot write in {}", folder.display()))?;
-        temp.write_all(&f.content).with_context(|| dest.display().to_string())?;
-        set_file_mode(temp.as_file(), f.executable)?;
-        temp.persist(&dest).with_context(|| dest.display().to_string())?;
+        writer.file(&f.path, &f.content, f.executable, force)?;
     }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn set_file_mode(file: &fs::File, executable: bool) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(if executable { 0o755 } else { 0o644 }))?;
     Ok(())
 }
 
@@ -151,11 +116,6 @@ fn set_file_mode(file: &fs::File, executable: bool) -> anyhow::Result<()> {
 fn set_dir_mode(dir: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(dir, fs::Permissions::from_mode(0o755))?;
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn set_file_mode(_: &fs::File, _: bool) -> anyhow::Result<()> {
     Ok(())
 }
 

@@ -14,6 +14,7 @@ mod pack_app;
 mod progress;
 mod run;
 mod settings;
+mod tree_writer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

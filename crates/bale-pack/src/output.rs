@@ -27,8 +27,11 @@ impl AtomicFile {
             _ => Path::new("."),
         };
         let name = path.file_name().ok_or_else(|| fail("no file name".into()))?.to_string_lossy();
+        remove_stale(dir, &name);
+        // The writer's process id in the name: a run killed before it renamed its file
+        // leaves it behind, and the next run into the folder knows it for stale.
         let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&format!(".{name}.{}.", std::process::id()))
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| fail(e.to_string()))?;
@@ -61,6 +64,28 @@ impl AtomicFile {
         set_mode(self.temp.as_file(), self.executable).map_err(|e| fail(e.to_string()))?;
         self.temp.persist(&self.path).map_err(|e| fail(e.error.to_string()))?;
         Ok(value)
+    }
+}
+
+/// Removes the temporary files of `name` left in `dir` by writers that were killed:
+/// `.NAME.PID.XXXXXX.tmp` whose process no longer runs.
+fn remove_stale(dir: &Path, name: &str) {
+    // Without /proc there is no telling a live writer from a dead one: leave them.
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(rest) = file.to_str().and_then(|f| f.strip_prefix(&prefix)).and_then(|r| r.strip_suffix(".tmp")) else {
+            continue;
+        };
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let running = Path::new("/proc").join(pid.to_string()).exists();
+        if !running && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -29,7 +29,6 @@ const RUN_ENTRY: &str = include_str!("../assets/run_entry.py");
 
 // The importer, linked in: `start.c` registers its module, `PyInit_bale`, as built
 // in; named here too, so that the linker keeps it.
-extern crate bale as _;
 unsafe extern "C" {
     fn PyInit_bale() -> *mut std::ffi::c_void;
 }
@@ -59,11 +58,14 @@ fn main() -> ExitCode {
                 .parent()
                 .map_or(CString::default(), |f| CString::new(f.as_os_str().as_bytes()).unwrap_or_default());
             let executable = CString::new(executable.as_os_str().as_bytes()).unwrap_or_default();
-            let bale = embedded.bale(&map);
+            // Mapped for the process's life: the importer reads the bale in place.
+            let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
+            let bale = embedded.bale(map);
+            bale::set_program_bale(bale);
             let mut argv: Vec<*mut c_char> = args.iter().map(|a| a.as_ptr() as *mut c_char).collect();
             argv.push(std::ptr::null_mut());
-            // SAFETY: every pointer outlives the call (the map and the strings live until
-            // `main` returns, after the interpreter has finished).
+            // SAFETY: every pointer outlives the call (the map lives for the process, the
+            // strings until `main` returns, after the interpreter has finished).
             let code = unsafe {
                 bale_run(
                     args.len() as c_int,

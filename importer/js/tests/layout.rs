@@ -1,63 +1,85 @@
 //! The loader's constants are the format's: the block between the `layout` markers of
 //! `loader.mjs` is generated from `bale_format::layout`, and must match it.
 
-use bale_format::FileKind;
-use bale_format::layout::{self, file, header, key, payload, tree};
+use bale_format::Codec;
+use bale_format::layout::{self, bucket, file, header, key, payload, tree};
 
 const BEGIN: &str = "// layout: generated from crates/bale-format/src/layout.rs";
 const END: &str = "// layout: end";
 
-/// The constants the loader reads a bale with, as JavaScript.
-fn block() -> String {
-    let magic: Vec<String> = layout::MAGIC.iter().map(|b| format!("0x{b:02x}")).collect();
-    let numbers: [(&str, usize); 19] = [
-        ("MAJOR", layout::MAJOR as usize),
-        ("HEADER_SIZE", layout::HEADER_SIZE),
-        ("H_MAJOR", header::MAJOR),
-        ("H_FILE_SIZE", header::FILE_SIZE),
-        ("H_TARGET", header::TARGET),
-        ("TARGET_LEN", layout::TARGET_LEN),
-        ("H_PAYLOADS", header::PAYLOADS_OFFSET),
-        ("H_STRINGS", header::STRINGS_OFFSET),
-        ("H_FILES", header::FILES + tree::RECORDS_OFFSET),
-        ("H_FILE_COUNT", header::FILES + tree::COUNT),
-        ("F_SIZE", file::SIZE),
-        ("F_KEY_OFFSET", key::KEY_OFFSET),
-        ("F_KEY_LEN", key::KEY_LEN),
-        ("F_KIND", file::KIND),
-        ("F_PAYLOAD", file::PAYLOAD),
-        ("P_SIZE", payload::RECORD_SIZE),
-        ("P_OFFSET", payload::OFFSET),
-        ("P_STORED_SIZE", payload::STORED_SIZE),
-        ("P_CODEC", payload::CODEC),
+/// The constants each JavaScript file reads a bale with, as `(name, value)`.
+fn constants(file: &str) -> Vec<(&'static str, u64)> {
+    let n = |v: usize| v as u64;
+    let header = vec![
+        ("MAJOR", u64::from(layout::MAJOR)),
+        ("HEADER_SIZE", n(layout::HEADER_SIZE)),
+        ("H_MAJOR", n(header::MAJOR)),
+        ("H_FILE_SIZE", n(header::FILE_SIZE)),
+        ("H_TARGET", n(header::TARGET)),
+        ("TARGET_LEN", n(layout::TARGET_LEN)),
     ];
-    let kinds = [("EXTENSION", FileKind::Extension), ("SHARED_LIBRARY", FileKind::SharedLibrary)];
-    let mut out = format!("{BEGIN}\n// (BALE_BLESS=1 cargo test -p bale-loader writes it again).\n");
-    out += &format!("const MAGIC = [{}];\n", magic.join(", "));
-    for (name, value) in numbers {
-        out += &format!("const {name} = {value};\n");
+    match file {
+        "loader.mjs" => header,
+        "embedded.mjs" => vec![
+            ("H_HASH", n(header::HEADER_HASH)),
+            ("H_PAYLOADS", n(header::PAYLOADS_OFFSET)),
+            ("H_PAYLOAD_COUNT", n(header::PAYLOAD_COUNT)),
+            ("H_STRINGS", n(header::STRINGS_OFFSET)),
+            ("H_STRINGS_SIZE", n(header::STRINGS_SIZE)),
+            ("H_FILES", n(header::FILES + tree::RECORDS_OFFSET)),
+            ("H_FILE_COUNT", n(header::FILES + tree::COUNT)),
+            ("H_FILE_BUCKETS", n(header::FILES + tree::BUCKETS_OFFSET)),
+            ("H_FILE_BUCKET_COUNT", n(header::FILES + tree::BUCKET_COUNT)),
+            ("B_SIZE", n(bucket::SIZE)),
+            ("B_SLOT", n(bucket::SLOT_SIZE)),
+            ("B_COUNT", n(bucket::COUNT)),
+            ("B_SLOTS", n(bucket::SLOTS)),
+            ("K_HASH", n(key::HASH)),
+            ("K_OFFSET", n(key::KEY_OFFSET)),
+            ("K_LEN", n(key::KEY_LEN)),
+            ("F_SIZE", n(file::SIZE)),
+            ("F_PAYLOAD", n(file::PAYLOAD)),
+            ("P_SIZE", n(payload::RECORD_SIZE)),
+            ("P_OFFSET", n(payload::OFFSET)),
+            ("P_STORED_SIZE", n(payload::STORED_SIZE)),
+            ("P_HASH", n(payload::HASH)),
+            ("P_CODEC", n(payload::CODEC)),
+            ("NONE", u64::from(layout::NONE)),
+            ("STORED", u64::from(Codec::Stored.to_byte())),
+        ],
+        other => panic!("no constants for {other}"),
     }
-    for (name, kind) in kinds {
-        out += &format!("const {name} = {};\n", kind.to_byte());
+}
+
+/// The block of `file`, as JavaScript.
+fn block(file: &str) -> String {
+    let mut out = format!("{BEGIN}\n// (BALE_BLESS=1 cargo test -p bale-loader writes it again).\n");
+    if file == "loader.mjs" {
+        let magic: Vec<String> = layout::MAGIC.iter().map(|b| format!("0x{b:02x}")).collect();
+        out += &format!("const MAGIC = [{}];\n", magic.join(", "));
+    }
+    for (name, value) in constants(file) {
+        out += &format!("const {name} = {value};\n");
     }
     out += END;
     out
 }
 
-#[test]
-fn the_loaders_offsets_are_the_formats() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("loader.mjs");
-    let text = std::fs::read_to_string(&path).expect("loader.mjs");
-    let start = text.find(BEGIN).expect("loader.mjs has a layout block");
+fn check(file: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let text = std::fs::read_to_string(&path).expect("the file");
+    let start = text.find(BEGIN).expect("a layout block");
     let end = text[start..].find(END).expect("the layout block ends") + start + END.len();
-    let expected = block();
+    let expected = block(file);
     if std::env::var_os("BALE_BLESS").is_some() {
-        std::fs::write(&path, format!("{}{expected}{}", &text[..start], &text[end..])).expect("write loader.mjs");
+        std::fs::write(&path, format!("{}{expected}{}", &text[..start], &text[end..])).expect("write");
         return;
     }
-    assert_eq!(
-        &text[start..end],
-        expected,
-        "loader.mjs's layout block differs from bale_format::layout: run with BALE_BLESS=1"
-    );
+    assert_eq!(&text[start..end], expected, "{file}'s layout block differs from bale_format::layout: run with BALE_BLESS=1");
+}
+
+#[test]
+fn the_loaders_offsets_are_the_formats() {
+    check("loader.mjs");
+    check("embedded.mjs");
 }
