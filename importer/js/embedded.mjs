@@ -6,6 +6,32 @@
 import { xxh3 } from "./xxh3.mjs";
 
 // layout: generated from crates/bale-format/src/layout.rs
+// (BALE_BLESS=1 cargo test -p bale-loader writes it again).
+const H_HASH = 248;
+const H_PAYLOADS = 96;
+const H_PAYLOAD_COUNT = 88;
+const H_STRINGS = 104;
+const H_STRINGS_SIZE = 112;
+const H_FILES = 152;
+const H_FILE_COUNT = 160;
+const H_FILE_BUCKETS = 168;
+const H_FILE_BUCKET_COUNT = 176;
+const B_SIZE = 64;
+const B_SLOT = 8;
+const B_COUNT = 56;
+const B_SLOTS = 7;
+const K_HASH = 0;
+const K_OFFSET = 8;
+const K_LEN = 12;
+const F_SIZE = 40;
+const F_PAYLOAD = 28;
+const P_SIZE = 40;
+const P_OFFSET = 0;
+const P_STORED_SIZE = 8;
+const P_HASH = 24;
+const P_CODEC = 32;
+const NONE = 4294967295;
+const STORED = 0;
 // layout: end
 
 const PATH = "bale/bale.abi3.so";

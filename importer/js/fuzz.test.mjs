@@ -122,7 +122,18 @@ def _probe(finder):
                 walk(rel)
             else:
                 finder._read(rel)
-    for name in ["hello", "hello.greet", "wordstats"]:
+    def modules(package=""):
+        for name, is_package in finder._iter_modules(package):
+            full = f"{package}.{name}" if package else name
+            yield full
+            if is_package:
+                yield from modules(full)
+    try:
+        names = list(modules())
+    except Exception as e:
+        names = []
+        note(e)
+    for name in names:
         try:
             importlib.import_module(name)
         except Exception as e:

@@ -18,21 +18,6 @@ const H_MAJOR = 8;
 const H_FILE_SIZE = 16;
 const H_TARGET = 32;
 const TARGET_LEN = 48;
-const H_PAYLOADS = 96;
-const H_STRINGS = 104;
-const H_FILES = 152;
-const H_FILE_COUNT = 160;
-const F_SIZE = 40;
-const F_KEY_OFFSET = 8;
-const F_KEY_LEN = 12;
-const F_KIND = 14;
-const F_PAYLOAD = 28;
-const P_SIZE = 40;
-const P_OFFSET = 0;
-const P_STORED_SIZE = 8;
-const P_CODEC = 32;
-const EXTENSION = 2;
-const SHARED_LIBRARY = 4;
 // layout: end
 // A framed bale: a whole bale in one zstd frame (format-spec §10.4).
 const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
@@ -57,7 +42,7 @@ export async function loadBale(pyodide, source, options = {}) {
     try {
       py = bale.unframe(framed);
     } catch (e) {
-      throw new Error(`loadBale: ${name}: ${String(e.message).trim().split("\n").pop()}`);
+      throw new Error(`loadBale: ${name}: ${lastLine(e.message)}`);
     } finally {
       framed.destroy();
     }
@@ -87,7 +72,7 @@ export async function loadBale(pyodide, source, options = {}) {
   } catch (e) {
     finder.uninstall();
     finder.destroy();
-    throw e;
+    throw /^loadBale: /.test(e.message) ? e : new Error(`loadBale: ${name}: ${lastLine(e.message)}`);
   }
   return finder;
 }
@@ -217,6 +202,11 @@ async function load(module, compiled, name, global) {
   const flags = { loadAsync: true, nodelete: true, global };
   module.preloadedWasm[name] = await module.loadWebAssemblyModule(compiled, flags, name, {});
   if (global) await module.loadDynamicLibrary(name, flags);
+}
+
+// The last line of a Python error's message: the exception itself.
+function lastLine(message) {
+  return String(message).trim().split("\n").pop();
 }
 
 function basename(path) {

@@ -1,7 +1,7 @@
 //! `bale extract`: the bale's contents back as files, never outside the target folder.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, bail};
 use bale_format::name::{check_path, last_component, parent};

@@ -86,7 +86,8 @@ impl TreeWriter {
                 bail!("{}: a symbolic link; refusing to write through it", at.display())
             }
             Ok(st) if !force => {
-                let what = if FileType::from_raw_mode(st.st_mode) == FileType::Directory { "a folder" } else { "a file" };
+                let what =
+                    if FileType::from_raw_mode(st.st_mode) == FileType::Directory { "a folder" } else { "a file" };
                 bail!("{}: already exists ({what}); use --force to replace files", at.display())
             }
             Ok(_) => Ok(()),

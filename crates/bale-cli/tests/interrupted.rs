@@ -90,7 +90,8 @@ fn a_killed_pack_leaves_nothing_partial() {
     let out = dir.path().join("stdlib.bale");
     // The standard library: a pack long enough to be killed in every phase.
     let stdlib = python_eval("__import__('sysconfig').get_paths()['stdlib']");
-    let args = ["pack", &stdlib, "-o", s(&out), "--compress", "zstd:3", "--content", "source", "-q", "--exclude", "test"];
+    let args =
+        ["pack", &stdlib, "-o", s(&out), "--compress", "zstd:3", "--content", "source", "-q", "--exclude", "test"];
     kill_repeatedly(&args, &out, 7);
 }
 

@@ -75,7 +75,11 @@ fn check(file: &str) {
         std::fs::write(&path, format!("{}{expected}{}", &text[..start], &text[end..])).expect("write");
         return;
     }
-    assert_eq!(&text[start..end], expected, "{file}'s layout block differs from bale_format::layout: run with BALE_BLESS=1");
+    assert_eq!(
+        &text[start..end],
+        expected,
+        "{file}'s layout block differs from bale_format::layout: run with BALE_BLESS=1"
+    );
 }
 
 #[test]
