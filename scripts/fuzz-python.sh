@@ -20,9 +20,9 @@ python3 -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.arg
 "$tools/bin/python" -c "import sys; sys.path.insert(0, 'importer/tests'); from conftest import APP, write_tree; write_tree(sys.argv[1], APP)" "$out/seed"
 python=$(python_for 3.11)
 bale=target/debug/bale
-"$bale" pack "$out/seed" -o "$out/plain.bale" --python "$python" -q
-"$bale" pack "$out/seed" -o "$out/zstd.bale" --python "$python" --compress zstd:3 --dictionary 4096 -q
-"$bale" pack "$out/seed" -o "$out/framed.bale.zst" --python "$python" -q
+"$bale" pack "$out/seed" -o "$out/plain.bale" --python "$python" -q >/dev/null
+"$bale" pack "$out/seed" -o "$out/zstd.bale" --python "$python" --compress zstd:3 --dictionary 4096 -q >/dev/null
+"$bale" pack "$out/seed" -o "$out/framed.bale.zst" --python "$python" -q >/dev/null
 log "fuzzing bale.install with $cases cases (seed $seed)"
 "$tools/bin/python" importer/tests/fuzz/fuzz_install.py --cases "$cases" --seed "$seed" --python "$python" \
     --importer-path "$out/importer" --out "$WORK/fuzz-python.json" \

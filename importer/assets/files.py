@@ -24,6 +24,15 @@ def _error(code, path):
     return OSError(code, os.strerror(code), os.fspath(path) if not isinstance(path, int) else path)
 
 
+def _ask(primitive, rel, path):
+    """A finder primitive's answer; a damaged bale (BaleError) as the OSError a file
+    function raises, so callers such as linecache, which handle OSError, go on."""
+    try:
+        return primitive(rel)
+    except ImportError as e:
+        raise OSError(errno.EIO, str(e), os.fspath(path) if not isinstance(path, int) else path) from e
+
+
 class _BaleFile(io.BytesIO):
     """The bytes of a file in a bale, readable like an open binary file."""
 
@@ -39,12 +48,12 @@ def open(found, file, mode="r", buffering=-1, encoding=None, errors=None, newlin
     sys.audit("open", os.fspath(file), mode, os.O_RDONLY)
     if set(mode) - set("rbt"):
         raise _error(errno.EROFS, file)
-    entry = finder._entry(rel)
+    entry = _ask(finder._entry, rel, file)
     if entry is None:
         raise _error(errno.ENOENT, file)
     if entry[0]:
         raise _error(errno.EISDIR, file)
-    raw = _BaleFile(finder._read(rel), os.fspath(file))
+    raw = _BaleFile(_ask(finder._read, rel, file), os.fspath(file))
     if "b" in mode:
         return raw
     text = io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=newline)
@@ -57,7 +66,7 @@ def open_code(found, path):
 
 
 def _stat_result(finder, rel, mtime, path):
-    entry = finder._entry(rel)
+    entry = _ask(finder._entry, rel, path)
     if entry is None:
         raise _error(errno.ENOENT, path)
     is_dir, size = entry
@@ -76,10 +85,10 @@ def lstat(found, path, *, dir_fd=None):
 
 def listdir(found, path="."):
     finder, rel, _ = found
-    entry = finder._entry(rel)
+    entry = _ask(finder._entry, rel, path)
     if entry is None or not entry[0]:
         raise _error(errno.ENOENT if entry is None else errno.ENOTDIR, path)
-    names = finder._listdir(rel)
+    names = _ask(finder._listdir, rel, path)
     return [os.fsencode(n) for n in names] if isinstance(path, bytes) else names
 
 
@@ -92,11 +101,11 @@ class _DirEntry:
         self._found = (finder, rel, mtime)
 
     def is_dir(self, *, follow_symlinks=True):
-        entry = self._found[0]._entry(self._found[1])
+        entry = _ask(self._found[0]._entry, self._found[1], self.path)
         return entry is not None and entry[0]
 
     def is_file(self, *, follow_symlinks=True):
-        entry = self._found[0]._entry(self._found[1])
+        entry = _ask(self._found[0]._entry, self._found[1], self.path)
         return entry is not None and not entry[0]
 
     def is_symlink(self):

@@ -20,20 +20,24 @@ RANK = ["other", "bale-error", "import-error", "content-error", "module-error", 
 def outcome_of(error):
     """What an exception says about the importer: caught damage, a consistent but
     different bale, or a failure of the importer (`other:TYPE`)."""
-    if isinstance(error, bale.BaleError):
+    if isinstance(error, bale.BaleError) or isinstance(error.__cause__, bale.BaleError):
+        # File access says a damaged bale as OSError(EIO), caused by the BaleError.
         return "bale-error"
     if isinstance(error, ImportError):
         return "import-error"
     if isinstance(error, (FileNotFoundError, IsADirectoryError, NotADirectoryError)):
         return "not-found"
-    frames = traceback.extract_tb(error.__traceback__)
+    # Without looking source lines up: linecache would read files of the bale, the
+    # damaged one included.
+    frames = traceback.StackSummary.extract(traceback.walk_tb(error.__traceback__), lookup_lines=False)
     if any(f.filename.startswith(MOUNT) for f in frames):
         return "module-error"  # raised by a module's own code (another bale's, reshuffled)
-    if isinstance(error, (UnicodeDecodeError, ValueError, SyntaxError)) and not any(
-        f.filename.startswith("<bale>") for f in frames
+    if isinstance(error, UnicodeDecodeError) or (
+        isinstance(error, (ValueError, SyntaxError)) and not any(f.filename.startswith("<bale>") for f in frames)
     ):
-        # The standard library refusing content it was given (a METADATA file that is
-        # another file's bytes in a reshuffled bale), as it would from a disk.
+        # Content refused as it would be from a disk: a METADATA file that is another
+        # file's bytes in a reshuffled bale is not UTF-8 (importlib.metadata reads it
+        # as such from a folder too), or does not parse.
         return "content-error"
     return f"other:{type(error).__name__}"
 

@@ -180,7 +180,9 @@ def run_batch(python, cases_dir, indices, timeout, importer_path):
         if child.returncode == 0 and started is None:
             break
         if started is not None:
-            results[started] = "hang" if child.returncode in (None, -9) else "crash"
+            # Killed here for making no progress, killed by a signal, or exited.
+            code = child.returncode
+            results[started] = "hang" if code in (None, -9) else "crash" if code < 0 else f"other:exit-{code}"
         done = set(results)
         pending = [i for i in pending if i not in done]
     return results
@@ -219,7 +221,7 @@ def main():
     for i, outcome in outcomes.items():
         table.setdefault(kinds[i], {}).setdefault(outcome, 0)
         table[kinds[i]][outcome] += 1
-    failures = {i: o for i, o in outcomes.items() if o in ("crash", "hang", "other")}
+    failures = {i: o for i, o in outcomes.items() if o in ("crash", "hang") or o.startswith("other")}
     report = {"cases": args.cases, "seconds": round(elapsed, 1), "by_mutation": table, "failures": len(failures)}
     with open(args.out, "w") as f:
         json.dump(report, f, indent=1)
