@@ -70,6 +70,7 @@ fn leftovers(dir: &Path, name: &str) -> Vec<PathBuf> {
 /// Kills `args` (writing `out`) at KILLS random moments within a full run's time.
 fn kill_repeatedly(args: &[&str], out: &Path, seed: u64) {
     let full = timed(args);
+    eprintln!("a full run of bale {}: {full:?}", args[0]);
     std::fs::remove_file(out).unwrap();
     let mut random = Lcg(seed);
     for i in 0..KILLS {
@@ -87,11 +88,16 @@ fn kill_repeatedly(args: &[&str], out: &Path, seed: u64) {
 #[test]
 fn a_killed_pack_leaves_nothing_partial() {
     let dir = tempdir();
-    let out = dir.path().join("stdlib.bale");
-    // The standard library: a pack long enough to be killed in every phase.
-    let stdlib = python_eval("__import__('sysconfig').get_paths()['stdlib']");
-    let args =
-        ["pack", &stdlib, "-o", s(&out), "--compress", "zstd:3", "--content", "source", "-q", "--exclude", "test"];
+    let out = dir.path().join("tree.bale");
+    // A tree of a few megabytes: a short pack that still has every phase to be killed
+    // in (reading, compressing, writing, renaming).
+    let input = dir.path().join("input");
+    let mut random = Lcg(3);
+    for i in 0..2000 {
+        let text: String = (0..4000).map(|_| char::from(b'a' + (random.next_fraction() * 26.0) as u8)).collect();
+        write(&input, &format!("pkg{}/m{i}.py", i % 20), format!("TEXT = {text:?}\n").as_bytes(), false);
+    }
+    let args = ["pack", s(&input), "-o", s(&out), "--compress", "zstd:9", "--content", "source", "-q"];
     kill_repeatedly(&args, &out, 7);
 }
 
@@ -105,7 +111,7 @@ fn a_killed_exe_leaves_nothing_partial() {
     let app = dir.path().join("app.py");
     std::fs::write(&app, "print('hi')\n").unwrap();
     let bale = dir.path().join("app.bale");
-    bale_ok(&["pack", "-q", "--app", s(&app), "--stdlib", "all", "-o", s(&bale)]);
+    bale_ok(&["pack", "-q", "--app", s(&app), "--stdlib", "used", "-o", s(&bale)]);
     let out = dir.path().join("app");
     let args = ["exe", s(&bale), "-o", s(&out), "--runner"];
     let target = bale_format::Bale::open(std::fs::read(&bale).unwrap()).unwrap().target().to_owned();
