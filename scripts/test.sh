@@ -25,8 +25,9 @@ cargo test -q --workspace
 log "the packer's Python helpers (pytest)"
 "$(tools_venv)/bin/python" -m pytest crates/bale-pack/assets/python/tests -q -p no:cacheprovider
 log "cargo package: every publishable crate builds from its own files"
-# The packaged crates of an earlier run would stand in for changed ones of the same version.
-rm -rf target/package
+# The packaged crates of an earlier run, and cargo's unpacked copies of them, would
+# stand in for changed ones of the same version.
+rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/bale-{cli,format,loader,pack,target}-[0-9]*
 cargo package -q --workspace --allow-dirty --exclude bale-runner --exclude bale-importer --exclude bale-bench \
     --exclude bale-wasm-probe --exclude wordstats-native
 log "importer tests"
