@@ -5,7 +5,7 @@ import os
 from collections.abc import Iterator
 from importlib.machinery import ModuleSpec
 from types import CodeType, ModuleType
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 __version__: str
 
@@ -13,6 +13,7 @@ class _Buffer(Protocol):
     def __buffer__(self, flags: int, /) -> memoryview: ...
 
 _Source = str | os.PathLike[str] | bytes | bytearray | memoryview | _Buffer
+_Native = Literal["cache", "memory"]
 
 class BaleError(ImportError):
     """A bale cannot be read: damaged, truncated, of an unknown format version, or
@@ -21,7 +22,9 @@ class BaleError(ImportError):
 class BaleFinder:
     """The meta-path finder and loader of one bale."""
 
-    def __init__(self, source: _Source, *, path: str | None = None, prepared: bool = False) -> None: ...
+    def __init__(
+        self, source: _Source, *, path: str | None = None, prepared: bool = False, native: _Native | None = None
+    ) -> None: ...
     @property
     def path(self) -> str:
         """The virtual path the bale is mounted at (`__file__` of its modules start with it)."""
@@ -53,10 +56,20 @@ class BalePathFinder:
     def iter_modules(self, prefix: str = "") -> list[tuple[str, bool]]: ...
     def invalidate_caches(self) -> None: ...
 
-def install(source: _Source, *, path: str | None = None, files: bool = True, prepared: bool = False) -> BaleFinder:
+def install(
+    source: _Source,
+    *,
+    path: str | None = None,
+    files: bool = True,
+    prepared: bool = False,
+    native: _Native | None = None,
+) -> BaleFinder:
     """Installs a bale: its finder first on `sys.meta_path`, its virtual path first on
     `sys.path`. `source` is a path (memory-mapped) or a bytes-like object. With `files`,
-    `open`, `os.stat`, `os.listdir` and `os.scandir` read the bale's files under its path."""
+    `open`, `os.stat`, `os.listdir` and `os.scandir` read the bale's files under its path.
+    `native`: where extension modules load from, `"cache"` (a per-user cache whose pages
+    processes share; the default) or `"memory"` (a private copy per process, nothing on
+    disk); `BALE_NATIVE` sets the default."""
 
 def unframe(data: _Source) -> bytes:
     """The bale inside a framed bale (one zstd frame)."""

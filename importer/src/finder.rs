@@ -36,6 +36,46 @@ pub struct BaleFinder {
     /// Whether the JavaScript loader has prepared the extension modules (Pyodide only).
     #[cfg_attr(not(target_os = "emscripten"), allow(dead_code))]
     prepared: bool,
+    /// Where native code loads from.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(crate) native_mode: NativeMode,
+}
+
+/// Where a finder loads native code from (see `native/mod.rs`): a per-user cache whose
+/// pages processes share, or a private in-memory copy per process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NativeMode {
+    Cache,
+    Memory,
+}
+
+/// The mode of a program made by `bale exe` (`set_native_mode`), for every finder.
+static PROGRAM_NATIVE_MODE: std::sync::OnceLock<NativeMode> = std::sync::OnceLock::new();
+
+/// Sets the native mode of the running program, before Python starts (`bale exe
+/// --native`).
+pub fn set_native_mode(mode: NativeMode) {
+    let _ = PROGRAM_NATIVE_MODE.set(mode);
+}
+
+impl NativeMode {
+    pub fn parse(text: &str) -> Option<NativeMode> {
+        match text {
+            "cache" => Some(NativeMode::Cache),
+            "memory" => Some(NativeMode::Memory),
+            _ => None,
+        }
+    }
+
+    /// The mode named, else `BALE_NATIVE`'s, else the program's, else the cache.
+    pub fn choose(named: Option<&str>) -> Result<NativeMode, String> {
+        let from_env = std::env::var("BALE_NATIVE").ok().filter(|v| !v.is_empty());
+        match named.map(|n| (n.to_owned(), "native")).or(from_env.map(|v| (v, "BALE_NATIVE"))) {
+            Some((text, source)) => NativeMode::parse(&text)
+                .ok_or_else(|| format!("{source} must be 'cache' or 'memory', not {text:?}")),
+            None => Ok(PROGRAM_NATIVE_MODE.get().copied().unwrap_or(NativeMode::Cache)),
+        }
+    }
 }
 
 /// Where a module's code comes from, decided once per lookup.
@@ -47,7 +87,7 @@ pub(crate) enum Code<'a> {
 }
 
 impl BaleFinder {
-    pub fn new(bale: Bale<Storage>, root: String, mtime: f64, prepared: bool) -> BaleFinder {
+    pub fn new(bale: Bale<Storage>, root: String, mtime: f64, prepared: bool, native_mode: NativeMode) -> BaleFinder {
         BaleFinder {
             bale: Arc::new(bale),
             root,
@@ -56,6 +96,7 @@ impl BaleFinder {
             mtime,
             mounted: std::sync::atomic::AtomicBool::new(false),
             prepared,
+            native_mode,
         }
     }
 
@@ -216,7 +257,14 @@ impl BaleFinder {
             return Ok(path.clone());
         }
         #[cfg(target_os = "linux")]
-        let path = crate::native::load_extension(&crate::state::state(py)?.native, &self.bale, file);
+        let path = crate::state::state(py)?.native.load_extension(&self.bale, file, self.native_mode).map(
+            |(path, warnings)| {
+                for warning in warnings {
+                    let _ = PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(), &std::ffi::CString::new(warning).unwrap_or_default(), 1);
+                }
+                path
+            },
+        );
         #[cfg(target_os = "emscripten")]
         let path = crate::native::load_extension(&self.bale, file, self.virtual_path(file.path), self.prepared);
         let path = path.map_err(|e| self.error(py, name, e))?;

@@ -40,7 +40,7 @@ mod storage;
 use pyo3::prelude::*;
 
 pub use error::BaleError;
-pub use finder::BaleFinder;
+pub use finder::{BaleFinder, NativeMode, set_native_mode};
 pub use path_finder::BalePathFinder;
 pub use storage::set_program_bale;
 
@@ -48,21 +48,26 @@ pub use storage::set_program_bale;
 /// on `sys.path`. `source` is a path or a bytes-like object; `path` overrides the
 /// virtual path it is mounted at. With `files` (the default), `open`, `os.stat`,
 /// `os.listdir` and `os.scandir` also read the bale's files under that path, for code
-/// that finds its data next to `__file__`. Returns the finder (`finder.uninstall()`
+/// that finds its data next to `__file__`. `native` is where extension modules load
+/// from: `"cache"` (a per-user cache whose pages processes share; the default) or
+/// `"memory"` (a private copy per process, nothing on disk); `BALE_NATIVE` sets the
+/// default. Returns the finder (`finder.uninstall()`
 /// undoes it all).
 #[pyfunction(name = "install")]
-#[pyo3(signature = (source, *, path = None, files = true, prepared = false))]
+#[pyo3(signature = (source, *, path = None, files = true, prepared = false, native = None))]
 fn install_bale<'py>(
     py: Python<'py>,
     source: &Bound<'py, PyAny>,
     path: Option<String>,
     files: bool,
     prepared: bool,
+    native: Option<String>,
 ) -> PyResult<Bound<'py, BaleFinder>> {
     let finder_type = py.get_type::<BaleFinder>();
     let kwargs = pyo3::types::PyDict::new(py);
     kwargs.set_item("path", path)?;
     kwargs.set_item("prepared", prepared)?;
+    kwargs.set_item("native", native)?;
     let finder = finder_type.call((source,), Some(&kwargs))?.cast_into::<BaleFinder>()?;
     install::activate(py, &finder, files)?;
     Ok(finder)

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
 use crate::error::BaleError;
-use crate::finder::{BaleFinder, Code};
+use crate::finder::{BaleFinder, Code, NativeMode};
 use crate::state::runtime;
 
 #[pymethods]
@@ -23,15 +23,22 @@ impl BaleFinder {
     /// `prepared`: set by the Pyodide loader, which has already compiled the bale's
     /// extension modules and registered each under its virtual path.
     #[new]
-    #[pyo3(signature = (source, *, path = None, prepared = false))]
-    fn py_new(py: Python<'_>, source: &Bound<'_, PyAny>, path: Option<String>, prepared: bool) -> PyResult<Self> {
+    #[pyo3(signature = (source, *, path = None, prepared = false, native = None))]
+    fn py_new(
+        py: Python<'_>,
+        source: &Bound<'_, PyAny>,
+        path: Option<String>,
+        prepared: bool,
+        native: Option<&str>,
+    ) -> PyResult<Self> {
+        let native_mode = NativeMode::choose(native).map_err(PyValueError::new_err)?;
         let (storage, default_root, mtime) = crate::install::open_source(py, source)?;
         let root = path.unwrap_or(default_root);
         if root.is_empty() || root.ends_with('/') {
             return Err(PyValueError::new_err(format!("the mount path {root:?} must not be empty or end with '/'")));
         }
         let bale = Bale::open(storage).map_err(|e| BaleError::new_err(format!("{root}: {e}")))?;
-        Ok(BaleFinder::new(bale, root, mtime, prepared))
+        Ok(BaleFinder::new(bale, root, mtime, prepared, native_mode))
     }
 
     /// The virtual path the bale is mounted at.

@@ -19,8 +19,10 @@ use pyo3::types::PyBytes;
 
 /// The bytes of an installed bale.
 pub enum Storage {
+    /// A bale file, mapped; the file is kept so that native code can be copied from it
+    /// by the kernel (see `native/memory.rs`).
     #[cfg(not(target_family = "wasm"))]
-    Mapped(memmap2::Mmap),
+    Mapped(memmap2::Mmap, std::fs::File),
     /// A `bytes` object, which cannot change, held while the finder lives.
     Buffer(Buffer),
     /// The bale inside the running program (`bale exe`), mapped for its whole life.
@@ -33,7 +35,7 @@ impl AsRef<[u8]> for Storage {
     fn as_ref(&self) -> &[u8] {
         match self {
             #[cfg(not(target_family = "wasm"))]
-            Storage::Mapped(map) => map,
+            Storage::Mapped(map, _) => map,
             Storage::Buffer(b) => b.as_slice(),
             Storage::Static(bytes) => bytes,
             Storage::Owned(bytes) => bytes,
@@ -72,6 +74,15 @@ impl Storage {
 }
 
 impl Storage {
+    /// The file the bytes are mapped from, if they are.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn file(&self) -> Option<&std::fs::File> {
+        match self {
+            Storage::Mapped(_, file) => Some(file),
+            _ => None,
+        }
+    }
+
     #[cfg(not(target_family = "wasm"))]
     pub fn map(path: &std::path::Path) -> std::io::Result<Storage> {
         let file = std::fs::File::open(path)?;
@@ -79,7 +90,8 @@ impl Storage {
             return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
         }
         // SAFETY: read-only map; bales are replaced by renaming, never rewritten in place.
-        Ok(Storage::Mapped(unsafe { memmap2::Mmap::map(&file)? }))
+        let map = unsafe { memmap2::Mmap::map(&file)? };
+        Ok(Storage::Mapped(map, file))
     }
 }
 

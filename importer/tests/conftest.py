@@ -126,6 +126,8 @@ class Python:
             "PYTHONPATH": str(self.importer_path),
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONNOUSERSITE": "1",
+            # Native code is cached per test, not in the user's cache.
+            "XDG_CACHE_HOME": str(self.cwd / ".cache"),
             **(env or {}),
         }
         done = subprocess.run(

@@ -1,7 +1,10 @@
-"""Extension modules and the shared libraries they need, loaded from a bale in memory."""
+"""Extension modules and the shared libraries they need, loaded from a bale: from the
+per-user cache of native code (the default), or from memory."""
 
 import json
 import os
+import stat
+import subprocess
 import sys
 import sysconfig
 
@@ -27,7 +30,7 @@ def test_extension_modules_and_their_libraries_load_from_memory(python, native_b
         f"""
         import json, os
         import bale
-        bale.install({str(native_bale)!r})
+        bale.install({str(native_bale)!r}, native="memory")
         import markupsafe, markupsafe._speedups, numpy, numpy.linalg
         a = numpy.arange(1.0, 10.0).reshape(3, 3) + numpy.eye(3)
         maps = open("/proc/self/maps").read().splitlines()
@@ -41,7 +44,7 @@ def test_extension_modules_and_their_libraries_load_from_memory(python, native_b
             "from_disk": [l.split()[-1] for l in maps if "site-packages" in l and "/bale/" not in l],
         }}))
         """,
-        env={"TMPDIR": str(scratch)},
+        env={"TMPDIR": str(scratch), "XDG_CACHE_HOME": str(scratch)},
     )
     got = json.loads(out)
     root = str(native_bale)
@@ -52,8 +55,154 @@ def test_extension_modules_and_their_libraries_load_from_memory(python, native_b
     assert any(n.startswith("_multiarray_umath.") for n in got["native"]), got["native"]
     assert any(n.startswith("libscipy_openblas") for n in got["native"]), "numpy.libs is loaded from the bale"
     assert got["from_disk"] == []
-    # Nothing was unpacked anywhere.
+    # Nothing was unpacked anywhere, not even into the cache.
     assert os.listdir(scratch) == []
+
+
+NUMPY = """
+    import json, os
+    import bale
+    bale.install({bale!r})
+    import markupsafe._speedups, numpy, numpy.linalg
+    a = numpy.arange(1.0, 10.0).reshape(3, 3) + numpy.eye(3)
+    maps = open("/proc/self/maps").read().splitlines()
+    print(json.dumps({{
+        "det": round(float(numpy.linalg.det(a)), 6),
+        "memfd": sorted({{l.split()[5] for l in maps if "/memfd:" in l}}),
+        "cached": sorted({{l.split()[-1] for l in maps if {cache!r} in l}}),
+    }}))
+"""
+
+
+def cache_files(folder):
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+
+def test_native_code_is_cached_once_per_user_and_loaded_from_there(python, native_bale, tmp_path):
+    cache = tmp_path / "cache"
+    code = NUMPY.format(bale=str(native_bale), cache=str(cache))
+    first = json.loads(python.out(code, env={"XDG_CACHE_HOME": str(cache)}))
+    folder = cache / "bale" / "native"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    files = cache_files(folder)
+    assert all(stat.S_IMODE((folder / f).stat().st_mode) == 0o444 for f in files), "cached files are read-only"
+    assert not [f for f in files if f.endswith(".tmp")]
+    assert first["det"] == round(float(_det()), 6)
+    assert first["memfd"] == [], "nothing in private memory"
+    loaded = {os.path.basename(p).split("-", 1)[1] for p in first["cached"]}
+    assert any(n.startswith("_multiarray_umath.") for n in loaded), loaded
+    assert any(n.startswith("libscipy_openblas") for n in loaded), loaded
+    assert any(n.startswith("_speedups.") for n in loaded), loaded
+    # A second process loads the same files, written by the first: none is rewritten.
+    second = json.loads(python.out(code, env={"XDG_CACHE_HOME": str(cache)}))
+    assert second == first
+    assert cache_files(folder) == files
+
+
+def test_a_damaged_or_writable_cached_file_is_replaced_from_the_bale(python, native_bale, tmp_path):
+    cache = tmp_path / "cache"
+    code = NUMPY.format(bale=str(native_bale), cache=str(cache))
+    env = {"XDG_CACHE_HOME": str(cache)}
+    first = json.loads(python.out(code, env=env))
+    folder = cache / "bale" / "native"
+    umath = next(folder / f for f in os.listdir(folder) if "_multiarray_umath" in f)
+    speedups = next(folder / f for f in os.listdir(folder) if "_speedups" in f)
+    good = umath.read_bytes()
+    os.chmod(umath, 0o644)
+    damaged = bytearray(good)
+    damaged[len(damaged) // 2] ^= 0x40
+    umath.write_bytes(damaged)
+    os.chmod(umath, 0o444)
+    os.chmod(speedups, 0o644)  # whole, but writable: not trusted either
+    before = cache_files(folder)
+    again = json.loads(python.out(code, env=env))
+    assert again == first
+    after = cache_files(folder)
+    assert after[umath.name][0] != before[umath.name][0] and umath.read_bytes() == good
+    assert after[speedups.name][0] != before[speedups.name][0]
+    assert stat.S_IMODE(speedups.stat().st_mode) == 0o444
+    untouched = set(before) - {umath.name, speedups.name}
+    assert {f: after[f] for f in untouched} == {f: before[f] for f in untouched}
+
+
+def test_without_a_usable_cache_native_code_loads_from_memory_with_one_warning(python, native_bale, tmp_path):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    code = NUMPY.format(bale=str(native_bale), cache=str(not_a_folder))
+    done = python.run(code, env={"XDG_CACHE_HOME": str(not_a_folder)})
+    got = json.loads(done.stdout)
+    assert got["det"] == round(float(_det()), 6)
+    assert any("_multiarray_umath" in n for n in got["memfd"]), got
+    warnings = [line for line in done.stderr.splitlines() if "RuntimeWarning" in line]
+    assert len(warnings) == 1, done.stderr
+    assert "the native code cache cannot be used" in warnings[0] and str(not_a_folder) in warnings[0]
+
+
+def test_a_full_cache_disk_falls_back_to_memory(python, native_bale, tmp_path):
+    disk = tmp_path / "small"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"a 1 MiB tmpfs cannot be mounted here: {mounted.stderr.strip()}")
+    try:
+        code = NUMPY.format(bale=str(native_bale), cache=str(disk))
+        done = python.run(code, env={"XDG_CACHE_HOME": str(disk)})
+        got = json.loads(done.stdout)
+        assert got["det"] == round(float(_det()), 6)
+        # The small extension went into the cache; OpenBLAS (over 1 MiB) could not.
+        assert any("_speedups" in n for n in got["cached"]), got
+        assert any(n.startswith("/memfd:libscipy_openblas") for n in got["memfd"]), got
+        assert "No space left on device" in done.stderr and done.stderr.count("RuntimeWarning") == 1
+        assert not [f for f in os.listdir(disk / "bale" / "native") if f.endswith(".tmp")]
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+@pytest.mark.parametrize("native", ["cache", "memory"])
+def test_two_bales_with_different_libraries_of_one_name_each_get_their_own(python, tmp_path, native):
+    bales = [_twin_bale(tmp_path, value) for value in (1, 2)]
+    out = python.out(
+        f"""
+        import bale
+        for path in {list(map(str, bales))!r}:
+            bale.install(path, native={native!r})
+        import twin1, twin2
+        print(twin1.value(), twin2.value())
+        """,
+        env={"XDG_CACHE_HOME": str(tmp_path / "cache"), "BALE_NATIVE": "nonsense"},
+    )
+    assert out.split() == ["1", "2"]
+
+
+def _twin_bale(tmp_path, value):
+    """A bale of `twin{value}`, an extension module that calls `libbaletwin.so`, which
+    the bale carries too: the library of each value has the same name and SONAME."""
+    tree = tmp_path / f"twin{value}"
+    (tree / "libs").mkdir(parents=True)
+    (tmp_path / f"lib{value}.c").write_text(f"int twin_value(void) {{ return {value}; }}\n")
+    (tmp_path / f"ext{value}.c").write_text(
+        "#include <Python.h>\n"
+        "int twin_value(void);\n"
+        "static PyObject *value(PyObject *self, PyObject *args) { return PyLong_FromLong(twin_value()); }\n"
+        "static PyMethodDef methods[] = {{\"value\", value, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};\n"
+        f"static struct PyModuleDef def = {{PyModuleDef_HEAD_INIT, \"twin{value}\", NULL, -1, methods}};\n"
+        f"PyMODINIT_FUNC PyInit_twin{value}(void) {{ return PyModule_Create(&def); }}\n"
+    )
+    library = tree / "libs" / "libbaletwin.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(library), "-Wl,-soname,libbaletwin.so",
+                    str(tmp_path / f"lib{value}.c")], check=True)
+    extension = tree / f"twin{value}{sysconfig.get_config_var('EXT_SUFFIX')}"
+    subprocess.run(["cc", "-shared", "-fPIC", f"-I{sysconfig.get_paths()['include']}", "-o", str(extension),
+                    str(tmp_path / f"ext{value}.c"), f"-L{library.parent}", "-lbaletwin"], check=True)
+    return pack([tree], tmp_path / f"twin{value}.bale")
+
+
+def test_a_bad_native_mode_is_refused(python, native_bale):
+    done = python.run(f"import bale; bale.install({str(native_bale)!r}, native='disk')", check=False)
+    assert done.returncode == 1 and "native must be 'cache' or 'memory', not 'disk'" in done.stderr
+    done = python.run(f"import bale; bale.install({str(native_bale)!r})", env={"BALE_NATIVE": "disk"}, check=False)
+    assert done.returncode == 1 and "BALE_NATIVE must be 'cache' or 'memory', not 'disk'" in done.stderr
 
 
 def _det():

@@ -168,3 +168,22 @@ impl AppArgs {
         self.app.is_some() || self.module.is_some()
     }
 }
+
+/// Where a bale's extension modules and libraries load from (`bale run`, `bale exe`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum NativeArg {
+    /// A per-user cache of read-only files named by content: processes share their
+    /// pages, and a start after the first reads nothing of them from the bale.
+    Cache,
+    /// A private in-memory copy per process: nothing on disk.
+    Memory,
+}
+
+impl NativeArg {
+    pub fn name(self) -> &'static str {
+        match self {
+            NativeArg::Cache => "cache",
+            NativeArg::Memory => "memory",
+        }
+    }
+}

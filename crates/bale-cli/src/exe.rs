@@ -30,6 +30,11 @@ pub struct ExeArgs {
     /// rich-report, a fifth fewer instructions at start), and larger.
     #[arg(long)]
     keep_compression: bool,
+    /// Where the program's extension modules load from: a per-user cache whose pages
+    /// its processes share (the default), or memory, a private copy per process with
+    /// nothing on disk. `BALE_NATIVE` overrides it when the program runs.
+    #[arg(long, value_enum, value_name = "cache|memory", default_value = "cache")]
+    native: crate::args::NativeArg,
     /// The runner to build on. Default: `bale-runner-TARGET` (TARGET the bale's, such
     /// as cpython-3.11-x86_64-linux-gnu) in $BALE_RUNNERS, else next to this program.
     #[arg(long, value_name = "FILE")]
@@ -81,7 +86,7 @@ pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
         }
         false => bale.bytes().to_vec(),
     };
-    let out = embed::append(&program, &embedded, &entry);
+    let out = embed::append(&program, &embedded, &entry, args.native == crate::args::NativeArg::Memory);
     let file = bale_pack::AtomicFile::create(&args.output)?.executable();
     file.write_with(|w| std::io::Write::write_all(w, &out).map_err(|e| bale_pack::PackError::io(&args.output, e)))?;
     println!(

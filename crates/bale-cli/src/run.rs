@@ -23,6 +23,9 @@ pub struct RunArgs {
     /// (the importer) must be installed for it, or named by `BALE_IMPORTER`.
     #[arg(long, value_name = "PYTHON", default_value = "python3")]
     python: PathBuf,
+    /// Where extension modules load from (default: `BALE_NATIVE`, else cache).
+    #[arg(long, value_enum, value_name = "cache|memory")]
+    native: Option<crate::args::NativeArg>,
     /// Arguments for the app (after `--`).
     #[arg(last = true)]
     args: Vec<String>,
@@ -33,6 +36,10 @@ pub fn run(args: RunArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     let given = crate::settings::Given { module: args.module, function: args.entry, script: args.script };
     let entry = crate::settings::entry_point(given, &crate::open(&bale)?, &args.bale)?;
     let importer = crate::settings::run_importer(&args.python, env)?;
-    let error = bale_pack::app::run_command(&args.python, &importer, &bale, &entry, &args.args).exec();
+    let mut command = bale_pack::app::run_command(&args.python, &importer, &bale, &entry, &args.args);
+    if let Some(native) = args.native {
+        command.env("BALE_NATIVE", native.name());
+    }
+    let error = command.exec();
     Err(error).with_context(|| format!("cannot run {}", args.python.display()))
 }

@@ -229,7 +229,7 @@ fn ctrl_c_is_keyboard_interrupt_and_ends_the_program_as_python_does() {
 }
 
 #[test]
-fn extension_modules_leave_nothing_on_disk() {
+fn extension_modules_load_from_the_user_cache_or_with_native_memory_leave_nothing_on_disk() {
     let dir = tempdir();
     let site = program(
         dir.path(),
@@ -239,9 +239,40 @@ fn extension_modules_leave_nothing_on_disk() {
     );
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
-    let out = Command::new(&site).env("TMPDIR", &tmp).current_dir(site.parent().unwrap()).output().unwrap();
-    assert!(stdout(&out).contains("<h1>"));
-    // Loaded from memory (memfd): nothing was written, next to the program or in TMPDIR.
+    let cache = dir.path().join("cache");
+    let run = |program: &Path| {
+        let out = Command::new(program)
+            .env("TMPDIR", &tmp)
+            .env("XDG_CACHE_HOME", &cache)
+            .current_dir(program.parent().unwrap())
+            .output()
+            .unwrap();
+        assert!(stdout(&out).contains("<h1>"));
+        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let cached = || -> Vec<(String, u64)> {
+        let mut files: Vec<_> = std::fs::read_dir(cache.join("bale/native"))
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), std::os::unix::fs::MetadataExt::ino(&e.metadata().unwrap())))
+            .collect();
+        files.sort();
+        files
+    };
+    // By default: written once into the user's cache, then loaded from there.
+    run(&site);
+    let first = cached();
+    assert!(first.iter().any(|(name, _)| name.contains("markupsafe") || name.contains("_speedups")), "{first:?}");
+    run(&site);
+    assert_eq!(cached(), first, "the second run rewrote nothing");
+    // With --native memory: nothing written anywhere, not even into the cache.
+    std::fs::remove_dir_all(&cache).unwrap();
+    let bale = dir.path().join("site.bale");
+    let in_memory = dir.path().join("site-memory");
+    let out = bale_exe(&[s(&bale), "-o", s(&in_memory), "--entry", "jinja_site", "--native", "memory"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    run(&in_memory);
+    assert!(!cache.exists());
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
     assert_eq!(std::fs::read_dir(site.parent().unwrap()).unwrap().count(), 1);
 }

@@ -29,11 +29,13 @@ pub struct Embedded {
     pub bale_len: u64,
     /// What the program runs.
     pub entry: EntryPoint,
+    /// Whether its native code loads into memory rather than from the user's cache.
+    pub native_in_memory: bool,
 }
 
 /// Appends `bale` and `entry` to `program` (a runner executable), aligned as the
 /// format requires, and the trailer that finds them.
-pub fn append(program: &[u8], bale: &[u8], entry: &EntryPoint) -> Vec<u8> {
+pub fn append(program: &[u8], bale: &[u8], entry: &EntryPoint, native_in_memory: bool) -> Vec<u8> {
     let kind = match entry {
         // A script's path is told apart by its kind; a module and a function by their
         // text, as a 1.0 program holds them.
@@ -53,7 +55,8 @@ pub fn append(program: &[u8], bale: &[u8], entry: &EntryPoint) -> Vec<u8> {
     LE::write_u64(&mut trailer[16..24], bale.len() as u64);
     LE::write_u32(&mut trailer[24..28], entry.len() as u32);
     trailer[28] = kind;
-    // Bytes 29..56 are reserved (zero).
+    trailer[29] = u8::from(native_in_memory);
+    // Bytes 30..56 are reserved (zero).
     let hash = xxh3_64(&trailer[..56]);
     LE::write_u64(&mut trailer[56..64], hash);
     out.extend_from_slice(&trailer);
@@ -89,7 +92,9 @@ pub fn find(program: &[u8]) -> Result<Option<Embedded>, Error> {
         _ => return Err(damaged("unknown entry point kind")),
     };
     let entry = entry.map_err(|_| damaged("the entry point is not MODULE, MODULE:FUNCTION or a script in the bale"))?;
-    Ok(Some(Embedded { bale_offset, bale_len, entry }))
+    // Any other value is a choice of a newer writer: the default then.
+    let native_in_memory = trailer[29] == 1;
+    Ok(Some(Embedded { bale_offset, bale_len, entry, native_in_memory }))
 }
 
 impl Embedded {
@@ -107,19 +112,21 @@ mod tests {
     fn appends_and_finds() {
         let program = vec![0x7f; 1000];
         let bale = b"\x89BALE\r\n\n and the rest".to_vec();
-        for entry in [EntryPoint::parse_module("app:main").unwrap(), EntryPoint::script("bin/run.py").unwrap()] {
-            let out = append(&program, &bale, &entry);
+        let entries = [EntryPoint::parse_module("app:main").unwrap(), EntryPoint::script("bin/run.py").unwrap()];
+        for (entry, in_memory) in entries.into_iter().zip([false, true]) {
+            let out = append(&program, &bale, &entry, in_memory);
             let found = find(&out).unwrap().unwrap();
             assert_eq!(found.bale_offset, layout::NATIVE_ALIGN);
             assert_eq!(found.bale(&out), &bale[..]);
             assert_eq!(found.entry, entry);
+            assert_eq!(found.native_in_memory, in_memory);
         }
         assert_eq!(find(&program).unwrap(), None, "no trailer");
     }
 
     #[test]
     fn a_damaged_trailer_is_an_error() {
-        let out = append(&[1, 2, 3], b"bale", &EntryPoint::Module("app".into()));
+        let out = append(&[1, 2, 3], b"bale", &EntryPoint::Module("app".into()), true);
         for i in out.len() - TRAILER_SIZE + 8..out.len() {
             let mut bad = out.clone();
             bad[i] ^= 1;
@@ -130,7 +137,7 @@ mod tests {
         let modules = ["a\0p", "os.system('x')", "a b", "app:"].map(|t| EntryPoint::Module(t.into()));
         let scripts = ["a\0p.py", "../x.py", "/abs.py"].map(|t| EntryPoint::Script(t.into()));
         for entry in modules.into_iter().chain(scripts) {
-            let out = append(&[1, 2, 3], b"bale", &entry);
+            let out = append(&[1, 2, 3], b"bale", &entry, false);
             assert!(matches!(find(&out), Err(Error::Corrupt(Corruption::Trailer(_)))), "{entry:?}");
         }
     }

@@ -37,6 +37,11 @@ impl<D: AsRef<[u8]>> Bale<D> {
         &self.data.as_ref()[..self.header.file_size as usize]
     }
 
+    /// What the bale was opened from.
+    pub fn data(&self) -> &D {
+        &self.data
+    }
+
     pub fn header(&self) -> &Header {
         &self.header
     }

@@ -62,6 +62,9 @@ fn main() -> ExitCode {
             let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
             let bale = embedded.bale(map);
             bale::set_program_bale(bale);
+            if embedded.native_in_memory {
+                bale::set_native_mode(bale::NativeMode::Memory);
+            }
             let mut argv: Vec<*mut c_char> = args.iter().map(|a| a.as_ptr() as *mut c_char).collect();
             argv.push(std::ptr::null_mut());
             // SAFETY: every pointer outlives the call (the map lives for the process, the
