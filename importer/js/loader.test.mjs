@@ -35,6 +35,19 @@ test("runs a pure-Python app from a bale given as bytes", async () => {
   assert.equal(pyodide.runPython("type(hello.__loader__).__name__"), "BaleFinder");
 });
 
+test("takes the promise of a Pyodide: the bale and the importer are fetched while it starts", async () => {
+  const out = [];
+  const starting = loadPyodide({ stdout: (line) => out.push(line) });
+  const url = pathToFileURL(path.join(BALE_TEST_BALES, "hello.bale.zst"));
+  const finder = await loadBale(starting, url, { importer: pathToFileURL(BALE_IMPORTER) });
+  const pyodide = await starting;
+  pyodide.runPython("import hello; hello.main()");
+  assert.match(out.join("\n"), /Hello/);
+  assert.equal(finder.path, "/bale/hello.bale");
+  // A failed fetch still rejects with its URL, once Pyodide has started.
+  await assert.rejects(loadBale(loadPyodide(), new URL("file:///nonexistent/app.bale")), /nonexistent\/app\.bale/);
+});
+
 test("reads a zstd bale with a dictionary: the importer decodes zstd as WebAssembly", async () => {
   const out = [];
   const pyodide = await loadPyodide({
