@@ -91,7 +91,6 @@ async function run(query) {
   // The phases as before, for bench/browser.mjs: Pyodide's start, then what the start
   // of the app's files took beyond it, then the app.
   times.loadPyodide = times.pyodideReady - start;
-  times.fetch = 0;
   times.prepare = times.prepared - times.pyodideReady;
   let t = performance.now();
   pyodide.globals.set("bale_run", pyodide.toPy({ kind, target, args, root, fromBale: Boolean(bale) }));
