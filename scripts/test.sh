@@ -25,11 +25,15 @@ cargo test -q --workspace
 log "the packer's Python helpers (pytest)"
 "$(tools_venv)/bin/python" -m pytest crates/bale-pack/assets/python/tests -q -p no:cacheprovider
 log "cargo package: every publishable crate builds from its own files"
-# The packaged crates of an earlier run, and cargo's unpacked copies of them, would
-# stand in for changed ones of the same version.
-rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/bale-{cli,format,loader,pack,target}-[0-9]*
-cargo package -q --workspace --allow-dirty --exclude bale-runner --exclude bale-importer --exclude bale-bench \
-    --exclude bale-wasm-probe --exclude wordstats-native
+# The packaged crates of an earlier run, cargo's unpacked copies of them, and what was
+# built from those would stand in for changed ones of the same version: the unpacked
+# files all carry one fixed time, so cargo takes the old build as fresh. So the check
+# builds in a target folder of its own, without any bale crate built before.
+verify=target/package-verify
+rm -rf "$verify"/package "$verify"/debug/.fingerprint/bale-* "$verify"/debug/deps/*bale_* \
+    "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/bale-{cli,format,loader,pack,target}-[0-9]*
+CARGO_TARGET_DIR="$verify" cargo package -q --workspace --allow-dirty --exclude bale-runner --exclude bale-importer \
+    --exclude bale-bench --exclude bale-wasm-probe --exclude wordstats-native
 log "importer tests"
 scripts/test-importer.sh
 log "fuzzing the importer from Python"

@@ -7,7 +7,14 @@
 // Query: bale=URL (the bale), stdlib=URL (its stdlib zip, optional), run=script:FILE
 // or run=module:NAME, args=ARGS (space-separated). Or, for comparison, the app from
 // its wheels as a page without bale would start it: wheels=URL,URL... (unpacked into
-// site-packages) and files=URL,URL... (the app's own files, written to one folder).
+// site-packages) and files=URL,URL... (the app's own files, written to one folder); or
+// as pyodide-pack ships it: zip=URL (one zip of the app's and its libraries' sources,
+// unpacked into one folder).
+//
+// Every form downloads what it needs while Pyodide starts (the bale through
+// `loadBale`, given the promise of a Pyodide), its best case. The timing gives the
+// moments, in ms from the page's navigation, when Pyodide was ready, the app's files
+// were in place, the app printed its first line, and it ended.
 import { loadBale } from "/loader/loader.mjs";
 
 const query = new URLSearchParams(location.search);
@@ -45,7 +52,7 @@ async function run(query) {
   const list = (key) => (query.get(key) ?? "").split(",").filter(Boolean);
   const wheels = list("wheels");
   const files = list("files");
-  if (!bale && !wheels.length && !files.length) throw new Error("no bale given (?bale=URL)");
+  if (!bale && !wheels.length && !files.length && !query.get("zip")) throw new Error("no bale given (?bale=URL)");
   const [kind, target] = (query.get("run") ?? "").split(":");
   if (!["script", "module"].includes(kind) || !target) throw new Error("?run= must be script:FILE or module:NAME");
   const args = (query.get("args") ?? "").split(" ").filter(Boolean);
@@ -54,29 +61,38 @@ async function run(query) {
   const times = {};
   const start = performance.now();
   const { loadPyodide } = await import("/pyodide/pyodide.mjs");
-  const write = (line) => (output.textContent += line + "\n");
-  const pyodide = await loadPyodide({ indexURL: "/pyodide/", stdLibURL, stdout: write, stderr: write });
-  times.loadPyodide = performance.now() - start;
-
-  let t = performance.now();
+  const write = (line) => {
+    times.firstOutput ??= performance.now();
+    output.textContent += line + "\n";
+  };
+  const starting = loadPyodide({ indexURL: "/pyodide/", stdLibURL, stdout: write, stderr: write });
+  starting.then(() => (times.pyodideReady = performance.now()));
+  const zip = query.get("zip");
   let root;
+  let pyodide;
   if (bale) {
-    const data = await fetchBytes(bale);
-    times.fetch = performance.now() - t;
-    t = performance.now();
-    root = (await loadBale(pyodide, data, { importer: "/loader/bale.abi3.so", path: "/app.bale" })).path;
+    root = (await loadBale(starting, bale, { importer: "/loader/bale.abi3.so", path: "/app.bale" })).path;
+    pyodide = await starting;
   } else {
-    const [wheelData, fileData] = await Promise.all([Promise.all(wheels.map(fetchBytes)), Promise.all(files.map(fetchBytes))]);
-    times.fetch = performance.now() - t;
-    t = performance.now();
+    const [wheelData, fileData, zipData] = await Promise.all([
+      Promise.all(wheels.map(fetchBytes)),
+      Promise.all(files.map(fetchBytes)),
+      zip ? fetchBytes(zip) : null,
+    ]);
+    times.fetched = performance.now();
+    pyodide = await starting;
     for (const data of wheelData) pyodide.unpackArchive(data, "wheel");
     root = "/home/pyodide/app";
     pyodide.FS.mkdirTree(root);
     files.forEach((url, i) => pyodide.FS.writeFile(`${root}/${url.split("/").pop()}`, fileData[i]));
+    if (zipData) pyodide.unpackArchive(zipData, "zip", { extractDir: root });
   }
-  times.prepare = performance.now() - t;
-
-  t = performance.now();
+  times.prepared = performance.now();
+  // The phases as before, for bench/browser.mjs: Pyodide's start, then what the start
+  // of the app's files took beyond it, then the app.
+  times.loadPyodide = times.pyodideReady - start;
+  times.prepare = times.prepared - times.pyodideReady;
+  let t = performance.now();
   pyodide.globals.set("bale_run", pyodide.toPy({ kind, target, args, root, fromBale: Boolean(bale) }));
   pyodide.runPython(`
 def _run(a):
@@ -107,6 +123,9 @@ _run(bale_run)
 del bale_run
 `);
   times.run = performance.now() - t;
-  times.total = performance.now() - start;
+  times.end = performance.now();
+  times.total = times.end - start;
+  // The last byte of anything downloaded, from the navigation.
+  times.lastByte = Math.max(...performance.getEntriesByType("resource").map((e) => e.responseEnd));
   return times;
 }

@@ -32,7 +32,7 @@ export function serve({ pyodide, importer, bales, port = 0 }) {
       return;
     }
     let body = fs.readFileSync(file);
-    const headers = { "Content-Type": type(file), "Cache-Control": "no-store" };
+    const headers = { "Content-Type": type(file, body), "Cache-Control": "no-store" };
     const accepts = String(req.headers["accept-encoding"] ?? "");
     const encoding = accepts.includes("br") ? "br" : accepts.includes("gzip") ? "gzip" : null;
     if (encoding && worthCompressing(file, body)) {
@@ -66,7 +66,10 @@ function resolve(mounts, urlPath) {
   return null;
 }
 
-function type(file) {
+// A `.so` built for the web is WebAssembly, sent as such so that the loader compiles
+// the importer as it downloads.
+function type(file, body) {
+  if (body.subarray(0, 4).equals(Buffer.from("\0asm"))) return "application/wasm";
   const types = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript", ".json": "application/json", ".wasm": "application/wasm", ".zip": "application/zip" };
   return types[path.extname(file)] ?? "application/octet-stream";
 }

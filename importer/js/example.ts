@@ -3,8 +3,8 @@ import { loadPyodide } from "pyodide";
 import { loadBale } from "./loader.mjs";
 
 export async function start(): Promise<string> {
-  const pyodide = await loadPyodide();
-  const finder = await loadBale(pyodide, "app.bale", { path: "/app.bale" });
-  pyodide.runPython("import app");
+  const starting = loadPyodide();
+  const finder = await loadBale(starting, "app.bale", { path: "/app.bale" });
+  (await starting).runPython("import app");
   return `${finder.path} (${finder.target})`;
 }

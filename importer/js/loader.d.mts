@@ -35,5 +35,16 @@ export interface BaleFinder extends PyProxy {
  * asynchronously and in parallel, and installs the bale's finder. Rejects, with the
  * URL and HTTP status, if a fetch fails; with a clear message, before anything is
  * imported, if the bale is for another Python or platform or is not a bale.
+ *
+ * Given a promise of a Pyodide (`loadPyodide(...)` not awaited), it starts the bale's
+ * download and the importer's download and compilation at once, while Pyodide starts:
+ * ```js
+ * const pyodide = loadPyodide({ stdLibURL: "app.stdlib.zip" });
+ * await loadBale(pyodide, "app.bale.zst");
+ * ```
  */
-export function loadBale(pyodide: PyodideAPI, source: BaleSource, options?: LoadBaleOptions): Promise<BaleFinder>;
+export function loadBale(
+  pyodide: PyodideAPI | Promise<PyodideAPI>,
+  source: BaleSource,
+  options?: LoadBaleOptions,
+): Promise<BaleFinder>;

@@ -29,15 +29,26 @@ const importers = new WeakMap();
 /**
  * Loads a bale into a Pyodide instance and installs its finder first on
  * `sys.meta_path`; resolves to the finder (a PyProxy of `bale.BaleFinder`).
+ * `pyodide` may be a promise of one (`loadPyodide(...)` not awaited): the bale and the
+ * importer then download, and the importer compiles, while Pyodide starts.
  */
 export async function loadBale(pyodide, source, options = {}) {
   const name = options.path ?? (typeof source === "string" || source instanceof URL ? String(source) : "bale");
-  let [data, target] = await Promise.all([bytes(source), pythonTarget(pyodide)]);
+  const fetched = bytes(source);
+  // The importer too, unless this Pyodide (given itself) has it already.
+  const early = importers.has(pyodide) ? undefined : fetchImporter(options);
+  // Settled later; marked handled now so that a failure while Pyodide starts is not
+  // reported as unhandled before it is awaited.
+  fetched.catch(() => {});
+  early?.catch(() => {});
+  pyodide = await pyodide;
+  let data = await fetched;
+  const target = pythonTarget(pyodide);
   // A framed bale (one zstd frame, for transport) is decoded by the importer, into a
   // Python bytes object that the finder then reads in place.
   let py, view;
   if (ZSTD.every((b, i) => data[i] === b)) {
-    const bale = await importerFor(pyodide, () => importerBytes(options));
+    const bale = await importerFor(pyodide, () => early ?? fetchImporter(options));
     const framed = pyodide.toPy(data);
     try {
       py = bale.unframe(framed);
@@ -57,7 +68,9 @@ export async function loadBale(pyodide, source, options = {}) {
   } finally {
     view?.release();
   }
-  const bale = await importerFor(pyodide, () => importerBytes(options, data, name));
+  const bale = await importerFor(pyodide, () =>
+    (early ?? fetchImporter(options)).catch((missing) => carried(options, data, name, missing)),
+  );
   py ??= pyodide.toPy(data);
   const path = options.path ?? `/bale/${basename(name).replace(/\.zst$/, "")}`;
   let finder;
@@ -81,27 +94,46 @@ export async function loadBale(pyodide, source, options = {}) {
 function importerFor(pyodide, source) {
   let importer = importers.get(pyodide);
   if (!importer) {
-    importer = source().then((code) => installImporter(pyodide, code));
+    importer = source().then((found) => installImporter(pyodide, found));
     importers.set(pyodide, importer);
     importer.catch(() => importers.delete(pyodide));
   }
   return importer;
 }
 
-// The importer's bytes: the one named, else the one beside this loader (the npm
-// package and the bale wheel ship one), else the one the bale carries, checked first.
-async function importerBytes(options, data, name) {
-  if (options.importer) return bytes(options.importer);
-  try {
-    return await bytes(new URL("bale.abi3.so", import.meta.url));
-  } catch (missing) {
-    const carried = data && (await import("./embedded.mjs")).embeddedImporter(data, name);
-    if (carried) return carried;
-    throw missing;
-  }
+// The importer named, else the one beside this loader (the npm package and the bale
+// wheel ship one): its bytes, and their compilation, started as they arrive; while
+// they arrive where the server types them application/wasm, which compileStreaming
+// requires.
+function fetchImporter(options) {
+  return open(options.importer ?? new URL("bale.abi3.so", import.meta.url)).then(async (found) => {
+    if (found instanceof Uint8Array) return compiling(found);
+    const streamed = /^application\/wasm\b/.test(found.headers.get("content-type")) && WebAssembly.compileStreaming(found.clone());
+    const code = new Uint8Array(await found.arrayBuffer());
+    return compiling(code, streamed || undefined);
+  });
+}
+
+function compiling(code, compiled = WebAssembly.compile(code)) {
+  compiled.catch(() => {});
+  return { code, compiled };
+}
+
+// Without one of its own at hand, the loader takes the one the bale carries, checked.
+async function carried(options, data, name, missing) {
+  const found = !options.importer && (await import("./embedded.mjs")).embeddedImporter(data, name);
+  if (!found) throw missing;
+  return compiling(found);
 }
 
 async function bytes(source) {
+  const found = await open(source);
+  return found instanceof Uint8Array ? found : new Uint8Array(await found.arrayBuffer());
+}
+
+// A source's bytes, if they are at hand or in a file; else the HTTP response that
+// brings them.
+async function open(source) {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   const url = new URL(source, globalThis.location?.href ?? `file://${globalThis.process?.cwd()}/`);
@@ -113,12 +145,12 @@ async function bytes(source) {
   }
   const response = await fetch(url);
   if (!response.ok) throw new Error(`loadBale: fetching ${url} failed: HTTP ${response.status} ${response.statusText}`);
-  return new Uint8Array(await response.arrayBuffer());
+  return response;
 }
 
 // The running Pyodide as a bale target, named by the rule of bale_target::Target:
 // the platform its ABI-tagged extension suffix names (`.cpython-314-wasm32-emscripten.so`).
-async function pythonTarget(pyodide) {
+function pythonTarget(pyodide) {
   const [name, major, minor, suffixes] = pyodide
     .runPython("import sys, _imp; (sys.implementation.name, *sys.version_info[:2], _imp.extension_suffixes())")
     .toJs();
@@ -146,13 +178,12 @@ function checkHeader(data, name, target) {
 
 // Writes the importer into site-packages as the package `bale`, compiled
 // asynchronously first so that importing it compiles nothing; resolves to the module.
-async function installImporter(pyodide, code) {
+async function installImporter(pyodide, { code, compiled }) {
   const module = pyodide._module;
   // Not sysconfig: a page's trimmed standard library need not hold it.
   const site = pyodide.runPython("import sys; next(p for p in sys.path if p.endswith('/site-packages'))");
   const file = `${site}/bale/bale.abi3.so`;
-  const compiled = await WebAssembly.compile(code);
-  module.preloadedWasm[file] = await module.loadWebAssemblyModule(compiled, { loadAsync: true, nodelete: true }, file, {});
+  module.preloadedWasm[file] = await module.loadWebAssemblyModule(await compiled, { loadAsync: true, nodelete: true }, file, {});
   pyodide.FS.mkdirTree(`${site}/bale`);
   pyodide.FS.writeFile(`${site}/bale/__init__.py`, "from .bale import *\nfrom .bale import __version__\n");
   pyodide.FS.writeFile(file, code);

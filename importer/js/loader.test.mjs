@@ -35,6 +35,45 @@ test("runs a pure-Python app from a bale given as bytes", async () => {
   assert.equal(pyodide.runPython("type(hello.__loader__).__name__"), "BaleFinder");
 });
 
+test("takes the promise of a Pyodide: the bale and the importer are fetched while it starts", async () => {
+  const out = [];
+  const starting = loadPyodide({ stdout: (line) => out.push(line) });
+  const url = pathToFileURL(path.join(BALE_TEST_BALES, "hello.bale.zst"));
+  const finder = await loadBale(starting, url, { importer: pathToFileURL(BALE_IMPORTER) });
+  const pyodide = await starting;
+  pyodide.runPython("import hello; hello.main()");
+  assert.match(out.join("\n"), /Hello/);
+  assert.equal(finder.path, "/bale/hello.bale");
+  // A failed fetch still rejects with its URL, once Pyodide has started.
+  await assert.rejects(loadBale(loadPyodide(), new URL("file:///nonexistent/app.bale")), /nonexistent\/app\.bale/);
+});
+
+test("asks for the bale and the importer before the Pyodide it is given has started", async () => {
+  const asked = [];
+  const files = { "/hello.bale": bale("hello.bale"), "/bale.abi3.so": importer };
+  const server = http.createServer((req, res) => {
+    asked.push(req.url);
+    res.writeHead(200, { "Content-Type": req.url.endsWith(".so") ? "application/wasm" : "application/octet-stream" });
+    res.end(files[req.url]);
+  });
+  await new Promise((done) => server.listen(0, "127.0.0.1", done));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  try {
+    let start;
+    const gate = new Promise((resolve) => (start = resolve));
+    const loading = loadBale(gate, `${base}/hello.bale`, { importer: `${base}/bale.abi3.so` });
+    for (let i = 0; asked.length < 2 && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(asked.sort(), ["/bale.abi3.so", "/hello.bale"], "both asked for while Pyodide has not started");
+    const { pyodide, out } = await pyodideWithOutput();
+    start(pyodide);
+    await loading;
+    pyodide.runPython("import hello; hello.main()");
+    assert.match(out.join("\n"), /Hello/);
+  } finally {
+    server.close();
+  }
+});
+
 test("reads a zstd bale with a dictionary: the importer decodes zstd as WebAssembly", async () => {
   const out = [];
   const pyodide = await loadPyodide({

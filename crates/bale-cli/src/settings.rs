@@ -242,7 +242,9 @@ pub fn entry_point<D: AsRef<[u8]>>(
         EntryPoint::Module(m) | EntryPoint::Function { module: m, .. } => bale.module(m)?.is_some(),
     };
     if !found {
-        bail!("{}: no {} {entry} in it", path.display(), if entry.module().is_some() { "module" } else { "script" });
+        // The exit codes are Python's own: 1 for a module it cannot find, 2 for a script.
+        let (code, kind) = if entry.module().is_some() { (1, "module") } else { (2, "script") };
+        return Err(crate::Exit(code, format!("{}: no {kind} {entry} in it", path.display())).into());
     }
     Ok(entry)
 }

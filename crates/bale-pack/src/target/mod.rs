@@ -207,7 +207,7 @@ impl std::fmt::Display for RunHint {
                     stdlib.as_ref().map_or(String::new(), |s| serde_json::json!({ "stdLibURL": s }).to_string());
                 write!(
                     f,
-                    "const pyodide = await loadPyodide({options}); await loadBale(pyodide, {}); pyodide.runPython({});",
+                    "const pyodide = loadPyodide({options}); await loadBale(pyodide, {}); (await pyodide).runPython({});",
                     serde_json::Value::from(bale.as_str()),
                     serde_json::Value::from(python.as_str()),
                 )
