@@ -247,7 +247,7 @@ impl BaleFinder {
     }
 
     /// The path to `dlopen` an extension module by, made once per module (see
-    /// `native.rs` for Linux, `native_emscripten.rs` for Pyodide).
+    /// `native/` for Linux, `native_emscripten.rs` for Pyodide).
     #[cfg(any(target_os = "linux", target_os = "emscripten"))]
     pub(crate) fn native_path(&self, py: Python<'_>, name: &str, file: &File<'_>) -> PyResult<String> {
         // Locked only around the table: loading makes Python errors. The import lock of

@@ -12,7 +12,7 @@
 //! and loader, the hot path, over the bale reading of `finder.rs`), `path_finder.rs` (path hooks, `pkgutil`, namespace
 //! packages), `resources.rs` and `metadata.rs` (`importlib.resources` and
 //! `importlib.metadata`, with the classes of `assets/support.py`), `files.rs` (file
-//! access by path, `assets/files.py`), `native.rs` (extension modules), `linecache.rs`
+//! access by path, `assets/files.py`), `native/` (extension modules), `linecache.rs`
 //! (source lines for tracebacks), `install.rs` (putting a bale in place), `storage.rs`
 //! (where a bale's bytes come from). Their state is one object, `state.rs`. Each file
 //! uses only those listed after it here, bottom to top: state, storage, finder, the

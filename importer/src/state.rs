@@ -34,7 +34,7 @@ pub struct State {
     /// mount (kept for the life of the process: see `files.rs`).
     pub replacements: PyOnceLock<Vec<Py<PyAny>>>,
     pub originals: PyOnceLock<Vec<Py<PyAny>>>,
-    /// Native code loaded so far (see `native.rs`).
+    /// Native code loaded so far (see `native/mod.rs`).
     #[cfg(target_os = "linux")]
     pub native: crate::native::Loaded,
     /// Numbers the bales installed from bytes: `/memory/N.bale`.

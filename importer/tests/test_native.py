@@ -198,6 +198,15 @@ def _twin_bale(tmp_path, value):
     return pack([tree], tmp_path / f"twin{value}.bale")
 
 
+def test_bale_native_chooses_memory_for_every_finder(python, native_bale, tmp_path):
+    cache = tmp_path / "cache"
+    code = NUMPY.format(bale=str(native_bale), cache=str(cache))
+    got = json.loads(python.out(code, env={"XDG_CACHE_HOME": str(cache), "BALE_NATIVE": "memory"}))
+    assert got["det"] == round(float(_det()), 6)
+    assert any("_multiarray_umath" in n for n in got["memfd"]) and got["cached"] == []
+    assert not cache.exists()
+
+
 def test_a_bad_native_mode_is_refused(python, native_bale):
     done = python.run(f"import bale; bale.install({str(native_bale)!r}, native='disk')", check=False)
     assert done.returncode == 1 and "native must be 'cache' or 'memory', not 'disk'" in done.stderr

@@ -22,7 +22,7 @@
 //! file or none.
 
 use std::io::Write;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
 use bale_format::{Bale, Codec, File, Payload};
@@ -159,12 +159,6 @@ impl Cache {
                 let _ = rustix::fs::unlinkat(&self.dir, file, rustix::fs::AtFlags::empty());
             }
         }
-    }
-
-    /// The descriptor of the folder, for tests of its permissions.
-    #[allow(dead_code)]
-    pub fn dir(&self) -> impl AsFd + '_ {
-        &self.dir
     }
 }
 
