@@ -72,7 +72,7 @@ impl NativeMode {
         let from_env = std::env::var("BALE_NATIVE").ok().filter(|v| !v.is_empty());
         match named.map(|n| (n.to_owned(), "native")).or(from_env.map(|v| (v, "BALE_NATIVE"))) {
             Some((text, source)) => NativeMode::parse(&text)
-                .ok_or_else(|| format!("{source} must be 'cache' or 'memory', not {text:?}")),
+                .ok_or_else(|| format!("{source} must be 'cache' or 'memory', not '{text}'")),
             None => Ok(PROGRAM_NATIVE_MODE.get().copied().unwrap_or(NativeMode::Cache)),
         }
     }

@@ -118,8 +118,8 @@ def test_a_damaged_or_writable_cached_file_is_replaced_from_the_bale(python, nat
     again = json.loads(python.out(code, env=env))
     assert again == first
     after = cache_files(folder)
-    assert after[umath.name][0] != before[umath.name][0] and umath.read_bytes() == good
-    assert after[speedups.name][0] != before[speedups.name][0]
+    # Both written again (the system may give a new file the number of the old one).
+    assert umath.read_bytes() == good and stat.S_IMODE(umath.stat().st_mode) == 0o444
     assert stat.S_IMODE(speedups.stat().st_mode) == 0o444
     untouched = set(before) - {umath.name, speedups.name}
     assert {f: after[f] for f in untouched} == {f: before[f] for f in untouched}
@@ -179,7 +179,9 @@ def _twin_bale(tmp_path, value):
     """A bale of `twin{value}`, an extension module that calls `libbaletwin.so`, which
     the bale carries too: the library of each value has the same name and SONAME."""
     tree = tmp_path / f"twin{value}"
-    (tree / "libs").mkdir(parents=True)
+    # Where auditwheel puts a wheel's libraries: not a package, so not modules.
+    libs = tree / f"twin{value}.libs"
+    libs.mkdir(parents=True)
     (tmp_path / f"lib{value}.c").write_text(f"int twin_value(void) {{ return {value}; }}\n")
     (tmp_path / f"ext{value}.c").write_text(
         "#include <Python.h>\n"
@@ -189,7 +191,7 @@ def _twin_bale(tmp_path, value):
         f"static struct PyModuleDef def = {{PyModuleDef_HEAD_INIT, \"twin{value}\", NULL, -1, methods}};\n"
         f"PyMODINIT_FUNC PyInit_twin{value}(void) {{ return PyModule_Create(&def); }}\n"
     )
-    library = tree / "libs" / "libbaletwin.so"
+    library = libs / "libbaletwin.so"
     subprocess.run(["cc", "-shared", "-fPIC", "-o", str(library), "-Wl,-soname,libbaletwin.so",
                     str(tmp_path / f"lib{value}.c")], check=True)
     extension = tree / f"twin{value}{sysconfig.get_config_var('EXT_SUFFIX')}"
