@@ -71,8 +71,9 @@ impl NativeMode {
     pub fn choose(named: Option<&str>) -> Result<NativeMode, String> {
         let from_env = std::env::var("BALE_NATIVE").ok().filter(|v| !v.is_empty());
         match named.map(|n| (n.to_owned(), "native")).or(from_env.map(|v| (v, "BALE_NATIVE"))) {
-            Some((text, source)) => NativeMode::parse(&text)
-                .ok_or_else(|| format!("{source} must be 'cache' or 'memory', not '{text}'")),
+            Some((text, source)) => {
+                NativeMode::parse(&text).ok_or_else(|| format!("{source} must be 'cache' or 'memory', not '{text}'"))
+            }
             None => Ok(PROGRAM_NATIVE_MODE.get().copied().unwrap_or(NativeMode::Cache)),
         }
     }
@@ -260,7 +261,12 @@ impl BaleFinder {
         let path = crate::state::state(py)?.native.load_extension(&self.bale, file, self.native_mode).map(
             |(path, warnings)| {
                 for warning in warnings {
-                    let _ = PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(), &std::ffi::CString::new(warning).unwrap_or_default(), 1);
+                    let _ = PyErr::warn(
+                        py,
+                        &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(),
+                        &std::ffi::CString::new(warning).unwrap_or_default(),
+                        1,
+                    );
                 }
                 path
             },

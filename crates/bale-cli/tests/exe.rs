@@ -254,7 +254,12 @@ fn extension_modules_load_from_the_user_cache_or_with_native_memory_leave_nothin
         let mut files: Vec<_> = std::fs::read_dir(cache.join("bale/native"))
             .unwrap()
             .map(|e| e.unwrap())
-            .map(|e| (e.file_name().to_string_lossy().into_owned(), std::os::unix::fs::MetadataExt::ino(&e.metadata().unwrap())))
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::os::unix::fs::MetadataExt::ino(&e.metadata().unwrap()),
+                )
+            })
             .collect();
         files.sort();
         files

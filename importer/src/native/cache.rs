@@ -153,9 +153,7 @@ impl Cache {
                 continue;
             };
             let Some(pid) = pid.parse().ok().and_then(rustix::process::Pid::from_raw) else { continue };
-            if file.starts_with('.')
-                && rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH)
-            {
+            if file.starts_with('.') && rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH) {
                 let _ = rustix::fs::unlinkat(&self.dir, file, rustix::fs::AtFlags::empty());
             }
         }
@@ -207,8 +205,5 @@ pub(super) fn key(bale: &Bale<Storage>, payload: &Payload) -> Result<u64, String
 
 /// A file name made of safe characters only, for the cache entry's readable part.
 fn plain(name: &str) -> String {
-    name.chars()
-        .take(96)
-        .map(|c| if c.is_ascii_alphanumeric() || "._+-".contains(c) { c } else { '_' })
-        .collect()
+    name.chars().take(96).map(|c| if c.is_ascii_alphanumeric() || "._+-".contains(c) { c } else { '_' }).collect()
 }

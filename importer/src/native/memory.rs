@@ -26,7 +26,11 @@ pub fn object(bale: &Bale<Storage>, file: &File<'_>, payload: &Payload) -> Resul
         if copy(source, payload.offset, &fd, payload.size).is_ok() {
             let object = sealed(fd, file.name(), payload.size)?;
             if xxh3_64(object.content()) != payload.hash {
-                return Err(format!("{}: {}", file.path, bale_format::Corruption::PayloadChecksum { index: payload.id.0 }));
+                return Err(format!(
+                    "{}: {}",
+                    file.path,
+                    bale_format::Corruption::PayloadChecksum { index: payload.id.0 }
+                ));
             }
             return Ok(object);
         }

@@ -108,7 +108,8 @@ impl Loaded {
         mode: NativeMode,
     ) -> Result<(String, Vec<String>), String> {
         let mut inner = self.inner.lock().map_err(|_| "native code table poisoned".to_string())?;
-        let mut load = Load { bale, mode, libraries: shared_libraries(bale)?, visiting: HashSet::new(), warnings: Vec::new() };
+        let mut load =
+            Load { bale, mode, libraries: shared_libraries(bale)?, visiting: HashSet::new(), warnings: Vec::new() };
         let object = inner.object(&mut load, file)?;
         let renames = inner.needs(&mut load, &object)?;
         let object = if renames.is_empty() {
@@ -221,7 +222,11 @@ fn open_library(path: &str) -> Result<(), String> {
         // SAFETY: dlerror returns a thread-local C string or null.
         return Err(unsafe {
             let e = libc::dlerror();
-            if e.is_null() { "unknown error".into() } else { std::ffi::CStr::from_ptr(e).to_string_lossy().into_owned() }
+            if e.is_null() {
+                "unknown error".into()
+            } else {
+                std::ffi::CStr::from_ptr(e).to_string_lossy().into_owned()
+            }
         });
     }
     Ok(())
