@@ -52,11 +52,15 @@ if {hold}:
 
 
 def pack(name, code, *extra):
-    app = os.path.join(out, f"{name}.py")
+    # Not NAME.py: the script would shadow the package of that name.
+    app = os.path.join(out, f"{name}_app.py")
     with open(app, "w") as f:
         f.write(code + "\n")
     bale = os.path.join(out, f"{name}{'-stored' if extra else ''}.bale")
-    subprocess.run([bale_cli, "pack", "-q", "--app", app, "--python", sys.executable, "-o", bale, *extra], check=True)
+    # Runtime detection alone: the static analysis stops on numpy 2.2's `numpy._core`
+    # (a KeyError in its search of a submodule whose parent is not imported; to fix).
+    command = [bale_cli, "pack", "-q", "--app", app, "--detect", "runtime", "--python", sys.executable]
+    subprocess.run([*command, "-o", bale, *extra], check=True)
     return bale
 
 

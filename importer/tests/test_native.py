@@ -179,9 +179,13 @@ def _twin_bale(tmp_path, value):
     """A bale of `twin{value}`, an extension module that calls `libbaletwin.so`, which
     the bale carries too: the library of each value has the same name and SONAME."""
     tree = tmp_path / f"twin{value}"
-    # Where auditwheel puts a wheel's libraries: not a package, so not modules.
-    libs = tree / f"twin{value}.libs"
+    # The first where auditwheel puts a wheel's libraries (not a package); the second
+    # inside a package, where it looks like an extension module (as scipy's
+    # `scipy/special/libsf_error_state.so` does).
+    libs = tree / (f"twin{value}.libs" if value == 1 else f"twinlibs{value}")
     libs.mkdir(parents=True)
+    if value != 1:
+        (libs / "__init__.py").write_text("")
     (tmp_path / f"lib{value}.c").write_text(f"int twin_value(void) {{ return {value}; }}\n")
     (tmp_path / f"ext{value}.c").write_text(
         "#include <Python.h>\n"

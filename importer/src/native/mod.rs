@@ -200,13 +200,22 @@ fn payload(bale: &Bale<Storage>, file: &File<'_>) -> Result<Payload, String> {
     bale.payload(id).map_err(|e| format!("{}: {e}", file.path))
 }
 
-/// The bale's shared libraries by file name.
+/// The bale's native files by file name, that a `DT_NEEDED` may name: its shared
+/// libraries first, then extension modules, for a library that lives in a package and
+/// so looks like one (scipy's `scipy/special/libsf_error_state.so`).
 fn shared_libraries(bale: &Bale<Storage>) -> Result<HashMap<&str, FileId>, String> {
     let mut map = HashMap::new();
     for f in bale.files() {
         let f = f.map_err(|e| e.to_string())?;
-        if f.kind == FileKind::SharedLibrary {
-            map.entry(f.path.rsplit('/').next().unwrap_or(f.path)).or_insert(f.id);
+        let name = f.path.rsplit('/').next().unwrap_or(f.path);
+        match f.kind {
+            FileKind::SharedLibrary => {
+                map.insert(name, f.id);
+            }
+            FileKind::Extension => {
+                map.entry(name).or_insert(f.id);
+            }
+            _ => {}
         }
     }
     Ok(map)
