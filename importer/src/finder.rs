@@ -26,6 +26,9 @@ pub struct BaleFinder {
     pub(crate) root: String,
     /// Extension modules already loaded, by file record: the path they were opened by.
     native: Mutex<HashMap<u32, String>>,
+    /// The bale's libraries by file name, found on the first extension module's load.
+    #[cfg(target_os = "linux")]
+    native_libraries: std::sync::OnceLock<HashMap<String, FileId>>,
     /// Modules run before `linecache` was imported, waiting to be registered with it
     /// (see `linecache.rs`).
     pub(crate) pending_lines: Mutex<Vec<(String, String)>>,
@@ -93,6 +96,8 @@ impl BaleFinder {
             bale: Arc::new(bale),
             root,
             native: Mutex::new(HashMap::new()),
+            #[cfg(target_os = "linux")]
+            native_libraries: std::sync::OnceLock::new(),
             pending_lines: Mutex::new(Vec::new()),
             mtime,
             mounted: std::sync::atomic::AtomicBool::new(false),
@@ -258,7 +263,15 @@ impl BaleFinder {
             return Ok(path.clone());
         }
         #[cfg(target_os = "linux")]
-        let path = crate::state::state(py)?.native.load_extension(&self.bale, file, self.native_mode).map(
+        let libraries = match self.native_libraries.get() {
+            Some(libraries) => libraries,
+            None => {
+                let found = crate::native::shared_libraries(&self.bale).map_err(|e| self.error(py, name, e))?;
+                self.native_libraries.get_or_init(|| found)
+            }
+        };
+        #[cfg(target_os = "linux")]
+        let path = crate::state::state(py)?.native.load_extension(&self.bale, libraries, file, self.native_mode).map(
             |(path, warnings)| {
                 for warning in warnings {
                     let _ = PyErr::warn(

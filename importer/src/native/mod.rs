@@ -93,7 +93,7 @@ impl Object {
 struct Load<'a> {
     bale: &'a Bale<Storage>,
     mode: NativeMode,
-    libraries: HashMap<&'a str, FileId>,
+    libraries: &'a HashMap<String, FileId>,
     visiting: HashSet<String>,
     warnings: Vec<String>,
 }
@@ -101,15 +101,16 @@ struct Load<'a> {
 impl Loaded {
     /// Makes an extension module loadable, after the libraries it needs, and returns
     /// the path to open it by, with any warning to show (the cache could not be used).
+    /// `libraries` is the bale's [`shared_libraries`], made once per bale.
     pub fn load_extension(
         &self,
         bale: &Bale<Storage>,
+        libraries: &HashMap<String, FileId>,
         file: &File<'_>,
         mode: NativeMode,
     ) -> Result<(String, Vec<String>), String> {
         let mut inner = self.inner.lock().map_err(|_| "native code table poisoned".to_string())?;
-        let mut load =
-            Load { bale, mode, libraries: shared_libraries(bale)?, visiting: HashSet::new(), warnings: Vec::new() };
+        let mut load = Load { bale, mode, libraries, visiting: HashSet::new(), warnings: Vec::new() };
         let object = inner.object(&mut load, file)?;
         let renames = inner.needs(&mut load, &object)?;
         let object = if renames.is_empty() {
@@ -203,17 +204,17 @@ fn payload(bale: &Bale<Storage>, file: &File<'_>) -> Result<Payload, String> {
 /// The bale's native files by file name, that a `DT_NEEDED` may name: its shared
 /// libraries first, then extension modules, for a library that lives in a package and
 /// so looks like one (scipy's `scipy/special/libsf_error_state.so`).
-fn shared_libraries(bale: &Bale<Storage>) -> Result<HashMap<&str, FileId>, String> {
+pub fn shared_libraries(bale: &Bale<Storage>) -> Result<HashMap<String, FileId>, String> {
     let mut map = HashMap::new();
     for f in bale.files() {
         let f = f.map_err(|e| e.to_string())?;
         let name = f.path.rsplit('/').next().unwrap_or(f.path);
         match f.kind {
             FileKind::SharedLibrary => {
-                map.insert(name, f.id);
+                map.insert(name.to_owned(), f.id);
             }
             FileKind::Extension => {
-                map.entry(name).or_insert(f.id);
+                map.entry(name.to_owned()).or_insert(f.id);
             }
             _ => {}
         }
