@@ -7,10 +7,5 @@
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 dir="$WORK/bench/pyodide"
-[ -f "$dir/sympy-solve.bale" ] && [ -d "$dir/sympy-solve-wheels" ] ||
-    { echo "no bales in $dir: run bench/pyodide.sh first" >&2; exit 1; }
-BALE_IMPORTER=$(scripts/build-pyodide.sh | sed -n 1p)
-BALE_PYODIDE="$(pyodide_node)/node_modules/pyodide"
-BALE_PLAYWRIGHT=$(browser_tools)
-export BALE_IMPORTER BALE_PYODIDE BALE_PLAYWRIGHT
+browser_bench_env
 node bench/browser.mjs "$dir" "${1:-5}" "$ROOT/target/browser-bench.json"

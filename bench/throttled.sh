@@ -8,12 +8,7 @@
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 dir="$WORK/bench/pyodide"
-[ -f "$dir/sympy-solve.pack.zip" ] && [ -d "$dir/sympy-solve-wheels" ] ||
-    { echo "no bales in $dir: run bench/pyodide.sh first" >&2; exit 1; }
-BALE_IMPORTER=$(scripts/build-pyodide.sh | sed -n 1p)
-BALE_PYODIDE="$(pyodide_node)/node_modules/pyodide"
-BALE_PLAYWRIGHT=$(browser_tools)
-export BALE_IMPORTER BALE_PYODIDE BALE_PLAYWRIGHT
+browser_bench_env
 node bench/throttled.mjs "$dir" "${1:-5}" "$ROOT/target/throttled-bench.json"
 tools=$(tools_venv)
 "$tools/bin/pip" install -q --disable-pip-version-check "matplotlib==3.10.7"

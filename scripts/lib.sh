@@ -161,3 +161,16 @@ build_importer_wheel() {
     "$tools/bin/maturin" build -q --release -m "$ROOT/importer/Cargo.toml" -o "$WORK/wheels" -i python3 >&2
     ls "$WORK"/wheels/bale-*.whl
 }
+
+# For the browser benchmarks (bench/browser.sh, bench/throttled.sh): checks that
+# bench/pyodide.sh has packed into $WORK/bench/pyodide, and exports what their Node
+# scripts read (the importer for Pyodide, Pyodide, playwright-core).
+browser_bench_env() {
+    local dir="$WORK/bench/pyodide"
+    [ -f "$dir/sympy-solve.bale" ] && [ -f "$dir/sympy-solve.pack.zip" ] && [ -d "$dir/sympy-solve-wheels" ] ||
+        { echo "no bales in $dir: run bench/pyodide.sh first" >&2; exit 1; }
+    BALE_IMPORTER=$(scripts/build-pyodide.sh | sed -n 1p)
+    BALE_PYODIDE="$(pyodide_node)/node_modules/pyodide"
+    BALE_PLAYWRIGHT=$(browser_tools)
+    export BALE_IMPORTER BALE_PYODIDE BALE_PLAYWRIGHT
+}
