@@ -40,6 +40,8 @@ pub struct Header {
     pub(crate) strings_check: u32,
     /// The `header_hash` of the rest bale that belongs to this one, or 0.
     pub rest_hash: u64,
+    /// This bale's own `header_hash`: what a bale whose rest bale this is records.
+    pub header_hash: u64,
 }
 
 impl Header {
@@ -47,6 +49,26 @@ impl Header {
     /// `cpython-3.11-x86_64-linux-gnu`, or `any` when it holds neither.
     pub fn target(&self) -> &str {
         &self.target
+    }
+
+    /// Where the index ends: the end of the last section before the payloads (hash
+    /// buckets, records, strings), wherever the writer put them. A reader that has
+    /// bytes `0 .. index_end` can look up and list every entry (see
+    /// [`crate::Bale::open_index`]).
+    pub fn index_end(&self) -> u64 {
+        let end = |offset: u64, count: u32, size: usize| offset + u64::from(count) * size as u64;
+        [
+            end(self.modules.buckets_offset, self.modules.bucket_count, layout::BUCKET_SIZE),
+            end(self.files.buckets_offset, self.files.bucket_count, layout::BUCKET_SIZE),
+            end(self.modules.records_offset, self.modules.count, ModuleRecord::SIZE),
+            end(self.files.records_offset, self.files.count, FileRecord::SIZE),
+            end(self.payloads_offset, self.payload_count, layout::PayloadRecord::SIZE),
+            self.strings_offset + self.strings_size,
+            u64::from(self.header_size),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
     }
 
     /// The version of bale that wrote it, such as `0.2.0`, if it says.

@@ -21,6 +21,10 @@ pub enum Error {
         layout::MAJOR, layout::MINOR, layout::MAJOR, writer.as_ref().map(|w| format!(", written by bale {w}")).unwrap_or_default()
     )]
     UnsupportedCodec { codec: u8, minor: u16, writer: Option<String> },
+    /// A payload of a bale opened by its index alone (`Bale::open_index`): its bytes
+    /// are elsewhere.
+    #[error("payload {index} is not at hand: only the bale's index was read")]
+    Absent { index: u32 },
     #[error("an entry of {size} bytes does not fit in this process's memory")]
     TooLarge { size: u64 },
     #[error("invalid name {name:?}: {reason}")]

@@ -28,13 +28,30 @@ impl<D: AsRef<[u8]>> Bale<D> {
     /// Checks the header and returns the bale. Costs the same whatever the number of
     /// entries: nothing is read beyond the header until it is asked for.
     pub fn open(data: D) -> Result<Self, Error> {
-        let header = parse_header(data.as_ref())?;
+        let header = parse_header(data.as_ref(), true)?;
         Ok(Bale { data, header, dictionary: OnceLock::new() })
     }
 
-    /// The bale's bytes (without anything that followed it in the data given to `open`).
+    /// Opens a bale of which only the index is at hand: bytes `0 ..`
+    /// [`Header::index_end`] (or more), as a reader over the network fetches them
+    /// first. Lookups and listings work as on a whole bale; a payload whose bytes are
+    /// not at hand is [`Error::Absent`], and its stored bytes, fetched elsewhere, are
+    /// checked and decoded by [`Bale::decode`].
+    pub fn open_index(data: D) -> Result<Self, Error> {
+        let header = parse_header(data.as_ref(), false)?;
+        Ok(Bale { data, header, dictionary: OnceLock::new() })
+    }
+
+    /// The bale's bytes (without anything that followed it in the data given to `open`;
+    /// only those at hand, for a bale opened by its index).
     pub fn bytes(&self) -> &[u8] {
-        &self.data.as_ref()[..self.header.file_size as usize]
+        let data = self.data.as_ref();
+        &data[..data.len().min(self.header.file_size as usize)]
+    }
+
+    /// Whether every byte of the bale is at hand (not a bale opened by its index alone).
+    pub fn is_whole(&self) -> bool {
+        self.data.as_ref().len() as u64 >= self.header.file_size
     }
 
     /// What the bale was opened from.
@@ -186,13 +203,16 @@ impl<D: AsRef<[u8]>> Bale<D> {
         let bytes = self.bytes();
         let end = payload.offset.checked_add(payload.stored_size);
         let range = match end {
-            Some(end) if payload.offset >= u64::from(self.header.header_size) && end <= bytes.len() as u64 => {
+            Some(end) if payload.offset >= u64::from(self.header.header_size) && end <= self.header.file_size => {
                 payload.offset as usize..end as usize
             }
             _ => {
                 return Err(structure(Table::Payloads, index, "bytes lie outside the bale"));
             }
         };
+        if range.end > bytes.len() {
+            return Err(Error::Absent { index });
+        }
         let stored = &bytes[range];
         if xxh3_64(stored) != payload.hash {
             return Err(Corruption::PayloadChecksum { index }.into());
@@ -204,6 +224,28 @@ impl<D: AsRef<[u8]>> Bale<D> {
     /// into a buffer of exactly the recorded size otherwise.
     pub fn read(&self, payload: &Payload) -> Result<Cow<'_, [u8]>, Error> {
         let stored = self.stored(payload)?;
+        self.decode_checked(payload, stored)
+    }
+
+    /// The content of a payload from its stored bytes fetched elsewhere (a bale opened
+    /// by its index): checked against the payload's size and hash, then decoded as
+    /// [`Bale::read`] does.
+    pub fn decode<'s>(&self, payload: &Payload, stored: &'s [u8]) -> Result<Cow<'s, [u8]>, Error> {
+        let index = payload.id.0;
+        if stored.len() as u64 != payload.stored_size {
+            return Err(Corruption::Payload {
+                index,
+                problem: format!("{} bytes arrived, the record says {}", stored.len(), payload.stored_size),
+            }
+            .into());
+        }
+        if xxh3_64(stored) != payload.hash {
+            return Err(Corruption::PayloadChecksum { index }.into());
+        }
+        self.decode_checked(payload, stored)
+    }
+
+    fn decode_checked<'s>(&self, payload: &Payload, stored: &'s [u8]) -> Result<Cow<'s, [u8]>, Error> {
         match payload.codec {
             Codec::Stored => {
                 if payload.stored_size != payload.size {
@@ -440,7 +482,8 @@ pub(crate) fn structure(table: Table, index: u32, problem: &'static str) -> Erro
 }
 
 /// Checks the fixed header and the shape of every section, touching no other byte.
-fn parse_header(data: &[u8]) -> Result<Header, Error> {
+/// With `whole` false, only the index need be at hand (see [`Bale::open_index`]).
+fn parse_header(data: &[u8], whole: bool) -> Result<Header, Error> {
     let found = data.len() as u64;
     let prefix = data.len().min(layout::MAGIC.len());
     if data[..prefix] != layout::MAGIC[..prefix] {
@@ -467,7 +510,7 @@ fn parse_header(data: &[u8]) -> Result<Header, Error> {
     if (header_size as usize) < layout::HEADER_SIZE || header_size % 8 != 0 || u64::from(header_size) > file_size {
         return Err(bad("header size out of range"));
     }
-    if file_size > found {
+    if whole && file_size > found {
         return Err(Error::Truncated { expected: file_size, found });
     }
     let target_len = raw.target.iter().position(|&b| b == 0).unwrap_or(layout::TARGET_LEN);
@@ -499,6 +542,7 @@ fn parse_header(data: &[u8]) -> Result<Header, Error> {
         rest: raw.rest,
         strings_check: raw.strings_check,
         rest_hash: raw.rest_hash,
+        header_hash: raw.header_hash,
     };
 
     // Every section must lie inside the bale, so that later reads can slice without
@@ -544,6 +588,9 @@ fn parse_header(data: &[u8]) -> Result<Header, Error> {
     }
     if usize::try_from(file_size).is_err() {
         return Err(Error::TooLarge { size: file_size });
+    }
+    if !whole && header.index_end() > found {
+        return Err(Error::Truncated { expected: header.index_end(), found });
     }
     Ok(header)
 }
