@@ -183,3 +183,26 @@ def find_distributions(finder, context=None):
             if wanted is None or _normalize(_project(folder)) == wanted
         ]
     )
+
+
+def write_misses(path, misses):
+    """Writes `misses` (dicts of module, path, bale) to `path` as JSON, with those it
+    already holds from earlier runs, each once: `bale pack --include-from` reads it."""
+    import json
+
+    known = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            known = json.load(f).get("misses", [])
+    except (OSError, ValueError, AttributeError):
+        pass
+    seen, merged = set(), []
+    for miss in [*known, *misses]:
+        key = (miss.get("module"), miss.get("path"))
+        if key not in seen:
+            seen.add(key)
+            merged.append({"module": miss.get("module"), "path": miss.get("path"), "bale": miss.get("bale")})
+    bales = sorted({m["bale"] for m in merged if m.get("bale")})
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"bale": bales[0] if len(bales) == 1 else bales, "misses": merged}, f, indent=1)
+        f.write("\n")

@@ -20,12 +20,31 @@ export interface LoadBaleOptions {
   path?: string;
   /** Serve `open`, `os.stat` and `os.listdir` under that path from the bale (default true). */
   files?: boolean;
+  /**
+   * The rest bale (`bale pack --app ... --rest`): its URL, or `true` for the one beside
+   * the bale (`app.rest.bale` for `app.bale` or `app.bale.zst`). Its index is fetched
+   * with one or two Range requests while Pyodide starts; what the bale lacks is then
+   * fetched from it when first needed, one Range request per entry, synchronously
+   * (a synchronous XMLHttpRequest in a browser, a worker thread in Node).
+   */
+  rest?: string | URL | true;
+}
+
+/** A miss: what the bale lacked and its rest bale served. */
+export interface Miss {
+  module: string | null;
+  path: string;
+  bale: string;
 }
 
 /** The installed finder: `bale.BaleFinder`, first on `sys.meta_path`. */
 export interface BaleFinder extends PyProxy {
   readonly path: string;
   readonly target: string;
+  /** The rest bale's finder, if any: its URL (`path`) and how payloads are fetched (`via`). */
+  readonly rest: (PyProxy & { readonly path: string; readonly via: string }) | undefined;
+  /** What was fetched from the rest bale so far (a Python list; `.toJs()` for an array of Maps). */
+  misses(): PyProxy;
   uninstall(): void;
 }
 

@@ -3,16 +3,18 @@
 //! protocols are built on it in their own files; `loader.rs` holds its Python
 //! methods.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use bale_format::{Bale, File, FileId, Module, ModuleId};
+use bale_format::{Bale, File, FileId, Module, ModuleId, PayloadId};
 use pyo3::exceptions::PyImportError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
 use crate::error::BaleError;
+use crate::rest::{MissLog, Rest};
 use crate::state::runtime;
 use crate::storage::Storage;
 
@@ -42,6 +44,13 @@ pub struct BaleFinder {
     /// Where native code loads from.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) native_mode: NativeMode,
+    /// The bale's rest bale, if it has one (see `rest.rs`).
+    pub(crate) rest: Option<Arc<Rest>>,
+    /// For the finder of a rest bale: where its misses are recorded.
+    pub(crate) misses: Option<Arc<MissLog>>,
+    /// For a rest bale opened by its index: `fetch(offset, length) -> bytes`, which
+    /// brings a payload's stored bytes (the Pyodide loader's Range requests).
+    pub(crate) fetch: Option<Py<PyAny>>,
 }
 
 /// Where a finder loads native code from (see `native/mod.rs`): a per-user cache whose
@@ -103,6 +112,40 @@ impl BaleFinder {
             mounted: std::sync::atomic::AtomicBool::new(false),
             prepared,
             native_mode,
+            rest: None,
+            misses: None,
+            fetch: None,
+        }
+    }
+
+    /// The rest bale's finder, when the bale has a rest bale that can be read: what
+    /// file access and listings fall back on.
+    pub(crate) fn rest_finder<'py>(&self, py: Python<'py>) -> Option<&Bound<'py, BaleFinder>> {
+        self.rest.as_ref()?.finder_if_at_hand(py)
+    }
+
+    /// A payload's content: from the bale's bytes, or, for a rest bale opened by its
+    /// index, fetched, then checked and decoded.
+    pub(crate) fn read_payload(&self, py: Python<'_>, id: PayloadId, entry: &str) -> PyResult<Cow<'_, [u8]>> {
+        let payload = self.bale.payload(id).map_err(|e| self.error(py, entry, e))?;
+        match (self.bale.read(&payload), &self.fetch) {
+            (Err(e), Some(fetch)) if matches!(e.root(), bale_format::Error::Absent { .. }) => {
+                let fetched = fetch.bind(py).call1((payload.offset, payload.stored_size)).map_err(|e| {
+                    self.error(py, entry, format!("fetching it from the rest bale failed: {}", e.value(py)))
+                })?;
+                let buffer = crate::storage::Buffer::new(&fetched)?;
+                let content = self.bale.decode(&payload, buffer.as_slice()).map_err(|e| self.error(py, entry, e))?;
+                Ok(Cow::Owned(content.into_owned()))
+            }
+            (read, _) => read.map_err(|e| self.error(py, entry, e)),
+        }
+    }
+
+    /// A file's content (see [`BaleFinder::read_payload`]).
+    pub(crate) fn read_file(&self, py: Python<'_>, file: &File<'_>) -> PyResult<Cow<'_, [u8]>> {
+        match file.payload {
+            Some(id) => self.read_payload(py, id, file.path),
+            None => Ok(Cow::Borrowed(&[])),
         }
     }
 
@@ -158,32 +201,13 @@ impl BaleFinder {
 
     /// A relative path inside the bale for a virtual path under its root.
     pub(crate) fn relative<'p>(&self, path: &'p str) -> Option<&'p str> {
-        let rest = path.strip_prefix(self.root.as_str())?;
-        if rest.is_empty() {
-            return Some("");
-        }
-        rest.strip_prefix('/')
+        relative(&self.root, path)
     }
 
     /// True if `path` (a package's `__path__`, or None for the top level) holds the
     /// bale's folder for `name`'s parent, so that `name` is looked for in this bale.
     pub(crate) fn parent_is_here(&self, name: &str, path: &Bound<'_, PyAny>) -> PyResult<bool> {
-        if path.is_none() {
-            return Ok(!name.contains('.'));
-        }
-        let Some((parent, _)) = name.rsplit_once('.') else { return Ok(true) };
-        for entry in path.try_iter()? {
-            let entry = entry?;
-            let Ok(entry) = entry.cast::<pyo3::types::PyString>() else { continue };
-            let entry = entry.to_cow()?;
-            if let Some(rel) = self.relative(&entry)
-                && rel.len() == parent.len()
-                && rel.bytes().zip(parent.bytes()).all(|(a, b)| a == b || (a == b'/' && b == b'.'))
-            {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        parent_is_here(&self.root, name, path)
     }
 
     pub(crate) fn spec(&self, py: Python<'_>, slf: &Bound<'_, Self>, m: &Module<'_>) -> PyResult<Py<PyAny>> {
@@ -221,8 +245,7 @@ impl BaleFinder {
         let rt = runtime(py)?;
         let origin = self.origin(py, m)?.unwrap_or_default();
         if let Some(id) = m.bytecode {
-            let payload = self.bale.payload(id).map_err(|e| self.error(py, m.name, e))?;
-            let pyc = self.bale.read(&payload).map_err(|e| self.error(py, m.name, e))?;
+            let pyc = self.read_payload(py, id, m.name)?;
             if pyc.len() >= 16 && pyc[..4] == rt.magic {
                 let code = rt
                     .unmarshal(py, &pyc[16..])
@@ -247,7 +270,7 @@ impl BaleFinder {
             return Err(self.error(py, m.name, "has no code (a namespace package)"));
         };
         let file = self.file(py, source, m.name)?;
-        let bytes = self.bale.read_file(&file).map_err(|e| self.error(py, m.name, e))?;
+        let bytes = self.read_file(py, &file)?;
         let compiled = rt.compile.bind(py).call1((PyBytes::new(py, &bytes), &origin, intern!(py, "exec"), 0, true));
         Ok(compiled?.unbind())
     }
@@ -285,7 +308,9 @@ impl BaleFinder {
             },
         );
         #[cfg(target_os = "emscripten")]
-        let path = crate::native::load_extension(&self.bale, file, self.virtual_path(file.path), self.prepared);
+        let path = crate::native::load_extension(file, self.virtual_path(file.path), self.prepared, || {
+            self.read_file(py, file).map(Cow::into_owned).map_err(|e| e.value(py).to_string())
+        });
         let path = path.map_err(|e| self.error(py, name, e))?;
         lock()?.insert(file.id.0, path.clone());
         Ok(path)
@@ -304,4 +329,34 @@ impl BaleFinder {
         let state: Option<u32> = spec.getattr(intern!(py, "loader_state"))?.extract().ok();
         Ok((name, state))
     }
+}
+
+/// A relative path inside a bale mounted at `root`, for a virtual path under it.
+fn relative<'p>(root: &str, path: &'p str) -> Option<&'p str> {
+    let inside = path.strip_prefix(root)?;
+    if inside.is_empty() {
+        return Some("");
+    }
+    inside.strip_prefix('/')
+}
+
+/// True if `path` (a package's `__path__`, or None for the top level) holds the folder
+/// of a bale mounted at `root` for `name`'s parent, so that `name` is looked for there.
+pub(crate) fn parent_is_here(root: &str, name: &str, path: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if path.is_none() {
+        return Ok(!name.contains('.'));
+    }
+    let Some((parent, _)) = name.rsplit_once('.') else { return Ok(true) };
+    for entry in path.try_iter()? {
+        let entry = entry?;
+        let Ok(entry) = entry.cast::<pyo3::types::PyString>() else { continue };
+        let entry = entry.to_cow()?;
+        if let Some(rel) = relative(root, &entry)
+            && rel.len() == parent.len()
+            && rel.bytes().zip(parent.bytes()).all(|(a, b)| a == b || (a == b'/' && b == b'.'))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -3,21 +3,36 @@
 //! changes in `sys` (`meta_path`, `path`, `path_hooks`, the path importer cache,
 //! `excepthook` before 3.13), undone by `uninstall`.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use pyo3::exceptions::{PyBaseException, PyValueError};
 #[cfg(not(target_family = "wasm"))]
 use pyo3::exceptions::{PyIsADirectoryError, PyOSError};
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyString};
 
 use crate::error::BaleError;
 use crate::finder::BaleFinder;
+use crate::rest::{Rest, RestFinder, RestSource};
 use crate::state::state;
 use crate::storage::{Storage, absolute};
 
-/// Opens a path (memory-mapped) or a bytes-like object (used in place), and gives
-/// the default virtual path to mount it at and the time its files appear to have.
-pub fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<(Storage, String, f64)> {
+/// What `install` was given, opened.
+pub struct Opened {
+    pub storage: Storage,
+    /// The default virtual path to mount it at: the file's absolute path, or
+    /// `/memory/N.bale` for bytes.
+    pub root: String,
+    /// The time its files appear to have.
+    pub mtime: f64,
+    /// The file's absolute path, when given a path.
+    pub file: Option<String>,
+}
+
+/// Opens a path (memory-mapped) or a bytes-like object (used in place).
+pub fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<Opened> {
     // A path is a str or an os.PathLike; nothing is imported to find out, so that
     // installing a bale early (before `os` or `pathlib`) stays cheap.
     let path: Option<String> = if let Ok(s) = source.cast::<pyo3::types::PyString>() {
@@ -29,28 +44,101 @@ pub fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<(Stora
     };
     if let Some(path) = path {
         let root = absolute(&path);
-        #[cfg(not(target_family = "wasm"))]
-        let storage = Storage::map(std::path::Path::new(&root)).map_err(|e| {
-            let strerror = |code: i32| py.import("os")?.call_method1("strerror", (code,))?.extract::<String>();
-            match e.raw_os_error() {
-                Some(code) => {
-                    PyOSError::new_err((code, strerror(code).unwrap_or_else(|_| e.to_string()), path.clone()))
-                }
-                None if std::path::Path::new(&root).is_dir() => {
-                    PyIsADirectoryError::new_err((21, "Is a directory", path.clone()))
-                }
-                None => PyOSError::new_err(format!("{path}: {e}")),
-            }
-        })?;
-        #[cfg(target_family = "wasm")]
-        let storage =
-            Storage::from_object(&py.import("builtins")?.call_method1("open", (&root, "rb"))?.call_method0("read")?)?;
+        let storage = map_file(py, &root, &path)?;
         let mtime = std::fs::metadata(&root).and_then(|m| m.modified()).map_or(0.0, seconds);
-        return Ok((unframed(storage, &path)?, root, mtime));
+        return Ok(Opened { storage: unframed(storage, &path)?, root: root.clone(), mtime, file: Some(root) });
     }
     let storage = Storage::from_object(source)?;
     let root = format!("/memory/{}.bale", state(py)?.memory_bales.fetch_add(1, Ordering::Relaxed));
-    Ok((unframed(storage, &root)?, root, seconds(std::time::SystemTime::now())))
+    Ok(Opened { storage: unframed(storage, &root)?, root, mtime: seconds(std::time::SystemTime::now()), file: None })
+}
+
+/// A bale file's bytes: mapped, or read where nothing maps (WebAssembly). Errors as
+/// `open` would raise them.
+fn map_file(py: Python<'_>, root: &str, path: &str) -> PyResult<Storage> {
+    #[cfg(not(target_family = "wasm"))]
+    return Storage::map(std::path::Path::new(root)).map_err(|e| {
+        let strerror = |code: i32| py.import("os")?.call_method1("strerror", (code,))?.extract::<String>();
+        match e.raw_os_error() {
+            Some(code) => PyOSError::new_err((code, strerror(code).unwrap_or_else(|_| e.to_string()), path.to_owned())),
+            None if std::path::Path::new(root).is_dir() => {
+                PyIsADirectoryError::new_err((21, "Is a directory", path.to_owned()))
+            }
+            None => PyOSError::new_err(format!("{path}: {e}")),
+        }
+    });
+    #[cfg(target_family = "wasm")]
+    {
+        let _ = path;
+        Storage::from_object(&py.import("builtins")?.call_method1("open", (root, "rb"))?.call_method0("read")?)
+    }
+}
+
+/// The rest bale `install` was told of (see `BaleFinder.__new__`).
+pub struct RestGiven<'a, 'py> {
+    pub rest: Option<&'a Bound<'py, PyAny>>,
+    pub fetch: Option<Py<PyAny>>,
+    pub name: Option<String>,
+    pub via: Option<String>,
+}
+
+/// Where a bale's rest bale is when nothing is said: beside the bale's file, or
+/// beside the running program (`PROGRAM.rest.bale`) for the program's own bale.
+pub struct RestDefault<'a> {
+    pub file: Option<&'a str>,
+    pub program: bool,
+}
+
+/// The rest bale of `bale`, if it names one and one is to be used.
+pub fn rest_of(
+    py: Python<'_>,
+    bale: &bale_format::Bale<Storage>,
+    root: &str,
+    beside: RestDefault<'_>,
+    given: RestGiven<'_, '_>,
+) -> PyResult<Option<Rest>> {
+    let off = given.rest.is_some_and(|r| r.is_instance_of::<PyBool>() && !r.is_truthy().unwrap_or(true));
+    let auto = given.rest.is_none_or(|r| r.is_instance_of::<PyBool>());
+    let named = bale.rest().map_err(|e| BaleError::new_err(format!("{root}: {e}")))?;
+    let Some((file_name, _)) = named else {
+        if !auto {
+            return Err(PyValueError::new_err(format!("{root} names no rest bale: it was packed without --rest")));
+        }
+        return Ok(None);
+    };
+    if off {
+        return Ok(None);
+    }
+    let source = match given.rest {
+        Some(r) if !auto && r.is_instance_of::<PyBaseException>() => RestSource::Unavailable(r.str()?.to_string()),
+        Some(r) if !auto && (r.is_instance_of::<PyString>() || r.hasattr(intern!(py, "__fspath__"))?) => {
+            let path: String = py.import("os")?.call_method1("fspath", (r,))?.extract()?;
+            RestSource::Path(absolute(&path))
+        }
+        Some(r) if !auto => RestSource::Bytes { storage: Storage::from_object(r)?, fetch: given.fetch },
+        _ => match (beside.file, beside.program, PROGRAM_REST.get()) {
+            (Some(file), _, _) => {
+                let folder = file.rsplit_once('/').map_or("", |(folder, _)| folder);
+                RestSource::Path(format!("{folder}/{file_name}"))
+            }
+            (None, true, Some(path)) => RestSource::Path(path.clone()),
+            _ => return Ok(None),
+        },
+    };
+    let name = given.name.unwrap_or_else(|| match &source {
+        RestSource::Path(path) => path.clone(),
+        _ => file_name.to_owned(),
+    });
+    Ok(Some(Rest::new(bale, root, name, source, given.via)))
+}
+
+/// Where the running program's rest bale is (`bale exe`): `PROGRAM.rest.bale`.
+static PROGRAM_REST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Tells the importer where the running program's rest bale would be, before Python
+/// starts.
+pub fn set_program_rest(path: String) {
+    let _ = PROGRAM_REST.set(path);
 }
 
 /// The bale itself, for a framed bale (format-spec §10.4): decoded into memory.
@@ -82,6 +170,10 @@ pub fn activate(py: Python<'_>, finder: &Bound<'_, BaleFinder>, files: bool) -> 
     if py.version_info() < (3, 13) && sys.getattr("excepthook")?.is(&sys.getattr("__excepthook__")?) {
         sys.setattr("excepthook", excepthook_fn(py)?)?;
     }
+    // The rest bale is looked in last, after every other finder.
+    if let Some(rest) = &finder.get().rest {
+        sys.getattr("meta_path")?.call_method1("append", (RestFinder { rest: rest.clone() },))?;
+    }
     let root = finder.get().root.clone();
     sys.getattr("path")?.call_method1("insert", (0, &root))?;
     sys.getattr("path_importer_cache")?.call_method1("pop", (&root, py.None()))?;
@@ -96,7 +188,11 @@ pub fn activate(py: Python<'_>, finder: &Bound<'_, BaleFinder>, files: bool) -> 
 pub fn deactivate(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResult<()> {
     let sys = py.import("sys")?;
     let root = finder.get().root.clone();
-    remove_all(&sys.getattr("meta_path")?, |item| item.is(finder))?;
+    let rest = finder.get().rest.clone();
+    remove_all(&sys.getattr("meta_path")?, |item| {
+        item.is(finder)
+            || item.cast::<RestFinder>().is_ok_and(|r| rest.as_ref().is_some_and(|own| Arc::ptr_eq(&r.get().rest, own)))
+    })?;
     remove_all(&sys.getattr("path")?, |item| item.extract::<String>().is_ok_and(|p| p == root))?;
     let cache = sys.getattr("path_importer_cache")?;
     let prefix = format!("{root}/");

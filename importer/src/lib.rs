@@ -13,7 +13,7 @@
 //! packages), `resources.rs` and `metadata.rs` (`importlib.resources` and
 //! `importlib.metadata`, with the classes of `assets/support.py`), `files.rs` (file
 //! access by path, `assets/files.py`), `native/` (extension modules), `linecache.rs`
-//! (source lines for tracebacks), `install.rs` (putting a bale in place), `storage.rs`
+//! (source lines for tracebacks), `rest.rs` (the rest bale, served on a miss), `install.rs` (putting a bale in place), `storage.rs`
 //! (where a bale's bytes come from). Their state is one object, `state.rs`. Each file
 //! uses only those listed after it here, bottom to top: state, storage, finder, the
 //! protocols, install, loader.
@@ -33,6 +33,7 @@ mod native;
 mod native;
 mod path_finder;
 mod resources;
+mod rest;
 mod runtime;
 mod state;
 mod storage;
@@ -41,6 +42,7 @@ use pyo3::prelude::*;
 
 pub use error::BaleError;
 pub use finder::{BaleFinder, NativeMode, set_native_mode};
+pub use install::set_program_rest;
 pub use path_finder::BalePathFinder;
 pub use storage::set_program_bale;
 
@@ -51,10 +53,15 @@ pub use storage::set_program_bale;
 /// that finds its data next to `__file__`. `native` is where extension modules load
 /// from: `"cache"` (a per-user cache whose pages processes share; the default) or
 /// `"memory"` (a private copy per process, nothing on disk); `BALE_NATIVE` sets the
-/// default. Returns the finder (`finder.uninstall()`
-/// undoes it all).
+/// default. `rest` is the rest bale (what the traced runs did not touch), looked in
+/// last: by default the one the bale names, beside it; `False` for none (see
+/// `BaleFinder`). Returns the finder (`finder.uninstall()` undoes it all).
 #[pyfunction(name = "install")]
-#[pyo3(signature = (source, *, path = None, files = true, prepared = false, native = None))]
+#[pyo3(signature = (
+    source, *, path = None, files = true, prepared = false, native = None,
+    rest = None, rest_fetch = None, rest_name = None, rest_via = None,
+))]
+#[allow(clippy::too_many_arguments)]
 fn install_bale<'py>(
     py: Python<'py>,
     source: &Bound<'py, PyAny>,
@@ -62,12 +69,20 @@ fn install_bale<'py>(
     files: bool,
     prepared: bool,
     native: Option<String>,
+    rest: Option<Bound<'py, PyAny>>,
+    rest_fetch: Option<Bound<'py, PyAny>>,
+    rest_name: Option<String>,
+    rest_via: Option<String>,
 ) -> PyResult<Bound<'py, BaleFinder>> {
     let finder_type = py.get_type::<BaleFinder>();
     let kwargs = pyo3::types::PyDict::new(py);
     kwargs.set_item("path", path)?;
     kwargs.set_item("prepared", prepared)?;
     kwargs.set_item("native", native)?;
+    kwargs.set_item("rest", rest)?;
+    kwargs.set_item("rest_fetch", rest_fetch)?;
+    kwargs.set_item("rest_name", rest_name)?;
+    kwargs.set_item("rest_via", rest_via)?;
     let finder = finder_type.call((source,), Some(&kwargs))?.cast_into::<BaleFinder>()?;
     install::activate(py, &finder, files)?;
     Ok(finder)
@@ -94,10 +109,21 @@ fn host_target(py: Python<'_>) -> PyResult<String> {
     Ok(state::runtime(py)?.host_target.to_string())
 }
 
+/// What the installed bales lacked and their rest bales served, each once, in the
+/// order first needed: `{"module": NAME or None, "path": PATH, "bale": PATH}`. With
+/// `BALE_MISSES=FILE` they are written to FILE at exit, for `bale pack --include-from`.
+#[pyfunction]
+fn misses(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyList>> {
+    rest::all_misses(py)
+}
+
 #[pymodule]
 fn bale(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<BaleFinder>()?;
     m.add_class::<BalePathFinder>()?;
+    m.add_class::<rest::RestFinder>()?;
+    m.add_function(wrap_pyfunction!(misses, m)?)?;
+    m.add("MissWarning", m.py().get_type::<rest::MissWarning>())?;
     m.add_function(wrap_pyfunction!(install_bale, m)?)?;
     m.add_function(wrap_pyfunction!(unframe, m)?)?;
     m.add_function(wrap_pyfunction!(host_target, m)?)?;

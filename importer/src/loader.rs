@@ -22,23 +22,42 @@ impl BaleFinder {
     /// absolute path, or `/memory/<id>.bale` for bytes.
     /// `prepared`: set by the Pyodide loader, which has already compiled the bale's
     /// extension modules and registered each under its virtual path.
+    /// `rest`: the rest bale (what the traced runs did not touch, see `rest.rs`):
+    /// by default the file the bale names, beside it; `False` for none; a path; the
+    /// bytes of one; or an exception saying why it is not at hand. `rest_fetch`,
+    /// `rest_name` and `rest_via` are the Pyodide loader's: with `rest_fetch(offset,
+    /// length) -> bytes`, `rest` holds only the rest bale's index.
     #[new]
-    #[pyo3(signature = (source, *, path = None, prepared = false, native = None))]
+    #[pyo3(signature = (
+        source, *, path = None, prepared = false, native = None,
+        rest = None, rest_fetch = None, rest_name = None, rest_via = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn py_new(
         py: Python<'_>,
         source: &Bound<'_, PyAny>,
         path: Option<String>,
         prepared: bool,
         native: Option<&str>,
+        rest: Option<&Bound<'_, PyAny>>,
+        rest_fetch: Option<Py<PyAny>>,
+        rest_name: Option<String>,
+        rest_via: Option<String>,
     ) -> PyResult<Self> {
         let native_mode = NativeMode::choose(native).map_err(PyValueError::new_err)?;
-        let (storage, default_root, mtime) = crate::install::open_source(py, source)?;
-        let root = path.unwrap_or(default_root);
+        let opened = crate::install::open_source(py, source)?;
+        let root = path.unwrap_or(opened.root);
         if root.is_empty() || root.ends_with('/') {
             return Err(PyValueError::new_err(format!("the mount path {root:?} must not be empty or end with '/'")));
         }
-        let bale = Bale::open(storage).map_err(|e| BaleError::new_err(format!("{root}: {e}")))?;
-        Ok(BaleFinder::new(bale, root, mtime, prepared, native_mode))
+        let program = matches!(opened.storage, crate::storage::Storage::Static(_));
+        let bale = Bale::open(opened.storage).map_err(|e| BaleError::new_err(format!("{root}: {e}")))?;
+        let given = crate::install::RestGiven { rest, fetch: rest_fetch, name: rest_name, via: rest_via };
+        let beside = crate::install::RestDefault { file: opened.file.as_deref(), program };
+        let rest = crate::install::rest_of(py, &bale, &root, beside, given)?;
+        let mut finder = BaleFinder::new(bale, root, opened.mtime, prepared, native_mode);
+        finder.rest = rest.map(|r| std::sync::Arc::new(r.with_native_mode(native_mode)));
+        Ok(finder)
     }
 
     /// The virtual path the bale is mounted at.
@@ -162,7 +181,7 @@ impl BaleFinder {
         let m = self.module_for(py, fullname, None)?;
         let Some(source) = m.source else { return Ok(None) };
         let file = self.file(py, source, fullname)?;
-        let bytes = self.bale.read_file(&file).map_err(|e| self.error(py, fullname, e))?;
+        let bytes = self.read_file(py, &file)?;
         let rt = runtime(py)?;
         Ok(Some(rt.decode_source.bind(py).call1((PyBytes::new(py, &bytes),))?.unbind()))
     }
@@ -176,16 +195,28 @@ impl BaleFinder {
         self.origin(py, &m)?.ok_or_else(|| self.error(py, fullname, "a namespace package has no file"))
     }
 
-    /// The bytes of a file of the bale, by its virtual path.
+    /// The bytes of a file of the bale, by its virtual path; a file the bale lacks
+    /// comes from its rest bale.
     fn get_data<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyBytes>> {
         let not_found = || PyFileNotFoundError::new_err((2, "No such file in the bale", path.to_owned()));
         let rel = self.relative(path).ok_or_else(not_found)?;
-        let file = self.bale.file(rel).map_err(|e| self.error(py, rel, e))?.ok_or_else(not_found)?;
-        if file.is_dir() {
-            return Err(not_found());
+        match self.bale.file(rel).map_err(|e| self.error(py, rel, e))? {
+            Some(file) if !file.is_dir() => {
+                if let Some(log) = &self.misses {
+                    log.record(py, None, rel)?;
+                }
+                let bytes = self.read_file(py, &file)?;
+                Ok(PyBytes::new(py, &bytes))
+            }
+            Some(_) => Err(not_found()),
+            None => match &self.rest {
+                Some(rest) => match rest.finder(py) {
+                    Ok(finder) => finder.get().get_data(py, path),
+                    Err(why) => Err(rest.file_error(path, why)),
+                },
+                None => Err(not_found()),
+            },
         }
-        let bytes = self.bale.read_file(&file).map_err(|e| self.error(py, rel, e))?;
-        Ok(PyBytes::new(py, &bytes))
     }
 
     // ---- resources and metadata ----
@@ -199,6 +230,21 @@ impl BaleFinder {
     #[pyo3(signature = (context = None))]
     fn find_distributions(slf: &Bound<'_, Self>, context: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         crate::metadata::find_distributions(slf, context)
+    }
+
+    // ---- the rest bale ----
+
+    /// The rest bale's finder (last on `sys.meta_path` once installed), or `None`.
+    #[getter]
+    fn rest(&self) -> Option<crate::rest::RestFinder> {
+        self.rest.as_ref().map(|rest| crate::rest::RestFinder { rest: rest.clone() })
+    }
+
+    /// What the bale lacked and its rest bale served, each once, in the order it was
+    /// first needed: `{"module": NAME or None, "path": PATH, "bale": PATH}`.
+    fn misses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyList>> {
+        let logs: Vec<_> = self.rest.iter().map(|r| r.log.clone()).collect();
+        crate::rest::misses_list(py, &logs)
     }
 
     // ---- installing ----

@@ -14,8 +14,19 @@ pub fn find_distributions(slf: &Bound<'_, BaleFinder>, context: Option<&Bound<'_
     Ok(support.getattr(intern!(py, "find_distributions"))?.call1((slf, context))?.unbind())
 }
 
-/// Folder names of the distribution metadata at the top of the bale.
+/// Folder names of the distribution metadata at the top of the bale and of its rest
+/// bale (whose files are fetched only when read).
 pub fn dist_info(finder: &BaleFinder, py: Python<'_>) -> PyResult<Vec<String>> {
+    let mut out = own_dist_info(finder, py)?;
+    if let Some(rest) = finder.rest_finder(py) {
+        out.extend(own_dist_info(rest.get(), py)?);
+        out.sort();
+        out.dedup();
+    }
+    Ok(out)
+}
+
+fn own_dist_info(finder: &BaleFinder, py: Python<'_>) -> PyResult<Vec<String>> {
     let mut out = Vec::new();
     for f in finder.bale.root_files() {
         let f = f.map_err(|e| finder.error(py, "", e))?;

@@ -14,20 +14,19 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use bale_format::{Bale, File};
-
-use crate::storage::Storage;
+use bale_format::File;
 
 /// Where the in-memory file system keeps modules the loader did not prepare.
 const FALLBACK_DIR: &str = "/tmp/bale-native";
 
 /// The path to `dlopen` an extension module by: its virtual path when the JavaScript
-/// loader prepared it, otherwise a copy written to the in-memory file system.
+/// loader prepared it, otherwise a copy of its bytes (`read`) written to the in-memory
+/// file system.
 pub fn load_extension(
-    bale: &Bale<Storage>,
     file: &File<'_>,
     virtual_path: String,
     prepared: bool,
+    read: impl FnOnce() -> Result<Vec<u8>, String>,
 ) -> Result<String, String> {
     if prepared {
         return Ok(virtual_path);
@@ -36,7 +35,7 @@ pub fn load_extension(
     // and `dlerror` name it) without clashes between bales.
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let dir = format!("{FALLBACK_DIR}/{}", NEXT.fetch_add(1, Ordering::Relaxed));
-    let bytes = bale.read_file(file).map_err(|e| e.to_string())?;
+    let bytes = read()?;
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {dir}: {e}"))?;
     let path = format!("{dir}/{}", file.name());
     std::fs::write(&path, &bytes).map_err(|e| format!("writing {path}: {e}"))?;

@@ -29,7 +29,8 @@ pub fn path_hook(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<BalePathFi
             let finder = finder.cast_into::<BaleFinder>()?;
             let this = finder.get();
             let Some(rel) = this.relative(&path) else { continue };
-            let is_dir = rel.is_empty() || this.bale.file(rel).ok().flatten().is_some_and(|f| f.is_dir());
+            let is_dir_in = |f: &BaleFinder| f.bale.file(rel).ok().flatten().is_some_and(|f| f.is_dir());
+            let is_dir = rel.is_empty() || is_dir_in(this) || this.rest_finder(py).is_some_and(|r| is_dir_in(r.get()));
             if is_dir {
                 return Ok(BalePathFinder { finder: finder.unbind(), dir: rel.to_owned() });
             }
@@ -39,8 +40,19 @@ pub fn path_hook(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<BalePathFi
 }
 
 /// Submodules of a package (or top-level modules for ""): (name, is_package), as
-/// `pkgutil` lists them: namespace packages are not listed, as on disk.
+/// `pkgutil` lists them: namespace packages are not listed, as on disk. Those of the
+/// rest bale are listed too, by name only: listing fetches nothing.
 pub fn iter_modules(finder: &BaleFinder, py: Python<'_>, package: &str) -> PyResult<Vec<(String, bool)>> {
+    let mut out = iter_own_modules(finder, py, package)?;
+    if let Some(rest) = finder.rest_finder(py) {
+        out.extend(iter_own_modules(rest.get(), py, package)?);
+        out.sort();
+        out.dedup_by(|a, b| a.0 == b.0);
+    }
+    Ok(out)
+}
+
+fn iter_own_modules(finder: &BaleFinder, py: Python<'_>, package: &str) -> PyResult<Vec<(String, bool)>> {
     let fail = |e: bale_format::Error| finder.error(py, package, e);
     let children: Vec<Result<Module<'_>, _>> = if package.is_empty() {
         finder.bale.root_modules().collect()
@@ -92,9 +104,21 @@ impl BalePathFinder {
         if parent.replace('.', "/") != self.dir {
             return Ok(None);
         }
-        let finder = self.finder.bind(py);
+        let mut finder = self.finder.bind(py);
+        let found = match finder.get().lookup(py, fullname)? {
+            Some(m) => Some(m),
+            // What the bale lacks, its rest bale may hold (a namespace package's
+            // portion, or a module asked for by path, as pkgutil does).
+            None => match &finder.get().rest {
+                Some(rest) => rest.find(py, fullname)?.map(|(rest_finder, m)| {
+                    finder = rest_finder;
+                    m
+                }),
+                None => None,
+            },
+        };
         let this = finder.get();
-        let Some(m) = this.lookup(py, fullname)? else { return Ok(None) };
+        let Some(m) = found else { return Ok(None) };
         if m.is_namespace {
             // A portion of a namespace package: no loader, one location.
             let kwargs = PyDict::new(py);

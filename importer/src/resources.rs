@@ -24,12 +24,18 @@ pub fn reader(slf: &Bound<'_, BaleFinder>, fullname: &str) -> PyResult<Py<PyAny>
 
 /// What is at `rel`: `None`, or whether it is a folder and its size (0 for folders),
 /// read from the index without reading the file.
+/// What the bale lacks, its rest bale may hold; nothing is fetched to say so.
 pub fn entry(finder: &BaleFinder, py: Python<'_>, rel: &str) -> PyResult<Option<(bool, u64)>> {
     if rel.is_empty() {
         return Ok(Some((true, 0)));
     }
     let fail = |e: bale_format::Error| finder.error(py, rel, e);
-    let Some(file) = finder.bale.file(rel).map_err(fail)? else { return Ok(None) };
+    let Some(file) = finder.bale.file(rel).map_err(fail)? else {
+        return match finder.rest_finder(py) {
+            Some(rest) => entry(rest.get(), py, rel),
+            None => Ok(None),
+        };
+    };
     let size = match file.payload {
         Some(id) => finder.bale.payload(id).map_err(fail)?.size,
         None => 0,
@@ -37,18 +43,35 @@ pub fn entry(finder: &BaleFinder, py: Python<'_>, rel: &str) -> PyResult<Option<
     Ok(Some((file.is_dir(), size)))
 }
 
-/// The names in a folder of the bale, sorted.
+/// The names in a folder of the bale, and of its rest bale, sorted.
 pub fn listdir(finder: &BaleFinder, py: Python<'_>, rel: &str) -> PyResult<Vec<String>> {
+    let own = own_listing(finder, py, rel)?;
+    let rest = match finder.rest_finder(py) {
+        Some(rest) => own_listing(rest.get(), py, rel)?,
+        None => None,
+    };
+    let mut names = match (own, rest) {
+        (None, None) => {
+            return Err(PyFileNotFoundError::new_err((2, "No such folder in the bale", finder.virtual_path(rel))));
+        }
+        (Some(own), None) => return Ok(own),
+        (own, rest) => own.into_iter().chain(rest).flatten().collect::<Vec<_>>(),
+    };
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// The names in a folder of this bale alone, or `None` if it has no such folder.
+fn own_listing(finder: &BaleFinder, py: Python<'_>, rel: &str) -> PyResult<Option<Vec<String>>> {
     let fail = |e: bale_format::Error| finder.error(py, rel, e);
     let children: Vec<Result<File<'_>, _>> = if rel.is_empty() {
         finder.bale.root_files().collect()
     } else {
         match finder.bale.file(rel).map_err(fail)? {
             Some(dir) if dir.is_dir() => finder.bale.file_children(&dir).collect(),
-            _ => {
-                return Err(PyFileNotFoundError::new_err((2, "No such folder in the bale", finder.virtual_path(rel))));
-            }
+            _ => return Ok(None),
         }
     };
-    children.into_iter().map(|c| c.map(|c| c.name().to_owned()).map_err(fail)).collect()
+    children.into_iter().map(|c| c.map(|c| c.name().to_owned()).map_err(fail)).collect::<PyResult<_>>().map(Some)
 }

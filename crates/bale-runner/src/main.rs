@@ -57,11 +57,14 @@ fn main() -> ExitCode {
             let folder = executable
                 .parent()
                 .map_or(CString::default(), |f| CString::new(f.as_os_str().as_bytes()).unwrap_or_default());
+            // A rest bale, if the bale names one, is found beside the program.
+            bale::set_program_rest(format!("{}.rest.bale", executable.display()));
             let executable = CString::new(executable.as_os_str().as_bytes()).unwrap_or_default();
             // Mapped for the process's life: the importer reads the bale in place.
             let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
             let bale = embedded.bale(map);
             bale::set_program_bale(bale);
+
             if embedded.native_in_memory {
                 bale::set_native_mode(bale::NativeMode::Memory);
             }

@@ -2,7 +2,7 @@
 //! `loader.mjs` is generated from `bale_format::layout`, and must match it.
 
 use bale_format::Codec;
-use bale_format::layout::{self, bucket, file, header, key, payload, tree};
+use bale_format::layout::{self, bucket, file, header, key, module, payload, tree};
 
 const BEGIN: &str = "// layout: generated from crates/bale-format/src/layout.rs";
 const END: &str = "// layout: end";
@@ -47,6 +47,26 @@ fn constants(file: &str) -> Vec<(&'static str, u64)> {
             ("NONE", u64::from(layout::NONE)),
             ("STORED", u64::from(Codec::Stored.to_byte())),
         ],
+        "rest.mjs" => vec![
+            ("MAJOR", u64::from(layout::MAJOR)),
+            ("HEADER_SIZE", n(layout::HEADER_SIZE)),
+            ("H_MAJOR", n(header::MAJOR)),
+            ("H_HEADER_SIZE", n(header::HEADER_SIZE)),
+            ("H_PAYLOAD_COUNT", n(header::PAYLOAD_COUNT)),
+            ("H_PAYLOADS", n(header::PAYLOADS_OFFSET)),
+            ("H_STRINGS", n(header::STRINGS_OFFSET)),
+            ("H_STRINGS_SIZE", n(header::STRINGS_SIZE)),
+            ("H_MODULES", n(header::MODULES)),
+            ("H_FILES", n(header::FILES)),
+            ("T_RECORDS", n(tree::RECORDS_OFFSET)),
+            ("T_COUNT", n(tree::COUNT)),
+            ("T_BUCKETS", n(tree::BUCKETS_OFFSET)),
+            ("T_BUCKET_COUNT", n(tree::BUCKET_COUNT)),
+            ("M_SIZE", n(module::SIZE)),
+            ("F_SIZE", n(file::SIZE)),
+            ("P_SIZE", n(payload::RECORD_SIZE)),
+            ("B_SIZE", n(bucket::SIZE)),
+        ],
         other => panic!("no constants for {other}"),
     }
 }
@@ -54,7 +74,7 @@ fn constants(file: &str) -> Vec<(&'static str, u64)> {
 /// The block of `file`, as JavaScript.
 fn block(file: &str) -> String {
     let mut out = format!("{BEGIN}\n// (BALE_BLESS=1 cargo test -p bale-loader writes it again).\n");
-    if file == "loader.mjs" {
+    if file == "loader.mjs" || file == "rest.mjs" {
         let magic: Vec<String> = layout::MAGIC.iter().map(|b| format!("0x{b:02x}")).collect();
         out += &format!("const MAGIC = [{}];\n", magic.join(", "));
     }
@@ -86,4 +106,5 @@ fn check(file: &str) {
 fn the_loaders_offsets_are_the_formats() {
     check("loader.mjs");
     check("embedded.mjs");
+    check("rest.mjs");
 }
