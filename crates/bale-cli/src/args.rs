@@ -124,6 +124,17 @@ pub struct AppArgs {
     /// Run the app again from the bale alone and compare exit code and output.
     #[arg(long)]
     pub validate: bool,
+    /// Also write OUT.rest.bale beside the bale (for OUT.bale or OUT.bale.zst): every
+    /// file of the app's environment it could import or read that the bale does not
+    /// hold, compressed entry by entry. The bale records the rest bale's name and
+    /// header hash, so the importer takes only the rest bale packed with it.
+    #[arg(long)]
+    pub rest: bool,
+    /// Take the files a bale lacked when it ran, as the importer wrote them at exit
+    /// (JSON, `{"misses": [{"module": ..., "path": ...}]}`), as if the app had touched
+    /// them (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub include_from: Vec<PathBuf>,
     /// Where the app will run: this machine's interpreter (--python), or Pyodide on
     /// Node: then the app is traced, compiled and validated in Pyodide, and -r
     /// installs pure-Python wheels (or wheels built for Pyodide).

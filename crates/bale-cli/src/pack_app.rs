@@ -46,6 +46,7 @@ fn as_json(s: &AppSummary) -> serde_json::Value {
         "stripped_docstrings": { "before": s.pack.stripped_docstrings.0, "after": s.pack.stripped_docstrings.1 },
         "reduction": s.reduction,
         "stdlib_zip": s.side_file,
+        "rest": s.rest,
         "runs": s.runs.iter().map(|r| json!({"args": r.args, "exit": r.code, "seconds": r.time.as_secs_f64()})).collect::<Vec<_>>(),
         "unresolved_imports": s.unresolved,
         "validation": s.validation,
@@ -122,6 +123,16 @@ fn print(s: &AppSummary) {
             human(z.transfer.file),
             human(z.transfer.gzip),
             human(z.transfer.brotli)
+        );
+    }
+    if let Some(r) = &s.rest {
+        println!(
+            "wrote {}: {} files of the environment the bale does not hold, for the importer to serve what it lacks \
+             ({}; its index {}, what is fetched before any file)",
+            r.path.display(),
+            r.files,
+            human(r.size),
+            human(r.index)
         );
     }
     let (before, after) = s.pack.stripped_docstrings;

@@ -91,6 +91,8 @@ pub fn pack(args: &PackArgs, env: &Env) -> anyhow::Result<Pack> {
         app_files: Default::default(),
         embed_importer: app.embed_importer,
         entry: None,
+        rest: None,
+        native_alignment: None,
     };
     if !is_app {
         return Ok(Pack::Inputs(pack));
@@ -130,6 +132,8 @@ pub fn pack(args: &PackArgs, env: &Env) -> anyhow::Result<Pack> {
             StdlibArg::None => Stdlib::None,
         },
         validate: app.validate,
+        rest: app.rest,
+        include_from: app.include_from.iter().map(|f| absolute(f)).collect(),
         pack,
     };
     let importer = app.importer.as_deref().map(absolute).or_else(|| env.importer.clone()).or(installed_importer);
@@ -155,7 +159,7 @@ fn pyodide(app: &AppArgs, env: &Env) -> anyhow::Result<PathBuf> {
 /// Options that mean something only with `--app` or `-m`, or only for one target:
 /// one table, so the message names exactly the options it checks.
 fn check_app_only(app: &AppArgs) -> anyhow::Result<()> {
-    let app_only: [(&str, bool); 10] = [
+    let app_only: [(&str, bool); 12] = [
         ("-r", app.requirements.is_some()),
         ("--venv", app.venv.is_some()),
         ("--run", !app.runs.is_empty()),
@@ -166,6 +170,8 @@ fn check_app_only(app: &AppArgs) -> anyhow::Result<()> {
         ("--pyodide", app.pyodide.is_some()),
         ("--importer", app.importer.is_some()),
         ("--embed-importer", app.embed_importer),
+        ("--rest", app.rest),
+        ("--include-from", !app.include_from.is_empty()),
     ];
     let given: Vec<&str> = app_only.iter().filter(|(_, given)| *given).map(|(name, _)| *name).collect();
     if !given.is_empty() && !app.is_app() {

@@ -377,3 +377,71 @@ fn a_script_packed_as_bytecode_only_runs_from_its_bytecode() {
     let ran = bale_run(&out, &["main.py", "--", "x"]);
     assert_eq!(String::from_utf8_lossy(&ran.stdout), "ran __main__ ['x']\n");
 }
+
+/// `bale pack ARGS --json` without validation (no importer needed): the summary and
+/// the output.
+fn pack_json(args: &[&str]) -> (Value, std::process::Output) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bale")).arg("pack").args(args).arg("--json").output().unwrap();
+    (serde_json::from_slice(&out.stdout).unwrap_or(Value::Null), out)
+}
+
+#[test]
+fn rest_holds_what_the_run_did_not_use_and_include_from_moves_a_miss_into_the_bale() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    // `extra` is imported only when named on the command line: no run here names it,
+    // and static analysis cannot see it.
+    let main = b"import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\nprint('ok')\n";
+    write(&app, "main.py", main, false);
+    write(&app, "extra.py", b"print('extra')\n", false);
+    // An empty site-packages: the rest is the app's folder alone (--stdlib none).
+    let venv = dir.path().join("venv");
+    let made = Command::new(python()).args(["-m", "venv", "--without-pip"]).arg(&venv).status().unwrap();
+    assert!(made.success());
+    // The bale goes into the app's folder: neither it nor its rest bale is packed.
+    let out = app.join("app.bale");
+    let rest_path = app.join("app.rest.bale");
+    let script = app.join("main.py");
+    let args = ["--app", s(&script), "--venv", s(&venv), "-o", s(&out), "--rest"];
+
+    let (summary, ran) = pack_json(&args);
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    let rest = &summary["rest"];
+    assert_eq!(rest["path"], s(&rest_path), "{summary}");
+    assert_eq!(n(&rest["files"]), 1, "{rest}");
+    assert_eq!(n(&rest["size"]), std::fs::metadata(&rest_path).unwrap().len());
+    assert!(n(&rest["index"]) > 256 && n(&rest["index"]) < n(&rest["size"]), "{rest}");
+    let bale = bale_format::Bale::open_path(&out).unwrap();
+    let rest = bale_format::Bale::open_path(&rest_path).unwrap();
+    assert!(bale.module("extra").unwrap().is_none() && bale.file("main.py").unwrap().is_some());
+    assert!(rest.module("extra").unwrap().is_some() && rest.file("extra.py").unwrap().is_some());
+    assert!(rest.file("main.py").unwrap().is_none() && rest.module("__main__").unwrap().is_none());
+    assert_eq!(bale.rest().unwrap(), Some(("app.rest.bale", rest.header().header_hash)));
+    assert_eq!((rest.rest().unwrap(), rest.entry_point().unwrap()), (None, None));
+    assert!(rest.dictionary_bytes().unwrap().is_none(), "the rest bale has no dictionary");
+    drop((bale, rest));
+
+    // What a bale lacked when it ran, as the importer writes it: into the bale.
+    let misses = dir.path().join("misses.json");
+    let text = serde_json::json!({ "bale": s(&out), "misses": [
+        { "module": "extra", "path": "extra.py" },
+        { "module": null, "path": "nowhere/x.txt" },
+    ]});
+    std::fs::write(&misses, text.to_string()).unwrap();
+    let (summary, ran) = pack_json(&[&args[..], &["--include-from", s(&misses)]].concat());
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(ran.status.success(), "{stderr}");
+    assert!(stderr.contains("nowhere/x.txt") && stderr.contains("in no import root"), "{stderr}");
+    assert_eq!(n(&summary["rest"]["files"]), 0, "{summary}");
+    let bale = bale_format::Bale::open_path(&out).unwrap();
+    let rest = bale_format::Bale::open_path(&rest_path).unwrap();
+    assert!(bale.module("extra").unwrap().is_some() && rest.module("extra").unwrap().is_none());
+    assert_eq!(bale.rest().unwrap(), Some(("app.rest.bale", rest.header().header_hash)));
+
+    // A misses file that does not parse is named, before any work.
+    std::fs::write(&misses, "{\"misses\": [{\"module\": \"x\"}").unwrap();
+    let stderr = bale_fails(&[&["pack"][..], &args, &["--include-from", s(&misses)]].concat(), 1);
+    assert!(stderr.contains(s(&misses)) && stderr.contains("not a misses file"), "{stderr}");
+    let stderr = bale_fails(&["pack", s(&app), "-o", s(&out), "--rest", "--include-from", s(&misses)], 1);
+    assert!(stderr.contains("--rest, --include-from need --app or -m"), "{stderr}");
+}

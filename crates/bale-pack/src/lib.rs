@@ -93,6 +93,13 @@ pub struct PackOptions {
     pub embed_importer: bool,
     /// How the app in the bale starts, recorded in it (`pack --app` knows).
     pub entry: Option<bale_format::EntryPoint>,
+    /// The rest bale that belongs to this one, recorded in it (format-spec §4.2): its
+    /// file name beside this bale and its `header_hash` (`pack --app --rest`).
+    pub rest: Option<(String, u64)>,
+    /// Alignment of stored extension modules and libraries;
+    /// [`bale_format::layout::NATIVE_ALIGN`] if unset (see
+    /// [`bale_format::WriteOptions::native_alignment`]).
+    pub native_alignment: Option<u64>,
 }
 
 impl PackOptions {

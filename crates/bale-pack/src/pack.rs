@@ -121,6 +121,9 @@ pub fn pack_files(
     if let Some(entry) = &options.entry {
         writer.set_entry_point(entry.clone());
     }
+    if let Some((name, hash)) = &options.rest {
+        writer.set_rest(name, *hash)?;
+    }
     if let Some(py) = &python {
         writer.set_bytecode_magic(py.magic());
     }
@@ -155,7 +158,7 @@ pub fn pack_files(
     let write_options = WriteOptions {
         compression: options.compression,
         dictionary_size: options.dictionary_size,
-        native_alignment: bale_format::layout::NATIVE_ALIGN,
+        native_alignment: options.native_alignment.unwrap_or(bale_format::layout::NATIVE_ALIGN),
         threads: 0,
     };
     let written = match options.framed {

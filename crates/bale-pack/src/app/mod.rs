@@ -1,7 +1,8 @@
 //! `bale pack --app`: packs only what an app uses, found by running it.
 //!
 //! One pipeline, read top to bottom in [`pack_app`]: prepare the app's environment,
-//! trace its runs, analyse its code, select the files, pack them, measure the
+//! trace its runs, analyse its code, select the files, pack what the app did not use
+//! into a rest bale (with `--rest`), pack the files it used, measure the
 //! reduction ([`reduction`]), validate the bale by running the app again from it
 //! alone ([`validate`]), and say how to start it. Where the bale will run is a
 //! [`Target`], which supplies the steps that differ; nothing here knows which.
@@ -9,15 +10,17 @@
 pub mod reduction;
 pub mod validate;
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
-use bale_format::EntryPoint;
+use bale_format::{Compression, EntryPoint};
+use serde::Serialize;
 
 pub use validate::{Validation, run_command};
 
 use crate::target::{Environment, Prepared, RunHint, SideFile, StartTiming, StdlibSplit, Target, Written};
 use crate::trace::select::{self, Choice, Detect, Selection, Stdlib};
-use crate::trace::{self, Entry, RunRecord, SeenModule, Trace};
+use crate::trace::{self, Entry, RunRecord, SeenModule, Trace, misses, rest};
 use crate::{AtomicFile, PackError, PackOptions, PackSummary, Progress};
 
 #[derive(Clone, Debug)]
@@ -30,6 +33,12 @@ pub struct AppOptions {
     pub stdlib: Stdlib,
     /// Run the app again from the bale alone and compare.
     pub validate: bool,
+    /// Also write the rest bale beside the bale: every file of the environment the
+    /// app could import or read that the bale does not hold.
+    pub rest: bool,
+    /// Misses files the importer wrote (what a bale lacked when it ran): their paths
+    /// are taken as if the app had touched them.
+    pub include_from: Vec<PathBuf>,
     /// Output, compression, content and include/exclude. `inputs` and `python` are
     /// not used: the target decides the interpreter.
     pub pack: PackOptions,
@@ -43,6 +52,8 @@ pub struct AppSummary {
     pub reduction: reduction::Table,
     /// A file that ships beside the bale: the web target's trimmed standard library.
     pub side_file: Option<SideFile>,
+    /// The rest bale, with `--rest`.
+    pub rest: Option<RestBale>,
     /// Names the static analysis could not resolve (imports of optional packages).
     pub unresolved: Vec<String>,
     pub validation: Option<Validation>,
@@ -53,11 +64,36 @@ pub struct AppSummary {
     pub run_hint: RunHint,
 }
 
+/// The rest bale written beside the bale.
+#[derive(Clone, Debug, Serialize)]
+pub struct RestBale {
+    pub path: PathBuf,
+    /// Its files (modules' sources, data, metadata), as read from the environment.
+    pub files: usize,
+    /// Its size on disk.
+    pub size: u64,
+    /// The size of its index (header, hash buckets, records, strings): what a page
+    /// fetches of it before it needs any file.
+    pub index: u64,
+    /// Its `header_hash`, which the bale records.
+    #[serde(skip)]
+    pub header_hash: u64,
+}
+
 /// Traces the app, packs what it uses into `options.pack.output`, and validates it.
 pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progress) -> Result<AppSummary, PackError> {
-    // Fail on an unwritable output, or an app that is not there, before any work.
+    // Fail on an unwritable output, an app that is not there, or a misses file that
+    // does not parse, before any work.
     let output = AtomicFile::create(&options.pack.output)?;
+    let rest_output = match options.rest {
+        true => Some(AtomicFile::create(&rest::rest_path(&options.pack.output))?),
+        false => None,
+    };
     options.entry.check()?;
+    let mut misses = Vec::new();
+    for file in &options.include_from {
+        misses.extend(misses::read(file)?);
+    }
     let mut split = target.split_stdlib(options.stdlib, &options.pack.output, progress)?;
     let env = target.prepare(&options.environment, progress)?;
 
@@ -71,6 +107,7 @@ pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progre
         stdlib: options.stdlib,
         include: &options.pack.include,
         exclude: &options.pack.exclude,
+        misses: &misses,
     };
     let mut selection = select::select(&trace, &statically, &choice)?;
     for w in &selection.warnings {
@@ -80,12 +117,19 @@ pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progre
         split.split(&mut selection);
     }
 
-    let summary = pack(output, &selection, &env, options, target, progress)?;
+    // The rest first: the bale records its header's hash.
+    let rest = match rest_output {
+        Some(out) => Some(pack_rest(out, &selection, split.as_deref(), &env, options, target, progress)?),
+        None => None,
+    };
+    let rest_name = rest.as_ref().map(|r| (crate::target::file_name(&r.path), r.header_hash));
+    let summary = pack(output, &selection, &env, options, rest_name, target, progress)?;
     let side_file = match split.as_deref_mut() {
         Some(split) => Some(split.write(target.python(), &options.pack, progress)?),
         None => None,
     };
-    let written = Written { bale: &summary.output, side: side_file.as_ref() };
+    let written =
+        Written { bale: &summary.output, side: side_file.as_ref(), rest: rest.as_ref().map(|r| r.path.as_path()) };
 
     progress.step("measuring", None);
     let bale = bale_format::Bale::open_path(&summary.output)?;
@@ -107,6 +151,7 @@ pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progre
         runs: records,
         reduction,
         side_file,
+        rest,
         unresolved,
         validation,
         start_timing,
@@ -160,12 +205,14 @@ fn analyse(
     Ok((modules.modules, found.unresolved))
 }
 
-/// Packs the selected files, compiled by the app's environment's interpreter.
+/// Packs the selected files, compiled by the app's environment's interpreter; `rest`:
+/// the rest bale's file name and header hash, to record.
 fn pack(
     output: AtomicFile,
     selection: &Selection,
     env: &Prepared,
     options: &AppOptions,
+    rest: Option<(String, u64)>,
     target: &dyn Target,
     progress: &dyn Progress,
 ) -> Result<PackSummary, PackError> {
@@ -173,9 +220,59 @@ fn pack(
     pack_options.python = Some(env.python.clone());
     pack_options.app_files = selection.app_files();
     pack_options.entry = Some(options.entry.in_bale());
+    pack_options.rest = rest;
     let mut files = selection.read_files()?;
     target.extra_files(&options.pack, &mut files)?;
     crate::pack_files(output, files, &pack_options, progress)
+}
+
+/// Packs the rest: what the environment holds that the bale does not (see
+/// [`Selection::rest`]), compiled as the bale is, but compressed entry by entry
+/// (zstd 19, no dictionary: a page that fetches the index and one entry needs nothing
+/// else), never framed, with no entry point and no importer.
+fn pack_rest(
+    output: AtomicFile,
+    selection: &Selection,
+    split: Option<&dyn StdlibSplit>,
+    env: &Prepared,
+    options: &AppOptions,
+    target: &dyn Target,
+    progress: &dyn Progress,
+) -> Result<RestBale, PackError> {
+    progress.step("choosing the rest", None);
+    let empty = BTreeSet::new();
+    let (served, side) = split.map_or((&empty, None), |s| {
+        let (served, path) = s.served();
+        (served, Some(path))
+    });
+    let path = output.path().to_owned();
+    let outputs: Vec<PathBuf> =
+        [options.pack.output.as_path(), path.as_path()].into_iter().chain(side).map(Path::to_owned).collect();
+    let rest = selection.rest(&options.pack.exclude, served, &outputs)?;
+
+    let mut pack_options = options.pack.clone();
+    pack_options.output = path.clone();
+    pack_options.python = Some(env.python.clone());
+    pack_options.app_files = rest.app_files();
+    pack_options.entry = None;
+    pack_options.rest = None;
+    pack_options.compression = Compression::Zstd { level: 19 };
+    pack_options.dictionary_size = None;
+    pack_options.framed = false;
+    pack_options.embed_importer = false;
+    // Over the web nothing is mapped from the file: no page-sized gaps to download.
+    pack_options.native_alignment = target.over_the_web().then_some(bale_format::layout::PAYLOAD_ALIGN);
+    let files = rest.read_files()?;
+    let summary = crate::pack_files(output, files, &pack_options, progress)?;
+    let bale = bale_format::Bale::open_path(&path)?;
+    let header = bale.header();
+    Ok(RestBale {
+        path,
+        files: summary.input_files,
+        size: summary.written.file_size,
+        index: header.index_end(),
+        header_hash: header.header_hash,
+    })
 }
 
 /// Runs the app again from the bale alone and compares; a start that runs the same is

@@ -12,7 +12,7 @@ pub mod native;
 pub mod pyodide;
 
 use std::any::Any;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use bale_format::EntryPoint;
@@ -119,6 +119,8 @@ pub struct StartTiming {
 pub struct Written<'a> {
     pub bale: &'a Path,
     pub side: Option<&'a SideFile>,
+    /// The rest bale, beside the bale (`--rest`).
+    pub rest: Option<&'a Path>,
 }
 
 /// How a user starts the app from what was written, for the summary's last line.
@@ -127,8 +129,9 @@ pub enum RunHint {
     /// `bale run BALE [-m MODULE | SCRIPT]`.
     Command { bale: PathBuf, entry: EntryPoint },
     /// JavaScript for a page: Pyodide started (with the trimmed standard library, if
-    /// any), the bale loaded, the app run by Python code.
-    Page { bale: String, stdlib: Option<String>, python: String },
+    /// any), the bale loaded (with its rest bale, if any: `{ rest: true }`), the app
+    /// run by Python code.
+    Page { bale: String, stdlib: Option<String>, rest: bool, python: String },
 }
 
 /// The steps of `bale pack --app` that depend on where the bale will run.
@@ -185,6 +188,10 @@ pub trait StdlibSplit {
     /// Takes out of the selection what goes beside the bale.
     fn split(&mut self, selection: &mut Selection);
 
+    /// What the file beside the bale holds once split (paths from the standard
+    /// library's root), and where it goes: the rest bale leaves both out.
+    fn served(&self) -> (&BTreeSet<String>, &Path);
+
     /// Writes the file beside the bale. (The split lives on until the reduction is
     /// measured: it may hold the files it was made from.)
     fn write(&mut self, python: &Python, pack: &PackOptions, progress: &dyn Progress) -> Result<SideFile, PackError>;
@@ -201,13 +208,14 @@ impl std::fmt::Display for RunHint {
                     EntryPoint::Function { .. } => write!(f, "bale run {bale} --entry {entry}"),
                 }
             }
-            RunHint::Page { bale, stdlib, python } => {
+            RunHint::Page { bale, stdlib, rest, python } => {
                 // Every string goes in as a JSON string, which is a JavaScript literal.
                 let options =
                     stdlib.as_ref().map_or(String::new(), |s| serde_json::json!({ "stdLibURL": s }).to_string());
+                let rest = if *rest { ", { rest: true }" } else { "" };
                 write!(
                     f,
-                    "const pyodide = loadPyodide({options}); await loadBale(pyodide, {}); (await pyodide).runPython({});",
+                    "const pyodide = loadPyodide({options}); await loadBale(pyodide, {}{rest}); (await pyodide).runPython({});",
                     serde_json::Value::from(bale.as_str()),
                     serde_json::Value::from(python.as_str()),
                 )
@@ -236,4 +244,24 @@ pub(crate) fn entry_args(entry: &EntryPoint) -> [String; 2] {
 /// A file's name as a page would fetch it: its last component.
 pub(crate) fn file_name(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_loads_the_rest_bale_when_there_is_one() {
+        let hint = |rest| RunHint::Page {
+            bale: "app.bale.zst".into(),
+            stdlib: Some("app.stdlib.zip".into()),
+            rest,
+            python: "import app".into(),
+        };
+        let with = hint(true).to_string();
+        assert!(with.contains(r#"await loadBale(pyodide, "app.bale.zst", { rest: true });"#), "{with}");
+        let without = hint(false).to_string();
+        assert!(without.contains(r#"await loadBale(pyodide, "app.bale.zst");"#), "{without}");
+        assert!(without.starts_with(r#"const pyodide = loadPyodide({"stdLibURL":"app.stdlib.zip"});"#), "{without}");
+    }
 }

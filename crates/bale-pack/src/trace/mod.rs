@@ -2,6 +2,8 @@
 //! is read by the static analysis (`assets/python/static.py`), and [`select`] turns
 //! what they saw into the files of the bale.
 
+pub mod misses;
+pub mod rest;
 pub mod select;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use super::misses::Miss;
 use super::{SeenModule, Trace};
 use crate::collect::is_cache;
 use crate::{Filter, InputFile, PackError};
@@ -38,6 +39,9 @@ pub struct Choice<'a> {
     pub stdlib: Stdlib,
     pub include: &'a [String],
     pub exclude: &'a [String],
+    /// Paths inside the bale to take as if the app had touched them: what a bale
+    /// lacked when it ran (`--include-from`).
+    pub misses: &'a [Miss],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -123,7 +127,7 @@ pub fn select(trace: &Trace, statically: &[SeenModule], options: &Choice<'_>) ->
     if options.stdlib == Stdlib::All {
         for path in s.walk(RootKind::Stdlib) {
             let rel = s.locate(&path).map(|(_, rel)| rel).unwrap_or_default();
-            if !rel.split('/').any(|c| c == "test" || c == "tests" || c == "idle_test") {
+            if !is_stdlib_test(&rel) {
                 s.choose(&path, false);
             }
         }
@@ -142,6 +146,14 @@ pub fn select(trace: &Trace, statically: &[SeenModule], options: &Choice<'_>) ->
             }
         }
     }
+    for miss in options.misses {
+        for path in s.find_miss(miss) {
+            if let Some(i) = s.distribution_of(&path) {
+                used[i] = true;
+            }
+            s.choose(&path, false);
+        }
+    }
     for (i, d) in trace.distributions.iter().enumerate() {
         if let (true, Some(dir)) = (used[i], &d.metadata_dir) {
             for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
@@ -153,6 +165,12 @@ pub fn select(trace: &Trace, statically: &[SeenModule], options: &Choice<'_>) ->
     }
     s.chosen.retain(|rel, _| !filter.excludes(rel));
     Ok(s)
+}
+
+/// Whether a path inside the standard library lies in one of its own test folders,
+/// which neither `--stdlib all` nor the rest bale carries.
+pub(crate) fn is_stdlib_test(rel: &str) -> bool {
+    rel.split('/').any(|c| c == "test" || c == "tests" || c == "idle_test")
 }
 
 /// The import roots, from the traced `sys.path`.
@@ -258,6 +276,49 @@ impl Selection {
         }
     }
 
+    /// The files a miss names, from the first root in `sys.path` order that has its
+    /// path (a folder: every file under it). The standard library's roots are passed
+    /// over when it is not carried: the interpreter's own serves it. A path in no
+    /// root is left out with a warning.
+    fn find_miss(&mut self, miss: &Miss) -> Vec<PathBuf> {
+        let mut in_stdlib = false;
+        let mut found = None;
+        for root in &self.roots {
+            let path = root.path.join(&miss.path);
+            if !path.exists() {
+                continue;
+            }
+            if root.kind == RootKind::Stdlib && self.stdlib == Stdlib::None {
+                in_stdlib = true;
+                continue;
+            }
+            found = Some(path);
+            break;
+        }
+        let Some(path) = found else {
+            if !in_stdlib {
+                let module = miss.module.as_ref().map_or(String::new(), |m| format!(" (module {m})"));
+                self.warnings.push(format!(
+                    "{}{module}, named by {}: in no import root of the environment, left out",
+                    miss.path,
+                    miss.from.display()
+                ));
+            }
+            return Vec::new();
+        };
+        if !path.is_dir() {
+            return vec![path];
+        }
+        walkdir::WalkDir::new(&path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.file_name() != "__pycache__")
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect()
+    }
+
     /// The app's own files, by path in the bale.
     pub fn app_files(&self) -> BTreeSet<String> {
         self.chosen.iter().filter(|(_, c)| c.group == Group::App).map(|(rel, _)| rel.clone()).collect()
@@ -313,19 +374,24 @@ impl Selection {
 
     /// The chosen files' contents, by path in the bale.
     pub fn read_files(&self) -> Result<BTreeMap<String, InputFile>, PackError> {
-        let mut files = BTreeMap::new();
-        for (rel, chosen) in &self.chosen {
-            let content = std::fs::read(&chosen.path).map_err(|e| PackError::io(&chosen.path, e))?;
-            let meta = std::fs::metadata(&chosen.path).map_err(|e| PackError::io(&chosen.path, e))?;
-            files.insert(
-                rel.clone(),
-                InputFile {
-                    content,
-                    executable: crate::collect::is_executable(&meta),
-                    origin: chosen.path.display().to_string(),
-                },
-            );
-        }
-        Ok(files)
+        read_files(&self.chosen)
     }
+}
+
+/// The contents of `chosen` files, by path in the bale.
+pub fn read_files(chosen: &BTreeMap<String, Chosen>) -> Result<BTreeMap<String, InputFile>, PackError> {
+    let mut files = BTreeMap::new();
+    for (rel, chosen) in chosen {
+        let content = std::fs::read(&chosen.path).map_err(|e| PackError::io(&chosen.path, e))?;
+        let meta = std::fs::metadata(&chosen.path).map_err(|e| PackError::io(&chosen.path, e))?;
+        files.insert(
+            rel.clone(),
+            InputFile {
+                content,
+                executable: crate::collect::is_executable(&meta),
+                origin: chosen.path.display().to_string(),
+            },
+        );
+    }
+    Ok(files)
 }

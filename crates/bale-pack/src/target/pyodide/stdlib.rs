@@ -33,6 +33,8 @@ pub struct WebStdlib {
     in_zip: BTreeSet<String>,
     /// The trimmed zip, claimed before any work so that an unwritable one fails first.
     output: Option<AtomicFile>,
+    /// Where it goes.
+    path: PathBuf,
 }
 
 impl WebStdlib {
@@ -40,10 +42,11 @@ impl WebStdlib {
     /// CPython `version`) and finds what a page imports before the bale, with
     /// `importer`.
     pub fn new(pyodide: &Path, importer: &Path, version: (u32, u32), bale: &Path) -> Result<WebStdlib, PackError> {
-        let output = AtomicFile::create(&zip_path(bale))?;
+        let path = zip_path(bale);
+        let output = AtomicFile::create(&path)?;
         let before_bale = loaded_before_bale(pyodide, importer)?;
         let extracted = extract(pyodide, version)?;
-        Ok(WebStdlib { extracted, before_bale, in_zip: BTreeSet::new(), output: Some(output) })
+        Ok(WebStdlib { extracted, before_bale, in_zip: BTreeSet::new(), output: Some(output), path })
     }
 }
 
@@ -54,6 +57,10 @@ impl StdlibSplit for WebStdlib {
 
     fn split(&mut self, selection: &mut Selection) {
         self.in_zip = selection.split_stdlib(&self.before_bale);
+    }
+
+    fn served(&self) -> (&BTreeSet<String>, &Path) {
+        (&self.in_zip, &self.path)
     }
 
     fn write(&mut self, python: &Python, pack: &PackOptions, progress: &dyn Progress) -> Result<SideFile, PackError> {
