@@ -51,6 +51,8 @@ pub struct BaleFinder {
     /// For a rest bale opened by its index: `fetch(offset, length) -> bytes`, which
     /// brings a payload's stored bytes (the Pyodide loader's Range requests).
     pub(crate) fetch: Option<Py<PyAny>>,
+    /// What `fetch` brought, decoded, by payload: each payload is fetched once.
+    fetched: Mutex<HashMap<u32, Arc<[u8]>>>,
 }
 
 /// Where a finder loads native code from (see `native/mod.rs`): a per-user cache whose
@@ -115,6 +117,7 @@ impl BaleFinder {
             rest: None,
             misses: None,
             fetch: None,
+            fetched: Mutex::new(HashMap::new()),
         }
     }
 
@@ -130,12 +133,18 @@ impl BaleFinder {
         let payload = self.bale.payload(id).map_err(|e| self.error(py, entry, e))?;
         match (self.bale.read(&payload), &self.fetch) {
             (Err(e), Some(fetch)) if matches!(e.root(), bale_format::Error::Absent { .. }) => {
+                let cache = || self.fetched.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(content) = cache().get(&id.0) {
+                    return Ok(Cow::Owned(content.to_vec()));
+                }
                 let fetched = fetch.bind(py).call1((payload.offset, payload.stored_size)).map_err(|e| {
                     self.error(py, entry, format!("fetching it from the rest bale failed: {}", e.value(py)))
                 })?;
                 let buffer = crate::storage::Buffer::new(&fetched)?;
                 let content = self.bale.decode(&payload, buffer.as_slice()).map_err(|e| self.error(py, entry, e))?;
-                Ok(Cow::Owned(content.into_owned()))
+                let content: Arc<[u8]> = content.into();
+                cache().insert(id.0, content.clone());
+                Ok(Cow::Owned(content.to_vec()))
             }
             (read, _) => read.map_err(|e| self.error(py, entry, e)),
         }

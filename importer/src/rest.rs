@@ -285,10 +285,17 @@ impl RestFinder {
     ) -> PyResult<Option<Py<PyAny>>> {
         let _ = target;
         let none = py.None().into_bound(py);
-        if !parent_is_here(&self.rest.root, fullname, path.unwrap_or(&none))? {
-            return Ok(None);
-        }
-        match self.rest.find(py, fullname)? {
+        // The rest bale serves a submodule whatever its package's `__path__` says: the
+        // package may come from elsewhere (Pyodide's trimmed standard library holds
+        // `encodings`, the rest bale its other codecs), and every other finder has
+        // already failed. Only for names under the bale is its absence an error.
+        let here = parent_is_here(&self.rest.root, fullname, path.unwrap_or(&none))?;
+        let found = match self.rest.finder(py) {
+            Ok(_) => self.rest.find(py, fullname)?,
+            Err(_) if !here => return Ok(None),
+            Err(_) => self.rest.find(py, fullname)?, // raises, naming why
+        };
+        match found {
             // Namespace packages are assembled by the path finder (see path_finder.rs).
             Some((finder, m)) if !m.is_namespace => finder.get().spec(py, finder, &m).map(Some),
             _ => Ok(None),
