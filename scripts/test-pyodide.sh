@@ -12,11 +12,11 @@ pyodide_apps "$out"
 cargo build -q -p bale-cli
 bale="$ROOT/target/debug/bale"
 
-log "bale pack --target pyodide: hello, wordstats (an extension module), rich-report and sympy-solve (wheels from PyPI)"
+log "bale pack --target pyodide: hello, wordstats (an extension module), rich-report (with its rest bale) and sympy-solve (wheels from PyPI)"
 "$bale" pack -q --app examples/hello -m hello --target pyodide --validate -o "$out/hello.bale"
 "$bale" pack -q --app "$out/wordstats-app" -m wordstats --target pyodide --validate -o "$out/wordstats.bale"
 "$bale" pack -q --app examples/rich-report/report.py -r examples/rich-report/requirements.txt \
-    --target pyodide --validate -o "$out/rich-report.bale"
+    --target pyodide --validate --rest -o "$out/rich-report.bale"
 "$bale" pack -q --app examples/sympy-solve/solve.py -r examples/sympy-solve/requirements.txt \
     --target pyodide --validate -o "$out/sympy-solve.bale.zst"
 "$bale" pack -q --app examples/hello -m hello --target pyodide --embed-importer --compress none \
@@ -27,6 +27,12 @@ log "bale pack --target pyodide: hello, wordstats (an extension module), rich-re
 # rich-report's wheels (pure Python), for the web example's start without a bale.
 python3 -m pip download -q --disable-pip-version-check --only-binary=:all: \
     -r examples/rich-report/requirements.txt -d "$out/rich-report-wheels"
+# What python prints for the path rich-report's bale was not packed for (its rest bale
+# serves it), for the loader's and the browser's tests to compare with.
+python3 -m venv "$out/rich-report-venv"
+"$out/rich-report-venv/bin/pip" install -q --disable-pip-version-check --no-index \
+    --find-links "$out/rich-report-wheels" -r examples/rich-report/requirements.txt
+(cd examples/rich-report && "$out/rich-report-venv/bin/python" report.py --appendix rust >"$out/rich-report-appendix.txt")
 
 log "loader tests in Pyodide"
 BALE_TEST_BALES="$out" node --test importer/js/loader.test.mjs

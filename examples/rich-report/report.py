@@ -1,13 +1,20 @@
 """A terminal report with rich: a table, Markdown, highlighted code and a tree.
 
-    python report.py [--width N] [--section NAME ...]
+    python report.py [--width N] [--section NAME ...] [--appendix LANGUAGE]
 
 Output is plain text at a fixed width (no colour codes when not on a terminal), so
 two runs print the same bytes.
+
+`--appendix LANGUAGE` takes paths that a run without it never touches, and that no
+import statement names: pygments imports the lexer module for LANGUAGE by a name it
+computes, the snippet is a file chosen by LANGUAGE, and the plugins are found by
+their entry points (group `rich_report.sections`, such as `report_extras.py`). A bale
+packed from runs without it holds none of them; its rest bale serves them.
 """
 
 import argparse
 import inspect
+import os
 import sys
 
 from rich.console import Console
@@ -59,16 +66,33 @@ def tree():
 
 
 SECTIONS = {"table": table, "notes": lambda: Markdown(NOTES), "code": code, "tree": tree}
+LANGUAGES = {"rust": "rs", "go": "go"}
+
+
+def appendix(language):
+    from importlib.metadata import entry_points
+
+    from rich.console import Group
+
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "snippets")
+    with open(os.path.join(folder, "hello." + LANGUAGES[language]), encoding="utf-8") as f:
+        parts = [Syntax(f.read().rstrip("\n"), language, line_numbers=True, theme="monokai")]
+    for plugin in sorted(entry_points(group="rich_report.sections"), key=lambda e: e.name):
+        parts.append(plugin.load()())
+    return Group(*parts)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--width", type=int, default=88)
     parser.add_argument("--section", action="append", choices=sorted(SECTIONS))
+    parser.add_argument("--appendix", choices=sorted(LANGUAGES))
     args = parser.parse_args(argv)
     console = Console(width=args.width, force_terminal=False, color_system=None, file=sys.stdout)
     for name in args.section or list(SECTIONS):
         console.print(Panel(SECTIONS[name](), title=name))
+    if args.appendix:
+        console.print(Panel(appendix(args.appendix), title=f"appendix: {args.appendix}"))
     return 0
 
 

@@ -4,8 +4,9 @@
 // Pyodide at /pyodide/, the loader and the importer at /loader/, the bales at /bales/
 // and the example apps at /examples/.
 //
-// Query: bale=URL (the bale), stdlib=URL (its stdlib zip, optional), run=script:FILE
-// or run=module:NAME, args=ARGS (space-separated). Or, for comparison, the app from
+// Query: bale=URL (the bale), stdlib=URL (its stdlib zip, optional), rest=URL or
+// rest=1 (its rest bale, or the one beside it: what the bale lacks is fetched from it
+// when first needed), run=script:FILE or run=module:NAME, args=ARGS (space-separated). Or, for comparison, the app from
 // its wheels as a page without bale would start it: wheels=URL,URL... (unpacked into
 // site-packages) and files=URL,URL... (the app's own files, written to one folder); or
 // as pyodide-pack ships it: zip=URL (one zip of the app's and its libraries' sources,
@@ -71,8 +72,14 @@ async function run(query) {
   let root;
   let pyodide;
   if (bale) {
-    root = (await loadBale(starting, bale, { importer: "/loader/bale.abi3.so", path: "/app.bale" })).path;
+    const rest = query.get("rest") === "1" ? true : (query.get("rest") ?? undefined);
+    const finder = await loadBale(starting, bale, { importer: "/loader/bale.abi3.so", path: "/app.bale", rest });
+    root = finder.path;
     pyodide = await starting;
+    if (rest) {
+      // What the rest bale served, and how, once the app has run.
+      times.misses = () => ({ via: finder.rest.via, misses: finder.misses().toJs({ dict_converter: Object.fromEntries }) });
+    }
   } else {
     const [wheelData, fileData, zipData] = await Promise.all([
       Promise.all(wheels.map(fetchBytes)),
@@ -124,6 +131,7 @@ del bale_run
 `);
   times.run = performance.now() - t;
   times.end = performance.now();
+  if (times.misses) times.misses = times.misses();
   times.total = times.end - start;
   // The last byte of anything downloaded, from the navigation.
   times.lastByte = Math.max(...performance.getEntriesByType("resource").map((e) => e.responseEnd));

@@ -1,11 +1,14 @@
 // A static server for the web example, on localhost:
-//   node examples/web/serve.mjs --pyodide DIR --importer FILE --bales DIR [--port N]
+//   node examples/web/serve.mjs --pyodide DIR --importer FILE --bales DIR [--port N] [--log 1]
 // Serves this folder at /, the `pyodide` npm package's folder at /pyodide/, the loader
 // and the importer (the WebAssembly build, as bale.abi3.so) at /loader/, DIR's
 // bales at /bales/ and the repository's examples/ at /examples/ (the app files a
 // start from wheels writes). Files go out compressed as a production server would send them:
 // brotli (or gzip) when the browser accepts it, except what is compressed already
-// (wheels, and zips that are not stored). Prints the URL, then serves until killed.
+// (wheels, and zips that are not stored). A Range request (the loader's, for a rest
+// bale) is answered with those bytes alone, uncompressed, unless `ranges: false`
+// (a server that ignores them). `log`, if given, gets one line per request. Prints
+// the URL, then serves until killed.
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -14,7 +17,7 @@ import zlib from "node:zlib";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export function serve({ pyodide, importer, bales, port = 0 }) {
+export function serve({ pyodide, importer, bales, port = 0, ranges = true, log }) {
   const mounts = [
     ["/pyodide/", pyodide],
     ["/bales/", bales],
@@ -27,12 +30,29 @@ export function serve({ pyodide, importer, bales, port = 0 }) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://localhost");
     const file = resolve(mounts, decodeURIComponent(url.pathname));
+    const range = ranges && /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
+    const done = (status, length) => log?.(`${req.method} ${url.pathname}${range ? ` ${range[0]}` : ""} ${status} ${length}`);
     if (!file || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
       res.writeHead(404, "Not Found").end();
+      done(404, 0);
       return;
     }
     let body = fs.readFileSync(file);
-    const headers = { "Content-Type": type(file, body), "Cache-Control": "no-store" };
+    const headers = { "Content-Type": type(file, body), "Cache-Control": "no-store", "Accept-Ranges": ranges ? "bytes" : "none" };
+    if (range) {
+      const start = Number(range[1]);
+      const end = Math.min(range[2] ? Number(range[2]) : body.length - 1, body.length - 1);
+      if (start >= body.length || end < start) {
+        res.writeHead(416, { "Content-Range": `bytes */${body.length}` }).end();
+        done(416, 0);
+        return;
+      }
+      headers["Content-Range"] = `bytes ${start}-${end}/${body.length}`;
+      headers["Content-Length"] = end - start + 1;
+      res.writeHead(206, headers).end(req.method === "HEAD" ? undefined : body.subarray(start, end + 1));
+      done(206, end - start + 1);
+      return;
+    }
     const accepts = String(req.headers["accept-encoding"] ?? "");
     const encoding = accepts.includes("br") ? "br" : accepts.includes("gzip") ? "gzip" : null;
     if (encoding && worthCompressing(file, body)) {
@@ -50,6 +70,7 @@ export function serve({ pyodide, importer, bales, port = 0 }) {
     }
     headers["Content-Length"] = body.length;
     res.writeHead(200, headers).end(req.method === "HEAD" ? undefined : body);
+    done(200, body.length);
   });
   return new Promise((done) => server.listen(port, "127.0.0.1", () => done(server)));
 }
@@ -89,6 +110,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error("usage: node serve.mjs --pyodide DIR --importer FILE --bales DIR [--port N]");
     process.exit(2);
   }
-  const server = await serve({ ...args, port: Number(args.port ?? 8000) });
+  const server = await serve({ ...args, port: Number(args.port ?? 8000), log: args.log ? (line) => console.log(line) : undefined });
   console.log(`serving on http://127.0.0.1:${server.address().port}/`);
 }

@@ -228,3 +228,79 @@ except SystemExit as e:
   assert.match(out.join("\n"), /Release notes/);
   assert.equal(finder.path, "/app/report.bale");
 });
+
+// rich-report packed from a run without --appendix (scripts/test-pyodide.sh), run with
+// it: a lexer module pygments imports by a computed name, a data file chosen at run
+// time and a plugin found by its entry point all come from its rest bale.
+async function runWithRest({ ranges = true, rest = true, bales = BALE_TEST_BALES } = {}) {
+  const { serve } = await import("../../examples/web/serve.mjs");
+  const log = [];
+  const server = await serve({ pyodide: BALE_PYODIDE, importer: BALE_IMPORTER, bales, ranges, log: (l) => log.push(l) });
+  const base = `http://127.0.0.1:${server.address().port}`;
+  try {
+    const out = [];
+    const starting = loadPyodide({
+      stdLibURL: path.join(BALE_TEST_BALES, "rich-report.stdlib.zip"),
+      stdout: (line) => out.push(line),
+      stderr: (line) => out.push(line),
+    });
+    const finder = await loadBale(starting, `${base}/bales/rich-report.bale`, { importer, path: "/app.bale", rest });
+    const pyodide = await starting;
+    const restRequests = () => log.filter((l) => l.includes("/rich-report.rest.bale"));
+    const atStart = restRequests();
+    const error = pyodide.runPython(`
+import sys, traceback
+sys.argv = ["/app.bale/report.py", "--appendix", "rust"]
+try:
+    exec(compile(open(sys.argv[0]).read(), sys.argv[0], "exec"), {"__name__": "__main__", "__file__": sys.argv[0]})
+    error = None
+except SystemExit as e:
+    error = None if not e.code else f"exit {e.code}"
+except BaseException as e:
+    error = "".join(traceback.format_exception_only(e))
+error`);
+    const misses = finder.misses().toJs({ dict_converter: Object.fromEntries });
+    return { pyodide, out: out.join("\n") + "\n", error, finder, misses, atStart, later: restRequests().slice(atStart.length) };
+  } finally {
+    server.close();
+  }
+}
+
+const appendix = () => fs.readFileSync(path.join(BALE_TEST_BALES, "rich-report-appendix.txt"), "utf8");
+
+test("fetches what the trace missed from the rest bale: its index at start, one Range request per miss", async () => {
+  const { out, error, finder, misses, atStart, later } = await runWithRest();
+  assert.equal(error, undefined);
+  assert.equal(out, appendix(), "the output is python's");
+  // The header and index: one or two ranged requests, never the whole file.
+  assert.ok(atStart.length >= 1 && atStart.length <= 2, atStart.join("\n"));
+  assert.ok(atStart.every((l) => / bytes=\d+-\d+ 206 /.test(l)), atStart.join("\n"));
+  const paths = misses.map((m) => m.path);
+  for (const missed of ["pygments/lexers/rust.py", "snippets/hello.rs", "report_extras.py", "report_extras-1.0.dist-info/entry_points.txt"]) {
+    assert.ok(paths.includes(missed), `${missed} not among the misses:\n${paths.join("\n")}`);
+  }
+  // One ranged GET per miss (a payload two files share is fetched once).
+  assert.ok(later.every((l) => / 206 /.test(l)), later.join("\n"));
+  assert.ok(later.length <= misses.length && later.length >= misses.length - 2, `${later.length} requests, ${misses.length} misses`);
+  assert.equal(finder.rest.via, "Atomics.wait");
+});
+
+test("a server that ignores Range sends the whole rest bale once; a missing one is named in the ImportError", async () => {
+  const whole = await runWithRest({ ranges: false });
+  assert.equal(whole.error, undefined);
+  assert.equal(whole.out, appendix());
+  assert.equal(whole.atStart.length, 1);
+  assert.equal(whole.later.length, 0, "nothing more is fetched");
+  assert.equal(whole.finder.rest.via, "memory");
+
+  const missing = await runWithRest({ rest: "/bales/no-such.rest.bale" });
+  assert.match(missing.error, /FileNotFoundError: .*snippets\/hello\.rs/);
+  const message = missing.pyodide.runPython(`
+try:
+    import pygments.lexers.rust
+except ModuleNotFoundError as e:
+    message = f"{type(e).__name__} {e.name}: {e}"
+message`);
+  assert.match(message, /^ModuleNotFoundError pygments\.lexers\.rust: No module named 'pygments\.lexers\.rust'/);
+  assert.match(message, /no-such\.rest\.bale.*HTTP 404 Not Found/);
+});

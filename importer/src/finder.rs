@@ -160,7 +160,9 @@ impl BaleFinder {
 
     /// An error naming the bale and the entry, as an ImportError subclass.
     pub(crate) fn error(&self, py: Python<'_>, name: &str, message: impl std::fmt::Display) -> PyErr {
-        let err = BaleError::new_err(format!("{}: {name}: {message}", self.root));
+        // A rest bale's entries are under the bale's path, but the damage is in it.
+        let bale = self.misses.as_ref().map_or(self.root.as_str(), |log| log.rest.as_str());
+        let err = BaleError::new_err(format!("{bale}: {name}: {message}"));
         let value = err.value(py);
         let _ = value.setattr(intern!(py, "name"), name);
         let _ = value.setattr(intern!(py, "path"), &self.root);
