@@ -1,5 +1,5 @@
 // A static server for the web example, on localhost:
-//   node examples/web/serve.mjs --pyodide DIR --importer FILE --bales DIR [--port N] [--log 1]
+//   node examples/web/serve.mjs --pyodide DIR --importer FILE --bales DIR [--port N] [--log 1] [--ranges 0]
 // Serves this folder at /, the `pyodide` npm package's folder at /pyodide/, the loader
 // and the importer (the WebAssembly build, as bale.abi3.so) at /loader/, DIR's
 // bales at /bales/ and the repository's examples/ at /examples/ (the app files a
@@ -110,6 +110,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error("usage: node serve.mjs --pyodide DIR --importer FILE --bales DIR [--port N]");
     process.exit(2);
   }
-  const server = await serve({ ...args, port: Number(args.port ?? 8000), log: args.log ? (line) => console.log(line) : undefined });
+  const log = args.log === "1" ? (line) => console.log(line) : undefined;
+  const server = await serve({ ...args, port: Number(args.port ?? 8000), ranges: args.ranges !== "0", log });
   console.log(`serving on http://127.0.0.1:${server.address().port}/`);
 }

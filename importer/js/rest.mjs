@@ -32,8 +32,11 @@ const P_SIZE = 40;
 const B_SIZE = 64;
 // layout: end
 
-// The first request's size: the index of a rest bale of a few thousand entries.
-const FIRST = 256 * 1024;
+// The first request's size: the whole index of a small rest bale; a larger one's is
+// fetched to its end by a second request once the header says where that is. Both
+// happen while Pyodide starts, so the second round trip is hidden; bytes past the
+// index are not (16 KiB of payloads at most).
+const FIRST = 16 * 1024;
 
 /**
  * Opens a rest bale by URL (or file path, in Node): resolves to `{ url, index, fetch,
