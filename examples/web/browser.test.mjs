@@ -17,8 +17,9 @@ const { BALE_PYODIDE, BALE_IMPORTER, BALE_TEST_BALES, BALE_PLAYWRIGHT } = proces
 const { chromium } = await import(path.join(BALE_PLAYWRIGHT, "index.mjs"));
 
 let server, browser;
+const requests = [];
 before(async () => {
-  server = await serve({ pyodide: BALE_PYODIDE, importer: BALE_IMPORTER, bales: BALE_TEST_BALES });
+  server = await serve({ pyodide: BALE_PYODIDE, importer: BALE_IMPORTER, bales: BALE_TEST_BALES, log: (l) => requests.push(l) });
   browser = await launch(chromium);
 });
 after(async () => {
@@ -69,6 +70,28 @@ test("starts rich-report from its wheels and files without a bale (the benchmark
   assert.equal(shown.state, "done", `${shown.status}\n${shown.output}\n${shown.errors.join("\n")}`);
   assert.match(shown.output, /Release notes/);
   assert.ok(shown.downloaded > 0, "the page counts what it downloaded");
+});
+
+test("runs rich-report with an option its trace did not take: what the bale lacks comes from its rest bale", async () => {
+  const before = requests.length;
+  const shown = await open({
+    bale: "/bales/rich-report.bale",
+    stdlib: "/bales/rich-report.stdlib.zip",
+    rest: "1",
+    run: "script:report.py",
+    args: "--appendix rust",
+  });
+  assert.equal(shown.state, "done", `${shown.status}\n${shown.output}\n${shown.errors.join("\n")}`);
+  const expected = fs.readFileSync(path.join(BALE_TEST_BALES, "rich-report-appendix.txt"), "utf8");
+  assert.equal(shown.output, expected, "the output is python's");
+  const { misses } = JSON.parse(shown.timing);
+  assert.equal(misses.via, "XMLHttpRequest");
+  const paths = misses.misses.map((m) => m.path);
+  assert.ok(paths.includes("pygments/lexers/rust.py") && paths.includes("report_extras.py"), paths.join("\n"));
+  // The rest bale's index (one or two ranged requests), then one ranged GET per miss.
+  const rest = requests.slice(before).filter((l) => l.includes("/bales/rich-report.rest.bale"));
+  assert.ok(rest.every((l) => /^GET \S+ bytes=\d+-\d+ 206 /.test(l)), rest.join("\n"));
+  assert.ok(rest.length - misses.misses.length >= 1 && rest.length - misses.misses.length <= 2, rest.join("\n"));
 });
 
 test("a bale that is not there fails on the page with the URL and the HTTP status", async () => {
