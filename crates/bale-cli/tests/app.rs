@@ -121,6 +121,7 @@ fn rich_report_from_requirements_with_several_runs() {
         "--run",
         "--section code",
         "--validate",
+        "--rest",
     ]);
     assert_validated_and_smaller(&summary);
     assert_eq!(summary["validation"]["runs"].as_array().unwrap().len(), 2);
@@ -140,6 +141,34 @@ fn rich_report_from_requirements_with_several_runs() {
     let ran = bale_run(&out, &["--", "--section", "notes", "--width", "70"]);
     assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
     assert_eq!(ran.stdout, run_in_venv(&[&script, "--section", "notes", "--width", "70"]));
+
+    // A path no run took (a lexer imported by a computed name, a snippet chosen at run
+    // time, a plugin found by its entry point) comes from the rest bale, the same as
+    // python, and its misses are recorded...
+    let appendix = ["--section", "table", "--appendix", "go"];
+    let misses = dir.path().join("misses.json");
+    let ran = Command::new(env!("CARGO_BIN_EXE_bale"))
+        .args(["run", s(&out), "--"])
+        .args(appendix)
+        .env("BALE_IMPORTER", importer())
+        .env("BALE_MISSES", &misses)
+        .output()
+        .unwrap();
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    let mut expected = vec![script.as_str()];
+    expected.extend(appendix);
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), String::from_utf8_lossy(&run_in_venv(&expected)));
+    let recorded = std::fs::read_to_string(&misses).unwrap();
+    for missed in ["pygments/lexers/go.py", "snippets/hello.go", "report_extras.py", "entry_points.txt"] {
+        assert!(recorded.contains(missed), "{missed} not in {recorded}");
+    }
+    // ...for the next pack to fold in: its bale alone then runs that path.
+    let again = dir.path().join("again.bale");
+    let include = misses.display().to_string();
+    pack_app_ok(&["--app", &script, "-r", &requirements, "-o", s(&again), "--include-from", &include]);
+    let ran = bale_run(&again, &[&["--"][..], &appendix[..]].concat());
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), String::from_utf8_lossy(&run_in_venv(&expected)));
 }
 
 #[test]
