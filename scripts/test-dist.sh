@@ -22,6 +22,7 @@ block() { python3 scripts/dist/readme_blocks.py README.md "$1"; }
 blocks="$WORK/quickstart-blocks"
 mkdir -p "$blocks"
 for label in install native web page exe; do block "quickstart-$label" >"$blocks/$label"; done
+block rest-native >"$blocks/rest-native"
 
 home=$(mktemp -d /tmp/bale-user.XXXXXX)
 trap 'rm -rf "$home"' EXIT
@@ -29,6 +30,8 @@ app="$home/app"
 mkdir -p "$app"
 cp examples/rich-report/report.py "$app/app.py"
 cp examples/rich-report/requirements.txt "$app/requirements.txt"
+# What its --appendix option reads, which no traced run touches.
+cp -r examples/rich-report/snippets examples/rich-report/report_extras.py examples/rich-report/report_extras-1.0.dist-info "$app/"
 "$python" -m venv "$home/venv"
 # pip in this environment installs bale from dist/ alone (the machine's own
 # PIP_FIND_LINKS, where set, overrides a configuration file's, so dist/ joins it); the
@@ -57,6 +60,13 @@ log "quick start: natively"
 out=$(user "$(cat "$blocks/native")")
 grep -q "Release notes" <<<"$out" || { echo "$out"; echo "the app's output is missing" >&2; exit 1; }
 user 'bale inspect app.bale' | grep -q "entry point: script app.py"
+log "the rest bale: what the trace missed, served, recorded and folded into the next pack"
+out=$(user "$(cat "$blocks/rest-native")")
+grep -q "report_extras plugin" <<<"$out" || { echo "$out"; echo "the appendix is missing" >&2; exit 1; }
+grep -q '"snippets/hello.rs"' "$app/misses.json"
+rm "$app/app.rest.bale"
+out=$(user 'bale run app.bale -- --appendix rust')
+grep -q "report_extras plugin" <<<"$out" || { echo "$out"; echo "the folded-in pack lacks the appendix" >&2; exit 1; }
 log "validated with the wheel's importer on another Python (3.10)"
 user "bale pack --app app.py -r requirements.txt --python $(python_for 3.10) --validate -o app310.bale -q"
 
