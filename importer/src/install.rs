@@ -121,24 +121,42 @@ pub fn rest_of(
                 let folder = file.rsplit_once('/').map_or("", |(folder, _)| folder);
                 RestSource::Path(format!("{folder}/{file_name}"))
             }
-            (None, true, Some(path)) => RestSource::Path(path.clone()),
+            (None, true, Some(ProgramRest::Path(path))) => RestSource::Path(path.clone()),
+            (None, true, Some(ProgramRest::Carried(bytes))) => {
+                RestSource::Bytes { storage: Storage::Static(bytes), fetch: None }
+            }
             _ => return Ok(None),
         },
     };
     let name = given.name.unwrap_or_else(|| match &source {
         RestSource::Path(path) => path.clone(),
+        RestSource::Bytes { storage: Storage::Static(_), .. } => format!("{file_name} (inside this program)"),
         _ => file_name.to_owned(),
     });
     Ok(Some(Rest::new(bale, root, name, source, given.via)))
 }
 
-/// Where the running program's rest bale is (`bale exe`): `PROGRAM.rest.bale`.
-static PROGRAM_REST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// Where the running program's rest bale is (`bale exe`).
+enum ProgramRest {
+    /// Beside the program: `PROGRAM.rest.bale`.
+    Path(String),
+    /// Inside it, mapped with it for the process's life.
+    Carried(&'static [u8]),
+}
 
-/// Tells the importer where the running program's rest bale would be, before Python
-/// starts.
+static PROGRAM_REST: std::sync::OnceLock<ProgramRest> = std::sync::OnceLock::new();
+
+/// Tells the importer, before Python starts, where the running program's rest bale
+/// would be if it carries none: a file beside it.
 pub fn set_program_rest(path: String) {
-    let _ = PROGRAM_REST.set(path);
+    let _ = PROGRAM_REST.set(ProgramRest::Path(path));
+}
+
+/// Tells the importer, before Python starts, of the rest bale the running program
+/// carries, in its own mapped file (which the system does not let anyone rewrite
+/// while it runs).
+pub fn set_program_rest_bytes(bytes: &'static [u8]) {
+    let _ = PROGRAM_REST.set(ProgramRest::Carried(bytes));
 }
 
 /// The bale itself, for a framed bale (format-spec §10.4): decoded into memory.

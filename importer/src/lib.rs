@@ -42,7 +42,7 @@ use pyo3::prelude::*;
 
 pub use error::BaleError;
 pub use finder::{BaleFinder, NativeMode, set_native_mode};
-pub use install::set_program_rest;
+pub use install::{set_program_rest, set_program_rest_bytes};
 pub use path_finder::BalePathFinder;
 pub use storage::set_program_bale;
 

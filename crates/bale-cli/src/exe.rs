@@ -39,6 +39,11 @@ pub struct ExeArgs {
     /// as cpython-3.11-x86_64-linux-gnu) in $BALE_RUNNERS, else next to this program.
     #[arg(long, value_name = "FILE")]
     runner: Option<PathBuf>,
+    /// Leave out the bale's rest bale (`pack --app ... --rest`), which goes inside the
+    /// program by default when it lies beside the bale; the program then looks for
+    /// `PROGRAM.rest.bale` beside itself.
+    #[arg(long)]
+    no_rest: bool,
 }
 
 pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
@@ -86,17 +91,55 @@ pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
         }
         false => bale.bytes().to_vec(),
     };
-    let out = embed::append(&program, &embedded, &entry, args.native == crate::args::NativeArg::Memory);
+    let rest = match args.no_rest {
+        true => None,
+        false => rest_beside(&bale, &args.bale)?,
+    };
+    let in_memory = args.native == crate::args::NativeArg::Memory;
+    let out = embed::append(&program, &embedded, &entry, in_memory, rest.as_ref().map(|(_, r)| &r[..]));
     let file = bale_pack::AtomicFile::create(&args.output)?.executable();
     file.write_with(|w| std::io::Write::write_all(w, &out).map_err(|e| bale_pack::PackError::io(&args.output, e)))?;
+    let carried = match &rest {
+        Some((name, bytes)) => format!(", rest bale {name} {}", human(bytes.len() as u64)),
+        None => String::new(),
+    };
     println!(
-        "wrote {} ({}: runner {}, bale {}), running {entry}",
+        "wrote {} ({}: runner {}, bale {}{carried}), running {entry}",
         args.output.display(),
         human(out.len() as u64),
         human(program.len() as u64),
         human(embedded.len() as u64)
     );
+    if let (None, Ok(Some((name, _)))) = (&rest, bale.rest()) {
+        println!(
+            "the bale's rest bale {name} is not inside: the program looks for {}.rest.bale beside itself",
+            args.output.display()
+        );
+    }
     Ok(())
+}
+
+/// The rest bale the bale names, from beside it, checked whole and against the hash
+/// the bale records: `None` if it names none or the file is not there.
+fn rest_beside<D: AsRef<[u8]>>(
+    bale: &bale_format::Bale<D>,
+    path: &std::path::Path,
+) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+    let Some((name, hash)) = bale.rest()? else { return Ok(None) };
+    let file = path.parent().unwrap_or(std::path::Path::new(".")).join(name);
+    let bytes = match std::fs::read(&file) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(anyhow::Error::new(e).context(file.display().to_string())),
+    };
+    let rest = bale_format::Bale::open(&bytes[..]).with_context(|| file.display().to_string())?;
+    if rest.header().header_hash != hash {
+        bail!("{}: not the rest bale of {}: it comes from another pack", file.display(), path.display());
+    }
+    if let Some(first) = rest.verify().into_iter().next() {
+        return Err(anyhow::Error::new(first).context(format!("{}: damaged; not embedded", file.display())));
+    }
+    Ok(Some((name.to_owned(), bytes)))
 }
 
 /// `bale-runner-TARGET` in the first of `places` that has it.

@@ -362,3 +362,68 @@ fn a_program_for_each_python() {
         assert_eq!(stdout(&out), "Hello, Ada!\nBonjour, Grace!\nHola, Guido!\n", "{python}");
     }
 }
+
+#[test]
+fn a_program_carries_its_rest_bale_or_finds_it_beside_itself() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    // `--extra NAME` imports a plugin by a computed name and reads a data file it
+    // chooses: the traced run (no arguments) touches neither.
+    let main = br#"import importlib, os, sys
+print("base")
+if sys.argv[1:2] == ["--extra"]:
+    plugin = importlib.import_module("plugins." + sys.argv[2])
+    with open(os.path.join(os.path.dirname(__file__), "data", sys.argv[2] + ".txt")) as f:
+        print(plugin.NAME, f.read().strip())
+"#;
+    write(&app, "main.py", main, false);
+    write(&app, "plugins/__init__.py", b"", false);
+    write(&app, "plugins/fancy.py", b"NAME = 'fancy'\n", false);
+    write(&app, "data/fancy.txt", b"data\n", false);
+    let venv = dir.path().join("venv");
+    let made = Command::new(python()).args(["-m", "venv", "--without-pip"]).arg(&venv).status().unwrap();
+    assert!(made.success());
+    let bale = dir.path().join("app.bale");
+    bale_ok(&[
+        "pack",
+        "-q",
+        "--app",
+        s(&app.join("main.py")),
+        "--venv",
+        s(&venv),
+        "--stdlib",
+        "used",
+        "--rest",
+        "-o",
+        s(&bale),
+    ]);
+
+    // By default the rest bale goes inside: the program alone runs the path.
+    let built = dir.path().join("carried");
+    let made = bale_exe(&[s(&bale), "-o", s(&built)]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(String::from_utf8_lossy(&made.stdout).contains("rest bale app.rest.bale"));
+    let alone = dir.path().join("carried-alone");
+    std::fs::create_dir(&alone).unwrap();
+    std::fs::copy(&built, alone.join("app")).unwrap();
+    assert_eq!(stdout(&run_isolated(&alone.join("app"), &["--extra", "fancy"])), "base\nfancy data\n");
+
+    // Without it, the program looks beside itself, and says where when it is not there.
+    let built = dir.path().join("beside");
+    let made = bale_exe(&[s(&bale), "-o", s(&built), "--no-rest"]);
+    assert!(String::from_utf8_lossy(&made.stdout).contains("looks for"), "{}", String::from_utf8_lossy(&made.stdout));
+    let alone = dir.path().join("beside-alone");
+    std::fs::create_dir(&alone).unwrap();
+    let program = alone.join("app");
+    std::fs::copy(&built, &program).unwrap();
+    assert_eq!(stdout(&run_isolated(&program, &[])), "base\n");
+    let failed = run_isolated(&program, &["--extra", "fancy"]);
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success());
+    assert!(
+        stderr.contains("No module named 'plugins'") && stderr.contains("app.rest.bale cannot be read"),
+        "{stderr}"
+    );
+    std::fs::copy(dir.path().join("app.rest.bale"), alone.join("app.rest.bale")).unwrap();
+    assert_eq!(stdout(&run_isolated(&program, &["--extra", "fancy"])), "base\nfancy data\n");
+}

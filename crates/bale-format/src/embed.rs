@@ -9,6 +9,10 @@
 //!                                           in the mapped executable
 //! ```
 //!
+//! A program may also carry the bale's rest bale (format-spec §4.3), between the
+//! runner and the bale, aligned the same way: `[ runner | rest bale | bale | entry |
+//! trailer ]`.
+//!
 //! The trailer is checked by its own hash; the bale is then opened and checked as any
 //! other (its header hash at open, its body hash by the runner before it starts).
 
@@ -31,11 +35,14 @@ pub struct Embedded {
     pub entry: EntryPoint,
     /// Whether its native code loads into memory rather than from the user's cache.
     pub native_in_memory: bool,
+    /// Where the rest bale the program carries is, and its size.
+    pub rest: Option<(u64, u64)>,
 }
 
 /// Appends `bale` and `entry` to `program` (a runner executable), aligned as the
-/// format requires, and the trailer that finds them.
-pub fn append(program: &[u8], bale: &[u8], entry: &EntryPoint, native_in_memory: bool) -> Vec<u8> {
+/// format requires, and the trailer that finds them; `rest`, the bale's rest bale,
+/// goes before the bale.
+pub fn append(program: &[u8], bale: &[u8], entry: &EntryPoint, native_in_memory: bool, rest: Option<&[u8]>) -> Vec<u8> {
     let kind = match entry {
         // A script's path is told apart by its kind; a module and a function by their
         // text, as a 1.0 program holds them.
@@ -43,9 +50,15 @@ pub fn append(program: &[u8], bale: &[u8], entry: &EntryPoint, native_in_memory:
         _ => 0,
     };
     let entry = entry.to_string();
-    let start = program.len().next_multiple_of(layout::NATIVE_ALIGN as usize);
+    let align = |n: usize| n.next_multiple_of(layout::NATIVE_ALIGN as usize);
+    let rest_start = align(program.len());
+    let start = align(rest_start + rest.map_or(0, <[u8]>::len));
     let mut out = Vec::with_capacity(start + bale.len() + entry.len() + TRAILER_SIZE);
     out.extend_from_slice(program);
+    if let Some(rest) = rest {
+        out.resize(rest_start, 0);
+        out.extend_from_slice(rest);
+    }
     out.resize(start, 0);
     out.extend_from_slice(bale);
     out.extend_from_slice(entry.as_bytes());
@@ -56,7 +69,12 @@ pub fn append(program: &[u8], bale: &[u8], entry: &EntryPoint, native_in_memory:
     LE::write_u32(&mut trailer[24..28], entry.len() as u32);
     trailer[28] = kind;
     trailer[29] = u8::from(native_in_memory);
-    // Bytes 30..56 are reserved (zero).
+    // Bytes 30..32 are reserved (zero).
+    if let Some(rest) = rest {
+        LE::write_u64(&mut trailer[32..40], rest_start as u64);
+        LE::write_u64(&mut trailer[40..48], rest.len() as u64);
+    }
+    // Bytes 48..56 are reserved (zero).
     let hash = xxh3_64(&trailer[..56]);
     LE::write_u64(&mut trailer[56..64], hash);
     out.extend_from_slice(&trailer);
@@ -94,13 +112,29 @@ pub fn find(program: &[u8]) -> Result<Option<Embedded>, Error> {
     let entry = entry.map_err(|_| damaged("the entry point is not MODULE, MODULE:FUNCTION or a script in the bale"))?;
     // Any other value is a choice of a newer writer: the default then.
     let native_in_memory = trailer[29] == 1;
-    Ok(Some(Embedded { bale_offset, bale_len, entry, native_in_memory }))
+    let (rest_offset, rest_len) = (LE::read_u64(&trailer[32..40]), LE::read_u64(&trailer[40..48]));
+    let rest = match rest_len {
+        0 => None,
+        _ if rest_offset % layout::NATIVE_ALIGN != 0
+            || rest_offset.checked_add(rest_len).is_none_or(|end| end > bale_offset) =>
+        {
+            return Err(damaged("the rest bale does not lie before the bale"));
+        }
+        _ => Some((rest_offset, rest_len)),
+    };
+    Ok(Some(Embedded { bale_offset, bale_len, entry, native_in_memory, rest }))
 }
 
 impl Embedded {
     /// The bale's bytes within the program's.
     pub fn bale<'a>(&self, program: &'a [u8]) -> &'a [u8] {
         &program[self.bale_offset as usize..(self.bale_offset + self.bale_len) as usize]
+    }
+
+    /// The rest bale's bytes within the program's, if it carries one.
+    pub fn rest<'a>(&self, program: &'a [u8]) -> Option<&'a [u8]> {
+        let (offset, len) = self.rest?;
+        Some(&program[offset as usize..(offset + len) as usize])
     }
 }
 
@@ -114,19 +148,28 @@ mod tests {
         let bale = b"\x89BALE\r\n\n and the rest".to_vec();
         let entries = [EntryPoint::parse_module("app:main").unwrap(), EntryPoint::script("bin/run.py").unwrap()];
         for (entry, in_memory) in entries.into_iter().zip([false, true]) {
-            let out = append(&program, &bale, &entry, in_memory);
+            let out = append(&program, &bale, &entry, in_memory, None);
             let found = find(&out).unwrap().unwrap();
             assert_eq!(found.bale_offset, layout::NATIVE_ALIGN);
             assert_eq!(found.bale(&out), &bale[..]);
             assert_eq!(found.entry, entry);
             assert_eq!(found.native_in_memory, in_memory);
+            assert_eq!(found.rest(&out), None);
         }
         assert_eq!(find(&program).unwrap(), None, "no trailer");
+        // With a rest bale, before the bale, both aligned.
+        let rest = vec![0x55; 20_000];
+        let out = append(&program, &bale, &EntryPoint::Module("app".into()), false, Some(&rest));
+        let found = find(&out).unwrap().unwrap();
+        assert_eq!(found.rest(&out), Some(&rest[..]));
+        assert_eq!(found.rest, Some((layout::NATIVE_ALIGN, rest.len() as u64)));
+        assert_eq!(found.bale_offset, 3 * layout::NATIVE_ALIGN);
+        assert_eq!(found.bale(&out), &bale[..]);
     }
 
     #[test]
     fn a_damaged_trailer_is_an_error() {
-        let out = append(&[1, 2, 3], b"bale", &EntryPoint::Module("app".into()), true);
+        let out = append(&[1, 2, 3], b"bale", &EntryPoint::Module("app".into()), true, Some(b"rest"));
         for i in out.len() - TRAILER_SIZE + 8..out.len() {
             let mut bad = out.clone();
             bad[i] ^= 1;
@@ -137,7 +180,7 @@ mod tests {
         let modules = ["a\0p", "os.system('x')", "a b", "app:"].map(|t| EntryPoint::Module(t.into()));
         let scripts = ["a\0p.py", "../x.py", "/abs.py"].map(|t| EntryPoint::Script(t.into()));
         for entry in modules.into_iter().chain(scripts) {
-            let out = append(&[1, 2, 3], b"bale", &entry, false);
+            let out = append(&[1, 2, 3], b"bale", &entry, false, None);
             assert!(matches!(find(&out), Err(Error::Corrupt(Corruption::Trailer(_)))), "{entry:?}");
         }
     }

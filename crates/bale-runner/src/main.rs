@@ -54,16 +54,20 @@ fn main() -> ExitCode {
             let kind = CString::new(kind).expect("a kind has no NUL");
             let text = CString::new(text).expect("embed::find refuses a NUL");
             let run_entry = CString::new(RUN_ENTRY).expect("run_entry.py holds no NUL");
+            let executable_path = executable.clone();
             let folder = executable
                 .parent()
                 .map_or(CString::default(), |f| CString::new(f.as_os_str().as_bytes()).unwrap_or_default());
-            // A rest bale, if the bale names one, is found beside the program.
-            bale::set_program_rest(format!("{}.rest.bale", executable.display()));
             let executable = CString::new(executable.as_os_str().as_bytes()).unwrap_or_default();
             // Mapped for the process's life: the importer reads the bale in place.
             let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
             let bale = embedded.bale(map);
             bale::set_program_bale(bale);
+            // The rest bale, if the bale names one: inside the program, else beside it.
+            match embedded.rest(map) {
+                Some(rest) => bale::set_program_rest_bytes(rest),
+                None => bale::set_program_rest(format!("{}.rest.bale", executable_path.display())),
+            }
 
             if embedded.native_in_memory {
                 bale::set_native_mode(bale::NativeMode::Memory);
