@@ -38,7 +38,7 @@ export async function loadBale(pyodide, source, options = {}) {
   // The importer too, unless this Pyodide (given itself) has it already; and the rest
   // bale's index, when asked for.
   const early = importers.has(pyodide) ? undefined : fetchImporter(options);
-  const rest = options.rest ? import("./rest.mjs").then((r) => r.openRest(restURL(source, options.rest))) : undefined;
+  const rest = options.rest ? import("./rest.mjs").then((r) => r.openRest(source, options.rest)) : undefined;
   // Settled later; marked handled now so that a failure while Pyodide starts is not
   // reported as unhandled before it is awaited.
   fetched.catch(() => {});
@@ -80,7 +80,7 @@ export async function loadBale(pyodide, source, options = {}) {
   const made = [py];
   try {
     const kwargs = { path, files: options.files ?? true, prepared: true };
-    if (rest) Object.assign(kwargs, restArguments(pyodide, await rest, made));
+    if (rest) Object.assign(kwargs, (await rest).arguments(pyodide, (proxy) => (made.push(proxy), proxy)));
     finder = bale.install.callKwargs(py, kwargs);
   } finally {
     made.forEach((p) => p.destroy());
@@ -152,31 +152,6 @@ async function open(source) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`loadBale: fetching ${url} failed: HTTP ${response.status} ${response.statusText}`);
   return response;
-}
-
-// The rest bale's URL: as given, or for `true` the bale's own with `.rest.bale` for
-// `.bale` (and `.bale.zst`), as `bale pack --rest` names it.
-function restURL(source, rest) {
-  if (rest !== true) return rest;
-  if (typeof source !== "string" && !(source instanceof URL)) {
-    throw new Error("loadBale: rest: true needs the bale's URL; give the rest bale's URL instead");
-  }
-  const url = new URL(source, globalThis.location?.href ?? `file://${globalThis.process?.cwd()}/`);
-  url.pathname = url.pathname.replace(/(\.bale)?(\.zst)?$/, ".rest.bale");
-  return url;
-}
-
-// What the importer is told of the rest bale: its index and how to fetch a payload,
-// or all of it, or why it is not at hand (said in each miss's ImportError).
-function restArguments(pyodide, rest, made) {
-  const keep = (proxy) => (made.push(proxy), proxy);
-  const args = { rest_name: rest.url, rest_via: rest.via };
-  if (rest.error) {
-    const error = keep(pyodide.runPython("OSError"));
-    return { ...args, rest: keep(error(rest.error)) };
-  }
-  if (rest.whole) return { ...args, rest: keep(pyodide.toPy(rest.whole)) };
-  return { ...args, rest: keep(pyodide.toPy(rest.index)), rest_fetch: (offset, length) => pyodide.toPy(rest.fetch(offset, length)) };
 }
 
 // The running Pyodide as a bale target, named by the rule of bale_target::Target:

@@ -39,13 +39,32 @@ const B_SIZE = 64;
 const FIRST = 16 * 1024;
 
 /**
- * Opens a rest bale by URL (or file path, in Node): resolves to `{ url, index, fetch,
- * via }`, or `{ url, whole, via }` when the server ignored the Range request and sent
- * the whole file, or `{ url, error }` when it could not be had (the importer adds the
- * error to the ImportError of each miss).
+ * Opens the rest bale of the bale at `source` (`rest`: its URL, or `true` for the
+ * one beside it): resolves to what the loader tells the importer of it, through
+ * `arguments(pyodide, keep)` (`keep` takes each PyProxy made, to destroy later).
  */
-export async function openRest(url) {
-  url = new URL(url, globalThis.location?.href ?? `file://${globalThis.process?.cwd()}/`);
+export async function openRest(source, rest) {
+  const opened = await open(restURL(source, rest));
+  return { ...opened, arguments: (pyodide, keep) => restArguments(pyodide, opened, keep) };
+}
+
+// The rest bale's URL: as given, or for `true` the bale's own with `.rest.bale` for
+// `.bale` (and `.bale.zst`), as `bale pack --rest` names it.
+function restURL(source, rest) {
+  const base = globalThis.location?.href ?? `file://${globalThis.process?.cwd()}/`;
+  if (rest !== true) return new URL(rest, base);
+  if (typeof source !== "string" && !(source instanceof URL)) {
+    throw new Error("loadBale: rest: true needs the bale's URL; give the rest bale's URL instead");
+  }
+  const url = new URL(source, base);
+  url.pathname = url.pathname.replace(/(\.bale)?(\.zst)?$/, ".rest.bale");
+  return url;
+}
+
+// `{ url, index, fetch, via }`, or `{ url, whole, via }` when the server ignored the
+// Range request and sent the whole file, or `{ url, error }` when it could not be had
+// (the importer adds the error to the ImportError of each miss).
+async function open(url) {
   try {
     const reader = await readerFor(url);
     const first = await reader.range(0, FIRST);
@@ -60,6 +79,16 @@ export async function openRest(url) {
   } catch (e) {
     return { url: String(url), error: e.message };
   }
+}
+
+// The importer's keywords for the rest bale (see `BaleFinder` in importer/src/loader.rs):
+// its index and how to fetch a payload, or all of it, or why it is not at hand.
+function restArguments(pyodide, rest, keep) {
+  const args = { rest_name: rest.url, rest_via: rest.via };
+  if (rest.error) return { ...args, rest: keep(keep(pyodide.runPython("OSError"))(rest.error)) };
+  if (rest.whole) return { ...args, rest: keep(pyodide.toPy(rest.whole)) };
+  const fetch = (offset, length) => pyodide.toPy(rest.fetch(offset, length));
+  return { ...args, rest: keep(pyodide.toPy(rest.index)), rest_fetch: fetch };
 }
 
 // Where the index ends: the end of the last section the header locates before the
