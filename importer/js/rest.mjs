@@ -75,7 +75,8 @@ async function open(url) {
       const more = await reader.range(index.length, end - index.length);
       index = concat(index, more.whole ? more.bytes.subarray(index.length) : more.bytes);
     }
-    return { url: String(url), index: index.subarray(0, end), fetch: reader.sync, via: reader.via };
+    // Payload bytes that came with the index are kept: the importer reads them there.
+    return { url: String(url), index, fetch: reader.sync, via: reader.via };
   } catch (e) {
     return { url: String(url), error: e.message };
   }
@@ -87,8 +88,8 @@ function restArguments(pyodide, rest, keep) {
   const args = { rest_name: rest.url, rest_via: rest.via };
   if (rest.error) return { ...args, rest: keep(keep(pyodide.runPython("OSError"))(rest.error)) };
   if (rest.whole) return { ...args, rest: keep(pyodide.toPy(rest.whole)) };
-  const fetch = (offset, length) => pyodide.toPy(rest.fetch(offset, length));
-  return { ...args, rest: keep(pyodide.toPy(rest.index)), rest_fetch: fetch };
+  // A Uint8Array: the importer takes its bytes (`to_bytes()`), and no proxy is left.
+  return { ...args, rest: keep(pyodide.toPy(rest.index)), rest_fetch: rest.fetch };
 }
 
 // Where the index ends: the end of the last section the header locates before the
@@ -130,6 +131,7 @@ async function readerFor(url) {
   const header = (start, length) => ({ Range: `bytes=${start}-${start + length - 1}` });
   const range = async (start, length) => {
     if (whole) return { bytes: whole, whole: true };
+    if (length === 0) return { bytes: new Uint8Array(0) };
     const r = await fetch(url, { headers: header(start, length) });
     return served(start, length, { status: r.status, statusText: r.statusText, body: new Uint8Array(await r.arrayBuffer()) });
   };
@@ -141,6 +143,7 @@ async function readerFor(url) {
   if (typeof XMLHttpRequest === "function") {
     const sync = (start, length) => {
       if (whole) return slice(start, length);
+      if (length === 0) return new Uint8Array(0); // a range cannot say zero bytes
       const xhr = new XMLHttpRequest();
       xhr.open("GET", url, false);
       xhr.setRequestHeader("Range", header(start, length).Range);
@@ -158,6 +161,7 @@ async function readerFor(url) {
   const waiter = await nodeWaiter();
   const sync = (start, length) => {
     if (whole) return slice(start, length);
+    if (length === 0) return new Uint8Array(0);
     const answer = waiter(String(url), header(start, length));
     if (answer.error) throw new Error(`${url}: ${answer.error}`);
     return exact(start, length, served(start, length, answer));
@@ -166,7 +170,10 @@ async function readerFor(url) {
 }
 
 // Node: a worker thread makes the request while this thread waits on shared memory;
-// the answer is then taken off its port synchronously.
+// the answer is then taken off its port synchronously. A request that has not
+// answered in this long is an error rather than a hang.
+const TIMEOUT_MS = 120_000;
+
 async function nodeWaiter() {
   const threads = "node:worker_threads"; // through a variable: bundlers for the browser leave it
   const { Worker, MessageChannel, receiveMessageOnPort } = await import(threads);
@@ -175,12 +182,13 @@ async function nodeWaiter() {
      parentPort.on("message", async ({ url, headers, signal, port }) => {
        let answer;
        try {
-         const r = await fetch(url, { headers });
+         const r = await fetch(url, { headers, signal: AbortSignal.timeout(${TIMEOUT_MS}) });
          answer = { status: r.status, statusText: r.statusText, body: new Uint8Array(await r.arrayBuffer()) };
        } catch (e) {
          answer = { error: String(e && e.message || e) };
        }
        port.postMessage(answer, answer.body ? [answer.body.buffer] : []);
+       port.close();
        Atomics.store(signal, 0, 1);
        Atomics.notify(signal, 0);
      });`,
@@ -191,9 +199,10 @@ async function nodeWaiter() {
     const signal = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
     worker.postMessage({ url, headers, signal, port: port2 }, [port2]);
-    Atomics.wait(signal, 0, 0);
+    const waited = Atomics.wait(signal, 0, 0, TIMEOUT_MS + 5_000);
     const answer = receiveMessageOnPort(port1)?.message;
     port1.close();
+    if (waited === "timed-out") return { error: `no answer in ${TIMEOUT_MS / 1000} s` };
     return answer ?? { error: "the fetching thread gave no answer" };
   };
 }

@@ -46,8 +46,10 @@ pub struct BaleFinder {
     pub(crate) native_mode: NativeMode,
     /// The bale's rest bale, if it has one (see `rest.rs`).
     pub(crate) rest: Option<Arc<Rest>>,
-    /// For the finder of a rest bale: where its misses are recorded.
+    /// For the finder of a rest bale: where its misses are recorded, and the bale's
+    /// finder, whose files it also serves.
     pub(crate) misses: Option<Arc<MissLog>>,
+    pub(crate) main: Option<Py<BaleFinder>>,
     /// For a rest bale opened by its index: `fetch(offset, length) -> bytes`, which
     /// brings a payload's stored bytes (the Pyodide loader's Range requests).
     pub(crate) fetch: Option<Py<PyAny>>,
@@ -116,6 +118,7 @@ impl BaleFinder {
             native_mode,
             rest: None,
             misses: None,
+            main: None,
             fetch: None,
             fetched: Mutex::new(HashMap::new()),
         }
@@ -127,19 +130,59 @@ impl BaleFinder {
         self.rest.as_ref()?.finder_if_at_hand(py)
     }
 
+    /// The other half of what a bale and its rest bale hold together, for listings
+    /// and file access: the rest bale's finder for the bale's, the bale's for the
+    /// rest bale's. Each serves its own entries and then the other's own, never more,
+    /// so that neither asks the other back.
+    pub(crate) fn other<'py>(&'py self, py: Python<'py>) -> Option<Bound<'py, BaleFinder>> {
+        match &self.main {
+            Some(main) => Some(main.bind(py).clone()),
+            None => self.rest_finder(py).cloned(),
+        }
+    }
+
+    /// A file of this bale alone by its path inside, read (a miss recorded for a rest
+    /// bale's); `None` if it holds no such file.
+    pub(crate) fn own_data<'py>(&self, py: Python<'py>, rel: &str) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        match self.bale.file(rel).map_err(|e| self.error(py, rel, e))? {
+            Some(file) if !file.is_dir() => {
+                if let Some(log) = &self.misses {
+                    log.record(py, None, rel)?;
+                }
+                let bytes = self.read_file(py, &file)?;
+                Ok(Some(PyBytes::new(py, &bytes)))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// A payload's content: from the bale's bytes, or, for a rest bale opened by its
     /// index, fetched, then checked and decoded.
     pub(crate) fn read_payload(&self, py: Python<'_>, id: PayloadId, entry: &str) -> PyResult<Cow<'_, [u8]>> {
         let payload = self.bale.payload(id).map_err(|e| self.error(py, entry, e))?;
         match (self.bale.read(&payload), &self.fetch) {
+            // Nothing to fetch (an HTTP range cannot even say zero bytes).
+            (Err(_), _) if payload.stored_size == 0 => {
+                let content = self.bale.decode(&payload, &[]).map_err(|e| self.error(py, entry, e))?;
+                Ok(Cow::Owned(content.into_owned()))
+            }
             (Err(e), Some(fetch)) if matches!(e.root(), bale_format::Error::Absent { .. }) => {
                 let cache = || self.fetched.lock().unwrap_or_else(|p| p.into_inner());
                 if let Some(content) = cache().get(&id.0) {
                     return Ok(Cow::Owned(content.to_vec()));
                 }
                 let fetched = fetch.bind(py).call1((payload.offset, payload.stored_size)).map_err(|e| {
+                    // An interrupt or a lack of memory stays what it is.
+                    if !e.is_instance_of::<pyo3::exceptions::PyException>(py) {
+                        return e;
+                    }
                     self.error(py, entry, format!("fetching it from the rest bale failed: {}", e.value(py)))
                 })?;
+                // Pyodide hands a JavaScript Uint8Array over as a proxy: its bytes.
+                let fetched = match fetched.hasattr(intern!(py, "to_bytes"))? {
+                    true => fetched.call_method0(intern!(py, "to_bytes"))?,
+                    false => fetched,
+                };
                 let buffer = crate::storage::Buffer::new(&fetched)?;
                 let content = self.bale.decode(&payload, buffer.as_slice()).map_err(|e| self.error(py, entry, e))?;
                 let content: Arc<[u8]> = content.into();

@@ -190,6 +190,7 @@ pub fn activate(py: Python<'_>, finder: &Bound<'_, BaleFinder>, files: bool) -> 
     }
     // The rest bale is looked in last, after every other finder.
     if let Some(rest) = &finder.get().rest {
+        rest.set_main(py, finder);
         sys.getattr("meta_path")?.call_method1("append", (RestFinder { rest: rest.clone() },))?;
     }
     let root = finder.get().root.clone();

@@ -56,7 +56,7 @@ impl BaleFinder {
         let beside = crate::install::RestDefault { file: opened.file.as_deref(), program };
         let rest = crate::install::rest_of(py, &bale, &root, beside, given)?;
         let mut finder = BaleFinder::new(bale, root, opened.mtime, prepared, native_mode);
-        finder.rest = rest.map(|r| std::sync::Arc::new(r.with_native_mode(native_mode)));
+        finder.rest = rest.map(|r| std::sync::Arc::new(r.with_native_mode(native_mode).register()));
         Ok(finder)
     }
 
@@ -95,8 +95,15 @@ impl BaleFinder {
             return Ok(None);
         };
         // Namespace packages are assembled by the path finder from every portion on
-        // the path, the bale's included (through the path hook), as on disk.
+        // the path, the bale's included (through the path hook), as on disk. But a
+        // folder the bale holds only some files of (data a traced run read by path)
+        // is the rest bale's regular package when that holds its `__init__`.
         if m.is_namespace {
+            if let Some(rest) = this.rest_finder(py)
+                && let Some(regular) = rest.get().lookup(py, fullname).ok().flatten().filter(|r| !r.is_namespace)
+            {
+                return rest.get().spec(py, rest, &regular).map(Some);
+            }
             return Ok(None);
         }
         let none = py.None().into_bound(py);
@@ -150,6 +157,11 @@ impl BaleFinder {
         let this = slf.get();
         let (name, state) = BaleFinder::spec_of(&module.getattr(intern!(py, "__spec__"))?)?;
         let m = this.module_for(py, &name, state)?;
+        if let Some(log) = &this.misses
+            && let Some(path) = crate::rest::module_path(this, py, &m)?
+        {
+            log.record(py, Some(&name), &path)?;
+        }
         let rt = runtime(py)?;
         if m.extension.is_some() {
             rt.exec_dynamic.bind(py).call1((module,))?;
@@ -200,22 +212,19 @@ impl BaleFinder {
     fn get_data<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyBytes>> {
         let not_found = || PyFileNotFoundError::new_err((2, "No such file in the bale", path.to_owned()));
         let rel = self.relative(path).ok_or_else(not_found)?;
-        match self.bale.file(rel).map_err(|e| self.error(py, rel, e))? {
-            Some(file) if !file.is_dir() => {
-                if let Some(log) = &self.misses {
-                    log.record(py, None, rel)?;
-                }
-                let bytes = self.read_file(py, &file)?;
-                Ok(PyBytes::new(py, &bytes))
-            }
-            Some(_) => Err(not_found()),
-            None => match &self.rest {
-                Some(rest) => match rest.finder(py) {
-                    Ok(finder) => finder.get().get_data(py, path),
-                    Err(why) => Err(rest.file_error(path, why)),
-                },
-                None => Err(not_found()),
+        if let Some(bytes) = self.own_data(py, rel)? {
+            return Ok(bytes);
+        }
+        // The rest bale's file for the bale's finder; the bale's for the rest bale's.
+        if let Some(main) = &self.main {
+            return main.get().own_data(py, rel)?.ok_or_else(not_found);
+        }
+        match &self.rest {
+            Some(rest) => match rest.finder(py) {
+                Ok(finder) => finder.get().own_data(py, rel)?.ok_or_else(not_found),
+                Err(why) => Err(rest.file_error(path, why)),
             },
+            None => Err(not_found()),
         }
     }
 

@@ -18,8 +18,8 @@ pub fn find_distributions(slf: &Bound<'_, BaleFinder>, context: Option<&Bound<'_
 /// bale (whose files are fetched only when read).
 pub fn dist_info(finder: &BaleFinder, py: Python<'_>) -> PyResult<Vec<String>> {
     let mut out = own_dist_info(finder, py)?;
-    if let Some(rest) = finder.rest_finder(py) {
-        out.extend(own_dist_info(rest.get(), py)?);
+    if let Some(other) = finder.other(py) {
+        out.extend(own_dist_info(other.get(), py).unwrap_or_default());
         out.sort();
         out.dedup();
     }

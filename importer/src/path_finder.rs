@@ -44,8 +44,8 @@ pub fn path_hook(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<BalePathFi
 /// rest bale are listed too, by name only: listing fetches nothing.
 pub fn iter_modules(finder: &BaleFinder, py: Python<'_>, package: &str) -> PyResult<Vec<(String, bool)>> {
     let mut out = iter_own_modules(finder, py, package)?;
-    if let Some(rest) = finder.rest_finder(py) {
-        out.extend(iter_own_modules(rest.get(), py, package)?);
+    if let Some(other) = finder.other(py) {
+        out.extend(iter_own_modules(other.get(), py, package).unwrap_or_default());
         out.sort();
         out.dedup_by(|a, b| a.0 == b.0);
     }
@@ -104,29 +104,19 @@ impl BalePathFinder {
         if parent.replace('.', "/") != self.dir {
             return Ok(None);
         }
-        let mut finder = self.finder.bind(py);
-        let found = match finder.get().lookup(py, fullname)? {
-            Some(m) => Some(m),
-            // What the bale lacks, its rest bale may hold (a namespace package's
-            // portion, or a module asked for by path, as pkgutil does).
-            None => match &finder.get().rest {
-                Some(rest) => rest.find(py, fullname)?.map(|(rest_finder, m)| {
-                    finder = rest_finder;
-                    m
-                }),
-                None => None,
-            },
-        };
+        let finder = self.finder.bind(py);
         let this = finder.get();
-        let Some(m) = found else { return Ok(None) };
+        let Some(m) = this.lookup(py, fullname)? else {
+            // A namespace package's portion in the rest bale joins the namespace, as a
+            // folder on disk would. Its modules are the rest bale's finder's to serve,
+            // last on `sys.meta_path`: never ahead of a later path entry.
+            let portion = this
+                .rest_finder(py)
+                .is_some_and(|rest| rest.get().lookup(py, fullname).ok().flatten().is_some_and(|m| m.is_namespace));
+            return if portion { namespace_portion(py, this, fullname).map(Some) } else { Ok(None) };
+        };
         if m.is_namespace {
-            // A portion of a namespace package: no loader, one location.
-            let kwargs = PyDict::new(py);
-            kwargs.set_item(intern!(py, "is_package"), true)?;
-            let spec = runtime(py)?.module_spec.bind(py).call((fullname, py.None()), Some(&kwargs))?;
-            let location = this.virtual_path(&fullname.replace('.', "/"));
-            spec.setattr(intern!(py, "submodule_search_locations"), PyList::new(py, [location])?)?;
-            return Ok(Some(spec.unbind()));
+            return namespace_portion(py, this, fullname).map(Some);
         }
         this.spec(py, finder, &m).map(Some)
     }
@@ -145,4 +135,14 @@ impl BalePathFinder {
     }
 
     fn invalidate_caches(&self) {}
+}
+
+/// The spec of a namespace package's portion in a bale: no loader, one location.
+fn namespace_portion(py: Python<'_>, finder: &BaleFinder, fullname: &str) -> PyResult<Py<PyAny>> {
+    let kwargs = PyDict::new(py);
+    kwargs.set_item(intern!(py, "is_package"), true)?;
+    let spec = runtime(py)?.module_spec.bind(py).call((fullname, py.None()), Some(&kwargs))?;
+    let location = finder.virtual_path(&fullname.replace('.', "/"));
+    spec.setattr(intern!(py, "submodule_search_locations"), PyList::new(py, [location])?)?;
+    Ok(spec.unbind())
 }

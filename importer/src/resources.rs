@@ -23,19 +23,23 @@ pub fn reader(slf: &Bound<'_, BaleFinder>, fullname: &str) -> PyResult<Py<PyAny>
 }
 
 /// What is at `rel`: `None`, or whether it is a folder and its size (0 for folders),
-/// read from the index without reading the file.
-/// What the bale lacks, its rest bale may hold; nothing is fetched to say so.
+/// read from the index without reading the file. What the bale lacks, its rest bale
+/// may hold; nothing is fetched to say so, and a damaged rest bale hides nothing of
+/// the bale's own.
 pub fn entry(finder: &BaleFinder, py: Python<'_>, rel: &str) -> PyResult<Option<(bool, u64)>> {
     if rel.is_empty() {
         return Ok(Some((true, 0)));
     }
+    match own_entry(finder, py, rel)? {
+        Some(found) => Ok(Some(found)),
+        None => Ok(finder.other(py).and_then(|other| own_entry(other.get(), py, rel).ok().flatten())),
+    }
+}
+
+/// What is at `rel` in this bale alone.
+fn own_entry(finder: &BaleFinder, py: Python<'_>, rel: &str) -> PyResult<Option<(bool, u64)>> {
     let fail = |e: bale_format::Error| finder.error(py, rel, e);
-    let Some(file) = finder.bale.file(rel).map_err(fail)? else {
-        return match finder.rest_finder(py) {
-            Some(rest) => entry(rest.get(), py, rel),
-            None => Ok(None),
-        };
-    };
+    let Some(file) = finder.bale.file(rel).map_err(fail)? else { return Ok(None) };
     let size = match file.payload {
         Some(id) => finder.bale.payload(id).map_err(fail)?.size,
         None => 0,
@@ -46,10 +50,7 @@ pub fn entry(finder: &BaleFinder, py: Python<'_>, rel: &str) -> PyResult<Option<
 /// The names in a folder of the bale, and of its rest bale, sorted.
 pub fn listdir(finder: &BaleFinder, py: Python<'_>, rel: &str) -> PyResult<Vec<String>> {
     let own = own_listing(finder, py, rel)?;
-    let rest = match finder.rest_finder(py) {
-        Some(rest) => own_listing(rest.get(), py, rel)?,
-        None => None,
-    };
+    let rest = finder.other(py).and_then(|other| own_listing(other.get(), py, rel).ok().flatten());
     let mut names = match (own, rest) {
         (None, None) => {
             return Err(PyFileNotFoundError::new_err((2, "No such folder in the bale", finder.virtual_path(rel))));

@@ -109,6 +109,10 @@ pub struct Rest {
     opened: PyOnceLock<Result<Py<BaleFinder>, String>>,
     native_mode: NativeMode,
     pub log: Arc<MissLog>,
+    /// The bale's finder, once installed (see [`Rest::set_main`]).
+    main: PyOnceLock<Py<BaleFinder>>,
+    /// Whether the warning that the rest bale cannot be read was given.
+    warned: AtomicBool,
 }
 
 impl Rest {
@@ -132,7 +136,15 @@ impl Rest {
             opened: PyOnceLock::new(),
             native_mode: NativeMode::Cache,
             log: Arc::new(MissLog { bale: root.to_owned(), rest: name, seen: Mutex::new(Vec::new()) }),
+            main: PyOnceLock::new(),
+            warned: AtomicBool::new(false),
         }
+    }
+
+    /// Counts this rest bale's misses in `bale.misses()` and the file written at exit.
+    pub fn register(self) -> Rest {
+        LOGS.lock().unwrap_or_else(|p| p.into_inner()).push(self.log.clone());
+        self
     }
 
     pub fn with_native_mode(mut self, mode: NativeMode) -> Rest {
@@ -200,10 +212,13 @@ impl Rest {
         let mut finder = BaleFinder::new(bale, self.root.clone(), mtime, false, self.native_mode);
         finder.misses = Some(self.log.clone());
         finder.fetch = fetch;
+        finder.main = self.main.get(py).map(|m| m.clone_ref(py));
         Py::new(py, finder).map_err(|e| e.to_string())
     }
 
-    /// The module `name` from the rest bale, its miss recorded: its finder and record.
+    /// The module `name` from the rest bale: its finder and record. The miss is
+    /// recorded when the module is loaded (`exec_module`), not when it is found: a
+    /// probe (`importlib.util.find_spec`, `pkgutil`) imports nothing.
     pub fn find<'a, 'py>(
         &'a self,
         py: Python<'py>,
@@ -219,9 +234,26 @@ impl Rest {
             let _ = err.value(py).setattr(intern!(py, "name"), name);
             err
         })?;
-        let Some(m) = finder.get().lookup(py, name)? else { return Ok(None) };
-        self.log.record(py, Some(name), &module_path(finder.get(), py, &m)?)?;
-        Ok(Some((finder, m)))
+        Ok(finder.get().lookup(py, name)?.map(|m| (finder, m)))
+    }
+
+    /// Says once, as a warning, why the rest bale cannot be read: for a top-level
+    /// name, whose absence is not an error (an optional import, a probe), the
+    /// `ModuleNotFoundError` is Python's own.
+    fn warn_unavailable(&self, py: Python<'_>, why: &str) -> PyResult<()> {
+        if self.warned.swap(true, Ordering::Relaxed) {
+            return Ok(());
+        }
+        let message =
+            format!("the rest bale {} cannot be read: {why} (what {} lacks is not served)", self.name(), self.root);
+        let message = std::ffi::CString::new(message).unwrap_or_default();
+        PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(), &message, 1)
+    }
+
+    /// Links the rest bale's finder back to the bale's (set when the bale is
+    /// installed): a module from the rest bale may read files the bale holds.
+    pub fn set_main(&self, py: Python<'_>, main: &Bound<'_, BaleFinder>) {
+        let _ = self.main.set(py, main.clone().unbind());
     }
 
     /// The error for a file the bale lacks when the rest bale cannot be read.
@@ -236,16 +268,17 @@ impl Rest {
 
 /// The file a module's miss names: what `bale pack --include-from` adds. Its extension
 /// module or source, else the source its bytecode was compiled from (`a/b.py`,
-/// `a/b/__init__.py`), else its folder (a namespace package).
-fn module_path(finder: &BaleFinder, py: Python<'_>, m: &Module<'_>) -> PyResult<String> {
+/// `a/b/__init__.py`). A namespace package has none (its submodules are misses of
+/// their own).
+pub fn module_path(finder: &BaleFinder, py: Python<'_>, m: &Module<'_>) -> PyResult<Option<String>> {
     if let Some(id) = m.extension.or(m.source) {
-        return Ok(finder.file(py, id, m.name)?.path.to_owned());
+        return Ok(Some(finder.file(py, id, m.name)?.path.to_owned()));
     }
     let base = m.name.replace('.', "/");
     Ok(match (m.bytecode, m.is_package) {
-        (None, _) => base,
-        (Some(_), true) => format!("{base}/__init__.py"),
-        (Some(_), false) => format!("{base}.py"),
+        (None, _) => None,
+        (Some(_), true) => Some(format!("{base}/__init__.py")),
+        (Some(_), false) => Some(format!("{base}.py")),
     })
 }
 
@@ -289,11 +322,17 @@ impl RestFinder {
         // package may come from elsewhere (Pyodide's trimmed standard library holds
         // `encodings`, the rest bale its other codecs), and every other finder has
         // already failed. Only for names under the bale is its absence an error.
-        let here = parent_is_here(&self.rest.root, fullname, path.unwrap_or(&none))?;
         let found = match self.rest.finder(py) {
             Ok(_) => self.rest.find(py, fullname)?,
-            Err(_) if !here => return Ok(None),
-            Err(_) => self.rest.find(py, fullname)?, // raises, naming why
+            // A submodule of a package of the bale: the error names why.
+            Err(_) if fullname.contains('.') && parent_is_here(&self.rest.root, fullname, path.unwrap_or(&none))? => {
+                self.rest.find(py, fullname)?
+            }
+            Err(why) => {
+                let why = why.to_owned();
+                self.rest.warn_unavailable(py, &why)?;
+                return Ok(None);
+            }
         };
         match found {
             // Namespace packages are assembled by the path finder (see path_finder.rs).
@@ -325,16 +364,12 @@ pub fn misses_list<'py>(py: Python<'py>, logs: &[Arc<MissLog>]) -> PyResult<Boun
     Ok(out)
 }
 
-/// The misses of every installed bale.
+/// Every miss log made in this process: an uninstalled bale's misses still count.
+static LOGS: Mutex<Vec<Arc<MissLog>>> = Mutex::new(Vec::new());
+
+/// The misses of every bale with a rest bale, installed now or before.
 pub fn all_misses(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
-    let mut logs = Vec::new();
-    for finder in crate::state::state(py)?.installed.bind(py).iter() {
-        if let Ok(finder) = finder.cast::<BaleFinder>()
-            && let Some(rest) = &finder.get().rest
-        {
-            logs.push(rest.log.clone());
-        }
-    }
+    let logs = LOGS.lock().unwrap_or_else(|p| p.into_inner()).clone();
     misses_list(py, &logs)
 }
 

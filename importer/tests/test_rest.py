@@ -17,6 +17,9 @@ APP = {
         import importlib, os, sys
         import helper
         print("base", helper.NAME)
+        # Read by path on every run: in the bale, its package (plugins) is not.
+        with open(os.path.join(os.path.dirname(helper.__file__), "plugins", "common.txt")) as f:
+            print("common", f.read().strip())
         if "--extra" in sys.argv:
             # A module chosen at run time, a data file chosen at run time: neither
             # is seen by the static analysis, nor by a run without --extra.
@@ -27,8 +30,13 @@ APP = {
                 print("data", f.read().strip())
     """,
     "helper.py": "NAME = 'helper'\n",
-    "plugins/__init__.py": "",
-    "plugins/fancy.py": "NAME = 'fancy'\n",
+    "plugins/__init__.py": "LOADED = True\n",
+    "plugins/common.txt": "shared\n",
+    "plugins/fancy.py": """
+        import importlib.resources
+        # A module of the rest bale reads a file the bale holds.
+        NAME = "fancy " + importlib.resources.files("plugins").joinpath("common.txt").read_text().strip()
+    """,
     "plugins/plain.py": "NAME = 'plain'\n",
     "data/fancy.txt": "fancy data\n",
     "data/plain.txt": "plain data\n",
@@ -89,7 +97,7 @@ def test_what_the_trace_missed_comes_from_the_rest_bale_and_is_recorded(packed, 
     expected = subprocess.run([sys.executable, str(app_dir / "main.py"), "--extra", "fancy"], capture_output=True,
                               text=True)
     assert done.stdout == expected.stdout
-    assert done.stdout.splitlines() == ["base helper", "plugin fancy", "data fancy data"]
+    assert done.stdout.splitlines() == ["base helper", "common shared", "plugin fancy shared", "data fancy data"]
     # Each miss named as it is fetched, with the warning asked for.
     assert "module plugins.fancy is not in" in done.stderr, done.stderr
     assert "file data/fancy.txt is not in" in done.stderr
@@ -113,14 +121,16 @@ def test_the_bale_alone_holds_only_what_the_run_used(packed, python):
         import bale, json
         finder = bale.install({str(packed)!r}, rest=False)
         print(json.dumps([finder._entry(p) is not None for p in
-                          ("main.py", "helper.py", "plugins/fancy.py", "data/fancy.txt")]))
+                          ("main.py", "helper.py", "plugins/common.txt", "plugins/__init__.py", "data/fancy.txt")]))
+        import plugins  # a namespace package here: the folder holds common.txt alone
+        print(hasattr(plugins, "LOADED"))
         try:
             import plugins.fancy
         except ModuleNotFoundError as e:
             print("missing", e.name)
         """
     )
-    assert out.splitlines() == ["[true, true, false, false]", "missing plugins"]
+    assert out.splitlines() == ["[true, true, true, false, false]", "False", "missing plugins.fancy"]
 
 
 def test_misses_listings_and_resources_in_process(packed, python):
@@ -134,8 +144,12 @@ def test_misses_listings_and_resources_in_process(packed, python):
         print(sorted(os.listdir(finder.path + "/data")))
         print(os.path.exists(finder.path + "/data/plain.txt"))
         import plugins
-        print(sorted(m.name for m in pkgutil.iter_modules(plugins.__path__)))
+        # The bale holds the folder (a file of it was read), the rest bale the package.
+        print(plugins.LOADED, sorted(m.name for m in pkgutil.iter_modules(plugins.__path__)))
         print(bale.misses() == finder.misses(), len(bale.misses()))
+        # A probe finds without loading: no miss.
+        import importlib.util
+        print(importlib.util.find_spec("plugins.plain") is not None, len(bale.misses()))
         import plugins.plain
         print(plugins.plain.__file__ == finder.path + "/plugins/plain.py")
         print([(m["module"], m["path"]) for m in bale.misses()])
@@ -148,11 +162,12 @@ def test_misses_listings_and_resources_in_process(packed, python):
     assert lines[0] == "file main.rest.bale"
     assert lines[1] == "['fancy.txt', 'plain.txt']"
     assert lines[2] == "True"
-    assert lines[3] == "['fancy', 'plain']"
+    assert lines[3] == "True ['fancy', 'plain']"
     assert lines[4] == "True 1"  # the package plugins itself was missed
-    assert lines[5] == "True"
-    assert lines[6] == "[('plugins', 'plugins/__init__.py'), ('plugins.plain', 'plugins/plain.py')]"
-    assert lines[7] == "False"
+    assert lines[5] == "True 1"
+    assert lines[6] == "True"
+    assert lines[7] == "[('plugins', 'plugins/__init__.py'), ('plugins.plain', 'plugins/plain.py')]"
+    assert lines[8] == "False"
 
 
 def test_a_rest_bale_from_another_pack_is_refused(pair, tmp_path, bare_venv):
@@ -162,7 +177,7 @@ def test_a_rest_bale_from_another_pack_is_refused(pair, tmp_path, bare_venv):
     shutil.copy(other.parent / "other.rest.bale", pair.parent / "main.rest.bale")
     done = run_app(pair, "--extra", "fancy")
     assert done.returncode == 1
-    assert "ModuleNotFoundError: No module named 'plugins'" in done.stderr, done.stderr
+    assert "ModuleNotFoundError: No module named 'plugins.fancy'" in done.stderr, done.stderr
     assert "main.rest.bale is not the rest bale of" in done.stderr
     assert "another pack" in done.stderr
 
@@ -171,11 +186,31 @@ def test_a_missing_rest_bale_is_named_in_the_import_error(pair):
     (pair.parent / "main.rest.bale").unlink()
     done = run_app(pair, "--extra", "fancy")
     assert done.returncode == 1
-    assert "No module named 'plugins'" in done.stderr, done.stderr
+    assert "No module named 'plugins.fancy'" in done.stderr, done.stderr
     assert "main.rest.bale cannot be read" in done.stderr
     assert "No such file" in done.stderr
     # What the bale holds still runs.
-    assert run_app(pair).stdout == "base helper\n"
+    assert run_app(pair).stdout == "base helper\ncommon shared\n"
+
+
+def test_an_unreadable_rest_bale_hides_nothing_else(pair, python):
+    (pair.parent / "main.rest.bale").unlink()
+    out = python.out(
+        f"""
+        import importlib.util, os, warnings
+        import bale
+        finder = bale.install({str(pair)!r})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            # A probe for a name nobody has, and a module of the interpreter's standard
+            # library, on sys.path after the bale: as without a rest bale.
+            print(importlib.util.find_spec("no_such_module_anywhere"))
+            import csv
+            print(csv.__name__, sorted(os.listdir(finder.path + "/plugins")))
+        print([w.category.__name__ for w in caught], "main.rest.bale cannot be read" in str(caught[0].message))
+        """
+    )
+    assert out.splitlines() == ["None", "csv ['common.txt']", "['RuntimeWarning'] True"]
 
 
 def damage(bale_path, *, file=None, module=None):
@@ -238,5 +273,5 @@ def test_a_rest_bale_given_as_bytes_or_off(packed, python):
             print("refused:", e)
         """
     )
-    assert out.splitlines()[0] == "fancy memory"
+    assert out.splitlines()[0] == "fancy shared memory"
     assert "names no rest bale" in out.splitlines()[1]

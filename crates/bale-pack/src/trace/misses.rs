@@ -27,11 +27,10 @@ pub struct Miss {
     pub from: PathBuf,
 }
 
+/// The file: `bale` (the bale's path, or a list of them when the misses of several
+/// bales were written together) only says where they came from.
 #[derive(Deserialize)]
 struct MissesFile {
-    #[allow(dead_code)]
-    #[serde(default)]
-    bale: Option<String>,
     misses: Vec<MissEntry>,
 }
 
@@ -78,6 +77,8 @@ mod tests {
             {"module": null, "path": "app/data/extra.txt"},
             {"path": "app/templates/"}]}"#;
         let misses = parse(text, Path::new("m.json")).unwrap();
+        let several = br#"{"bale": ["/a/app.bale", "/b/app.bale"], "misses": [{"module": null, "path": "x.txt"}]}"#;
+        assert_eq!(parse(several, Path::new("m.json")).unwrap().len(), 1);
         let paths: Vec<&str> = misses.iter().map(|m| m.path.as_str()).collect();
         assert_eq!(paths, ["rich/markdown.py", "app/data/extra.txt", "app/templates"]);
         assert_eq!(misses[0].module.as_deref(), Some("rich.markdown"));
