@@ -74,6 +74,13 @@ impl std::error::Error for Exit {}
 pub const EXIT_DAMAGED: u8 = 3;
 
 fn main() -> ExitCode {
+    // Output into a closed pipe (`bale inspect x.bale | head`) ends the command quietly,
+    // as for any Unix tool, rather than as a failed write.
+    // SAFETY: done first, before any other thread exists; SIG_DFL is always valid.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let env = settings::Env::read();
     let result = match cli.command {

@@ -101,6 +101,21 @@ fn inspect_reports_kinds_packages_and_target() {
     );
     let text = bale_ok(&["inspect", s(&out)]);
     assert!(text.contains("modules: 12 (6 packages, 5 namespace)"), "{text}");
+
+    // Into a pipe nobody reads any more, as after `| head -1`: the command ends by
+    // SIGPIPE, quietly, as any Unix tool does.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let piped = std::process::Command::new(env!("CARGO_BIN_EXE_bale"))
+        .args(["inspect", s(&out)])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    use std::os::unix::process::ExitStatusExt;
+    const SIGPIPE: i32 = 13;
+    assert_eq!(piped.status.signal(), Some(SIGPIPE), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 #[test]
