@@ -233,10 +233,10 @@ except SystemExit as e:
 // it: a lexer module pygments imports by a computed name, a data file chosen at run
 // time and a plugin found by its entry point all come from its rest bale. The example
 // server runs in a process of its own: this thread waits on each synchronous fetch.
-async function exampleServer({ ranges = true } = {}) {
+async function exampleServer({ ranges = true, bales = BALE_TEST_BALES } = {}) {
   const { spawn } = await import("node:child_process");
   const args = ["examples/web/serve.mjs", "--pyodide", BALE_PYODIDE, "--importer", BALE_IMPORTER];
-  args.push("--bales", BALE_TEST_BALES, "--port", "0", "--log", "1", ...(ranges ? [] : ["--ranges", "0"]));
+  args.push("--bales", bales, "--port", "0", "--log", "1", ...(ranges ? [] : ["--ranges", "0"]));
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   const log = [];
   let buffered = "";
@@ -263,8 +263,8 @@ async function exampleServer({ ranges = true } = {}) {
   return { base, settled, close: () => child.kill() };
 }
 
-async function runWithRest({ ranges = true, rest = true } = {}) {
-  const server = await exampleServer({ ranges });
+async function runWithRest({ ranges = true, rest = true, bales } = {}) {
+  const server = await exampleServer({ ranges, bales });
   try {
     const out = [];
     const starting = loadPyodide({
@@ -334,3 +334,31 @@ message`);
   assert.match(message, /^ModuleNotFoundError pygments\.lexers\.rust: No module named 'pygments\.lexers\.rust'/);
   assert.match(message, /no-such\.rest\.bale.*HTTP 404 Not Found/);
 });
+
+test("a damaged entry of the rest bale is a BaleError naming it; a rest bale from another pack is refused", async () => {
+  const { indexEnd } = await import("./rest.mjs");
+  const bales = fs.mkdtempSync(path.join(BALE_TEST_BALES, "rest-"));
+  try {
+    fs.copyFileSync(path.join(BALE_TEST_BALES, "rich-report.bale"), path.join(bales, "rich-report.bale"));
+    // Every payload of the rest bale damaged (one byte in 64 after the index).
+    const rest = new Uint8Array(fs.readFileSync(path.join(BALE_TEST_BALES, "rich-report.rest.bale")));
+    for (let i = indexEnd(rest, "rest"); i < rest.length; i += 64) rest[i] ^= 0x20;
+    fs.writeFileSync(path.join(bales, "rich-report.rest.bale"), rest);
+    const damaged = await runWithRest({ bales });
+    assert.match(damaged.error, /rich-report\.rest\.bale: snippets\/hello\.rs: corrupt bale: payload \d+: checksum mismatch/);
+
+    // Another bale where the rest bale should be: refused by its header hash.
+    fs.copyFileSync(path.join(BALE_TEST_BALES, "hello.bale"), path.join(bales, "rich-report.rest.bale"));
+    const foreign = await runWithRest({ bales });
+    const message = foreign.pyodide.runPython(`
+try:
+    import pygments.lexers.rust
+except ModuleNotFoundError as e:
+    message = str(e)
+message`);
+    assert.match(message, /rich-report\.rest\.bale is not the rest bale of \/app\.bale: it comes from another pack/);
+  } finally {
+    fs.rmSync(bales, { recursive: true, force: true });
+  }
+});
+

@@ -94,7 +94,7 @@ function restArguments(pyodide, rest, keep) {
 
 // Where the index ends: the end of the last section the header locates before the
 // payloads (format-spec §4.3).
-function indexEnd(data, url) {
+export function indexEnd(data, url) {
   if (data.length < HEADER_SIZE || MAGIC.some((b, i) => data[i] !== b)) throw new Error(`${url}: not a bale`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const u64 = (at) => Number(view.getBigUint64(at, true));

@@ -127,7 +127,15 @@ impl BaleFinder {
     /// The rest bale's finder, when the bale has a rest bale that can be read: what
     /// file access and listings fall back on.
     pub(crate) fn rest_finder<'py>(&self, py: Python<'py>) -> Option<&Bound<'py, BaleFinder>> {
-        self.rest.as_ref()?.finder_if_at_hand(py)
+        let rest = self.rest.as_ref()?;
+        match rest.finder(py) {
+            Ok(finder) => Some(finder),
+            Err(why) => {
+                // Said once; a filter that makes warnings errors cannot fail a listing.
+                let _ = rest.warn_unavailable(py, &why.to_owned());
+                None
+            }
+        }
     }
 
     /// The other half of what a bale and its rest bale hold together, for listings

@@ -165,12 +165,6 @@ impl Rest {
         }
     }
 
-    /// The finder if the rest bale opens, `None` if not: for listings, which show what
-    /// is at hand and fail nothing.
-    pub fn finder_if_at_hand<'py>(&self, py: Python<'py>) -> Option<&Bound<'py, BaleFinder>> {
-        self.finder(py).ok()
-    }
-
     fn open(&self, py: Python<'_>) -> Result<Py<BaleFinder>, String> {
         let name = self.name();
         let source = self.source.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -240,7 +234,7 @@ impl Rest {
     /// Says once, as a warning, why the rest bale cannot be read: for a top-level
     /// name, whose absence is not an error (an optional import, a probe), the
     /// `ModuleNotFoundError` is Python's own.
-    fn warn_unavailable(&self, py: Python<'_>, why: &str) -> PyResult<()> {
+    pub fn warn_unavailable(&self, py: Python<'_>, why: &str) -> PyResult<()> {
         if self.warned.swap(true, Ordering::Relaxed) {
             return Ok(());
         }
