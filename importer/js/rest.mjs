@@ -159,14 +159,23 @@ async function readerFor(url) {
     return { range, sync, via: "XMLHttpRequest" };
   }
   const waiter = await nodeWaiter();
+  const answered = (answer) => {
+    if (answer.error) throw new Error(`${url}: ${answer.error}`);
+    return answer;
+  };
   const sync = (start, length) => {
     if (whole) return slice(start, length);
     if (length === 0) return new Uint8Array(0);
-    const answer = waiter(String(url), header(start, length));
-    if (answer.error) throw new Error(`${url}: ${answer.error}`);
-    return exact(start, length, served(start, length, answer));
+    return exact(start, length, served(start, length, answered(waiter.wait(String(url), header(start, length)))));
   };
-  return { range, sync, via: "Atomics.wait" };
+  // The index comes through the same thread, without blocking: its first request
+  // (about 50 ms in a new thread) is then made while Pyodide starts, not on the
+  // first miss.
+  const viaThread = async (start, length) => {
+    if (whole) return { bytes: whole, whole: true };
+    return served(start, length, answered(await waiter.ask(String(url), header(start, length))));
+  };
+  return { range: viaThread, sync, via: "Atomics.wait" };
 }
 
 // Node: a worker thread makes the request while this thread waits on shared memory;
@@ -195,15 +204,30 @@ async function nodeWaiter() {
     { eval: true },
   );
   worker.unref(); // it must not keep the program alive
-  return (url, headers) => {
+  const post = (url, headers) => {
     const signal = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
     worker.postMessage({ url, headers, signal, port: port2 }, [port2]);
-    const waited = Atomics.wait(signal, 0, 0, TIMEOUT_MS + 5_000);
-    const answer = receiveMessageOnPort(port1)?.message;
-    port1.close();
-    if (waited === "timed-out") return { error: `no answer in ${TIMEOUT_MS / 1000} s` };
-    return answer ?? { error: "the fetching thread gave no answer" };
+    return { signal, port: port1 };
+  };
+  return {
+    wait(url, headers) {
+      const { signal, port } = post(url, headers);
+      const waited = Atomics.wait(signal, 0, 0, TIMEOUT_MS + 5_000);
+      const answer = receiveMessageOnPort(port)?.message;
+      port.close();
+      if (waited === "timed-out") return { error: `no answer in ${TIMEOUT_MS / 1000} s` };
+      return answer ?? { error: "the fetching thread gave no answer" };
+    },
+    ask(url, headers) {
+      const { port } = post(url, headers);
+      return new Promise((resolve) =>
+        port.once("message", (answer) => {
+          port.close();
+          resolve(answer);
+        }),
+      );
+    },
   };
 }
 

@@ -132,7 +132,7 @@ impl BaleFinder {
             Ok(finder) => Some(finder),
             Err(why) => {
                 // Said once; a filter that makes warnings errors cannot fail a listing.
-                let _ = rest.warn_unavailable(py, &why.to_owned());
+                let _ = rest.warn_unavailable(py, why);
                 None
             }
         }

@@ -61,7 +61,7 @@ pub struct Table {
 }
 
 /// Distributions `python -m venv` installs by itself.
-const SEEDED: [&str; 3] = ["pip", "setuptools", "wheel"];
+pub(crate) const SEEDED: [&str; 3] = ["pip", "setuptools", "wheel"];
 
 /// `web`: the bale goes over HTTP (`--target pyodide`); then "packed" after is what a
 /// web server sends with brotli: each row's entries compressed together, and the

@@ -43,7 +43,8 @@ impl Selection {
     /// the bale serves (`served`, paths from the standard library's root), the
     /// standard library's own tests, caches, what `exclude` matches, and the files
     /// the pack writes (`outputs`, and their temporary files) where they lie under a
-    /// root. A path found under several roots comes from the first on `sys.path`.
+    /// root, and pip, setuptools and wheel unless the app used them. A path found
+    /// under several roots comes from the first on `sys.path`.
     pub fn rest(&self, exclude: &[String], served: &BTreeSet<String>, outputs: &[PathBuf]) -> Result<Rest, PackError> {
         let filter = Filter::new(&[], exclude)?;
         let outputs = Outputs::new(outputs);
@@ -51,6 +52,17 @@ impl Selection {
         if self.stdlib != Stdlib::None {
             kinds.push(RootKind::Stdlib);
         }
+        // The tools every virtual environment is made with are not the app's, unless it
+        // used them: left out, as from the reduction table.
+        let dists = &self.trace.distributions;
+        let used: BTreeSet<Group> = self.chosen.values().map(|c| c.group).collect();
+        let seeded = |group: Group| match group {
+            Group::Distribution(i) => {
+                crate::app::reduction::SEEDED.iter().any(|s| dists[i].name.eq_ignore_ascii_case(s))
+                    && !used.contains(&group)
+            }
+            _ => false,
+        };
         let mut rest: BTreeMap<String, (usize, Chosen)> = BTreeMap::new();
         for kind in kinds {
             for path in self.walk(kind) {
@@ -70,6 +82,9 @@ impl Selection {
                     continue;
                 }
                 let group = self.group_of(&path, root);
+                if seeded(group) {
+                    continue;
+                }
                 rest.insert(rel, (root, Chosen { path, group }));
             }
         }
@@ -154,6 +169,8 @@ mod tests {
                 "site/other/data/table.csv",
                 "site/other-2.0.dist-info/METADATA",
                 "site/json/__init__.py",
+                "site/pip/__init__.py",
+                "site/pip-24.0.dist-info/METADATA",
             ] {
                 let path = env.path(rel);
                 std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -194,6 +211,8 @@ mod tests {
                 site: vec![self.path("site")],
                 sys_path: vec![self.path("app"), self.path("stdlib"), self.path("site")],
                 distributions: vec![
+                    // What `python -m venv` installs: the app's only if it uses it.
+                    self.distribution("pip", "24.0", &["site/pip/__init__.py"]),
                     self.distribution(
                         "pkg",
                         "1.0",
