@@ -30,6 +30,22 @@ entry = request.get("entry")
 specs = {}  # name -> spec or None
 
 
+def path_spec(name, path):
+    """PathFinder.find_spec(name, path), but a namespace package's locations are a plain
+    list: the `_NamespacePath` find_spec makes looks its parent up in sys.modules,
+    which holds nothing here (numpy._core.include below an unimported numpy._core)."""
+    get = getattr(PathFinder, "_get_spec", None)
+    if get is None:
+        return PathFinder.find_spec(name, path)
+    spec = get(name, path)
+    if spec is None or spec.loader is not None:
+        return spec
+    if not spec.submodule_search_locations:
+        return None
+    spec.origin = None
+    return spec
+
+
 def find(name):
     """The spec the path finder would give `name`, without importing anything."""
     if name in specs:
@@ -39,11 +55,11 @@ def find(name):
         parent, _, _ = name.rpartition(".")
         try:
             if not parent:
-                spec = PathFinder.find_spec(name, sys.path)
+                spec = path_spec(name, sys.path)
             else:
                 parent_spec = find(parent)
                 locations = parent_spec and parent_spec.submodule_search_locations
-                spec = PathFinder.find_spec(name, list(locations)) if locations else None
+                spec = path_spec(name, list(locations)) if locations else None
         except (ImportError, ValueError, OSError):
             spec = None
     specs[name] = spec

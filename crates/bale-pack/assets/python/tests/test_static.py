@@ -76,3 +76,18 @@ def test_source_that_does_not_parse_is_skipped(tmp_path, analyse):
     root = write_tree(tmp_path, {"main.py": "import broken\nimport fine\n", "broken.py": "def (:\n", "fine.py": ""})
     found, _ = analyse(root, seeds=[root / "main.py"])
     assert "broken" in found and "fine" in found
+
+
+def test_a_namespace_package_inside_a_package_that_is_not_imported(tmp_path, analyse):
+    # As numpy._core.include: a folder without __init__ inside a regular package. The
+    # path finder's own spec for it looks its parent up in sys.modules (KeyError).
+    root = write_tree(tmp_path, {
+        "main.py": "import pkg.core.data.tables\n",
+        "pkg/__init__.py": "",
+        "pkg/core/__init__.py": "",
+        "pkg/core/data/tables.py": "",
+    })
+    found, unresolved = analyse(root, seeds=[root / "main.py"])
+    assert found["pkg.core.data.tables"] == str(root / "pkg" / "core" / "data" / "tables.py")
+    assert "pkg.core.data" in found and not unresolved
+
