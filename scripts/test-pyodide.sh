@@ -17,6 +17,10 @@ log "bale pack --target pyodide: hello, wordstats (an extension module), rich-re
 "$bale" pack -q --app "$out/wordstats-app" -m wordstats --target pyodide --validate -o "$out/wordstats.bale"
 "$bale" pack -q --app examples/rich-report/report.py -r examples/rich-report/requirements.txt \
     --target pyodide --validate --rest -o "$out/rich-report.bale"
+# hello beside wordstats, traced as hello: wordstats and its extension module go into
+# the rest bale, to be compiled when first imported.
+mkdir -p "$out/mixed-app" && cp -r examples/hello/hello "$out/wordstats-app/wordstats" "$out/mixed-app/"
+"$bale" pack -q --app "$out/mixed-app" -m hello --target pyodide --rest -o "$out/mixed.bale"
 "$bale" pack -q --app examples/sympy-solve/solve.py -r examples/sympy-solve/requirements.txt \
     --target pyodide --validate -o "$out/sympy-solve.bale.zst"
 "$bale" pack -q --app examples/hello -m hello --target pyodide --embed-importer --compress none \

@@ -362,3 +362,20 @@ message`);
   }
 });
 
+test("an extension module the trace missed is compiled from the rest bale when first imported", async () => {
+  // hello traced, wordstats beside it: its package, data and extension module are in
+  // the rest bale, read here from a file (scripts/test-pyodide.sh packs it).
+  const { pyodide, out } = await pyodideWithOutput();
+  const url = pathToFileURL(path.join(BALE_TEST_BALES, "mixed.bale"));
+  const finder = await loadBale(pyodide, url, { importer, rest: true });
+  assert.equal(finder.rest.via, "read");
+  assert.equal(pyodide.runPython("import importlib.util; importlib.util.find_spec('wordstats') is not None"), true);
+  pyodide.runPython("import wordstats; wordstats.main()");
+  assert.match(out.join("\n"), /words; the most frequent:\n\s+\d+ is\n/);
+  assert.equal(pyodide.runPython("wordstats._native.__file__"), "/bale/mixed.bale/wordstats/_native.abi3.so");
+  const paths = finder.misses().toJs({ dict_converter: Object.fromEntries }).map((m) => m.path);
+  for (const missed of ["wordstats/__init__.py", "wordstats/_native.abi3.so", "wordstats/data/zen.txt"]) {
+    assert.ok(paths.includes(missed), `${missed} not among the misses:\n${paths.join("\n")}`);
+  }
+});
+
