@@ -14,7 +14,7 @@
 // each), both over HTTP from the example server on localhost, in a process of its own
 // (Node's main thread blocks on each synchronous fetch of a miss). The server logs
 // each request: what the rest bale sent, at start (its index) and per miss.
-import { execFile as execFileCb, execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFile as execFileCb, execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +22,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 
 import { CHROMIUM_FLAGS } from "../examples/web/chromium.mjs";
+import { spawnServer } from "../examples/web/serve.mjs";
 import { medians as mediansOf } from "./medians.mjs";
 
 const execFile = promisify(execFileCb);
@@ -46,7 +47,7 @@ const native = path.join(out, "native");
 const web = path.join(out, "web");
 fs.mkdirSync(native, { recursive: true });
 fs.mkdirSync(web, { recursive: true });
-const server = await startServer();
+const server = await spawnServer({ pyodide, importer: wasm, bales: web });
 process.on("exit", () => server.close()); // also when a start fails
 const stdlibOf = (file) => file.replace(/\.bale(\.zst)?$/, ".stdlib.zip");
 const allOf = (file) => file.replace(/\.bale/, "-all.bale");
@@ -217,36 +218,6 @@ function perMiss(list) {
 async function restSent(before) {
   const lines = (await server.settled()).slice(before).filter((l) => l.includes(".rest.bale"));
   return { restRequests: lines.length, restBytes: lines.reduce((sum, l) => sum + Number(l.split(" ").pop()), 0) };
-}
-
-// The example server in a process of its own, serving `web` at /bales/, logging each
-// request: { base, log, settled(), close() }.
-async function startServer() {
-  const args = ["examples/web/serve.mjs", "--pyodide", pyodide, "--importer", wasm, "--bales", web, "--port", "0", "--log", "1"];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-  const log = [];
-  let buffered = "";
-  const base = await new Promise((resolve, reject) => {
-    child.on("exit", (code) => reject(new Error(`the example server exited (${code})`)));
-    child.stdout.on("data", (chunk) => {
-      const lines = (buffered + chunk).split("\n");
-      buffered = lines.pop();
-      for (const line of lines) {
-        const url = /^serving on (\S+?)\/?$/.exec(line);
-        if (url) resolve(url[1]);
-        else log.push(line);
-      }
-    });
-  });
-  // Lines arrive through a pipe: wait until those of requests made so far are in.
-  const settled = async () => {
-    for (let seen = -1; seen !== log.length; ) {
-      seen = log.length;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return log;
-  };
-  return { base, log, settled, close: () => child.kill() };
 }
 
 function tree(dir) {

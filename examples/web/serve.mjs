@@ -78,6 +78,42 @@ export function serve({ pyodide, importer, bales, port = 0, ranges = true, log }
   return new Promise((done) => server.listen(port, "127.0.0.1", () => done(server)));
 }
 
+/**
+ * The server in a process of its own, as a user runs it, logging each request: for
+ * tests and benchmarks whose own thread blocks (the loader's synchronous fetch of a
+ * rest bale's entry waits on this thread in Node). Resolves to `{ base, log,
+ * settled(), close() }`: `settled()` resolves to the log once the lines of the
+ * requests made so far have come through the pipe.
+ */
+export async function spawnServer({ pyodide, importer, bales, ranges = true }) {
+  const { spawn } = await import("node:child_process");
+  const args = [fileURLToPath(import.meta.url), "--pyodide", pyodide, "--importer", importer, "--bales", bales];
+  args.push("--port", "0", "--log", "1", ...(ranges ? [] : ["--ranges", "0"]));
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const log = [];
+  let buffered = "";
+  const base = await new Promise((resolve, reject) => {
+    child.on("exit", (code) => reject(new Error(`the example server exited (${code})`)));
+    child.stdout.on("data", (chunk) => {
+      const lines = (buffered + chunk).split("\n");
+      buffered = lines.pop();
+      for (const line of lines) {
+        const url = /^serving on (\S+?)\/?$/.exec(line);
+        if (url) resolve(url[1]);
+        else log.push(line);
+      }
+    });
+  });
+  const settled = async () => {
+    for (let seen = -1; seen !== log.length; ) {
+      seen = log.length;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return log;
+  };
+  return { base, log, settled, close: () => child.kill() };
+}
+
 // The file a URL path names under its mount; none for a path that leaves it.
 function resolve(mounts, urlPath) {
   for (const [prefix, dir] of mounts) {

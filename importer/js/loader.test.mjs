@@ -233,38 +233,9 @@ except SystemExit as e:
 // it: a lexer module pygments imports by a computed name, a data file chosen at run
 // time and a plugin found by its entry point all come from its rest bale. The example
 // server runs in a process of its own: this thread waits on each synchronous fetch.
-async function exampleServer({ ranges = true, bales = BALE_TEST_BALES } = {}) {
-  const { spawn } = await import("node:child_process");
-  const args = ["examples/web/serve.mjs", "--pyodide", BALE_PYODIDE, "--importer", BALE_IMPORTER];
-  args.push("--bales", bales, "--port", "0", "--log", "1", ...(ranges ? [] : ["--ranges", "0"]));
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  const log = [];
-  let buffered = "";
-  const base = await new Promise((resolve, reject) => {
-    child.on("exit", (code) => reject(new Error(`the example server exited (${code})`)));
-    child.stdout.on("data", (chunk) => {
-      const lines = (buffered + chunk).split("\n");
-      buffered = lines.pop();
-      for (const line of lines) {
-        const url = /^serving on (\S+?)\/?$/.exec(line);
-        if (url) resolve(url[1]);
-        else log.push(line);
-      }
-    });
-  });
-  // Lines arrive through a pipe: wait until those of requests made so far are in.
-  const settled = async () => {
-    for (let seen = -1; seen !== log.length; ) {
-      seen = log.length;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return log;
-  };
-  return { base, settled, close: () => child.kill() };
-}
-
 async function runWithRest({ ranges = true, rest = true, bales } = {}) {
-  const server = await exampleServer({ ranges, bales });
+  const { spawnServer } = await import("../../examples/web/serve.mjs");
+  const server = await spawnServer({ pyodide: BALE_PYODIDE, importer: BALE_IMPORTER, bales: bales ?? BALE_TEST_BALES, ranges });
   try {
     const out = [];
     const starting = loadPyodide({
