@@ -168,7 +168,7 @@ fn unframed(storage: Storage, name: &str) -> PyResult<Storage> {
     Ok(Storage::Owned(bale))
 }
 
-fn seconds(t: std::time::SystemTime) -> f64 {
+pub(crate) fn seconds(t: std::time::SystemTime) -> f64 {
     t.duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
 

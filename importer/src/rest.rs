@@ -174,9 +174,7 @@ impl Rest {
             #[cfg(not(target_family = "wasm"))]
             Some(RestSource::Path(path)) => {
                 let storage = Storage::map(std::path::Path::new(&path)).map_err(|e| e.to_string())?;
-                let mtime = std::fs::metadata(&path)
-                    .and_then(|m| m.modified())
-                    .map_or(0.0, |t| t.duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64()));
+                let mtime = std::fs::metadata(&path).and_then(|m| m.modified()).map_or(0.0, crate::install::seconds);
                 (Bale::open(storage).map_err(|e| e.to_string())?, None, mtime)
             }
             #[cfg(target_family = "wasm")]
