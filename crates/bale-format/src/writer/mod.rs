@@ -249,8 +249,127 @@ impl Writer {
 
         let module_tree = Tree::new(self.modules.keys().map(String::as_str), '.')?;
         let file_tree = Tree::new(self.files.keys().map(String::as_str), '/')?;
-        let file_index: HashMap<&str, u32> = file_tree.order.iter().enumerate().map(|(i, k)| (*k, i as u32)).collect();
+        let payloads = self.payloads(&module_tree, &file_tree, options)?;
+        let index = self.index(module_tree, file_tree, &payloads)?;
+        let at = Offsets::lay_out(&index, &payloads.set);
 
+        let start = out.stream_position()?;
+        let body_hash = write_body(&mut out, &index, &payloads.set, &at)?;
+        let header = self.header(&index, &payloads, &at, body_hash).encode();
+        out.seek(SeekFrom::Start(start))?;
+        out.write_all(&header)?;
+        out.seek(SeekFrom::Start(start + at.end))?;
+        out.flush()?;
+
+        let set = &payloads.set;
+        Ok(WriteSummary {
+            file_size: at.end,
+            modules: index.module_tree.len() as u32,
+            files: index.file_tree.len() as u32,
+            payloads: set.len() as u32,
+            content_size: set.items.iter().map(|p| p.size).sum(),
+            stored_size: set.items.iter().map(|p| p.stored.len() as u64).sum(),
+            deduplicated: set.deduplicated,
+            dictionary_size: payloads.dictionary.map(|d| d.len() as u64),
+        })
+    }
+
+    /// Payloads: bytecode in module order, then files in file order, so that a
+    /// package's modules sit next to each other. Identical bytes are stored once. Then
+    /// the dictionary, where asked, and every payload compressed.
+    fn payloads(
+        &self,
+        module_tree: &Tree<'_>,
+        file_tree: &Tree<'_>,
+        options: &WriteOptions,
+    ) -> Result<Payloads, Error> {
+        let mut set = PayloadSet::default();
+        let module_bytecode: Vec<u32> = module_tree
+            .order
+            .iter()
+            .map(|name| match &self.modules[*name].bytecode {
+                Some(code) => set.add(code, PayloadUse::Bytecode, layout::PAYLOAD_ALIGN),
+                None => layout::NONE,
+            })
+            .collect();
+        let file_payload: Vec<u32> = file_tree
+            .order
+            .iter()
+            .map(|path| {
+                let f = &self.files[*path];
+                if f.kind == FileKind::Directory {
+                    return layout::NONE;
+                }
+                let align = if f.kind.is_native() { options.native_alignment } else { layout::PAYLOAD_ALIGN };
+                set.add(&f.content, PayloadUse::Other, align)
+            })
+            .collect();
+
+        let dictionary = match (options.compression, options.dictionary_size) {
+            (Compression::Zstd { .. }, Some(size)) => set.train_dictionary(size),
+            _ => None,
+        };
+        let dictionary_index = dictionary.as_ref().map(|d| set.add_dictionary(d));
+        set.compress(options, dictionary.as_deref())?;
+        Ok(Payloads { set, module_bytecode, file_payload, dictionary, dictionary_index })
+    }
+
+    /// The records of both trees and the strings they name, in record order; the
+    /// header's own strings (minor 1) after the keys.
+    fn index<'a>(&self, module_tree: Tree<'a>, file_tree: Tree<'a>, payloads: &Payloads) -> Result<Index<'a>, Error> {
+        let mut strings = Vec::new();
+        let module_records = self.module_records(&module_tree, &file_tree, &payloads.module_bytecode, &mut strings)?;
+        let file_records = self.file_records(&file_tree, &module_tree, &payloads.file_payload, &mut strings)?;
+        let header_strings = self.header_strings(&mut strings)?;
+        Ok(Index {
+            module_buckets: module_tree.buckets(),
+            file_buckets: file_tree.buckets(),
+            module_tree,
+            file_tree,
+            module_records,
+            file_records,
+            strings,
+            header_strings,
+        })
+    }
+
+    /// The module records, in tree order; their keys go to the end of `strings`.
+    fn module_records(
+        &self,
+        module_tree: &Tree<'_>,
+        file_tree: &Tree<'_>,
+        module_bytecode: &[u32],
+        strings: &mut Vec<u8>,
+    ) -> Result<Vec<u8>, Error> {
+        let file_index: HashMap<&str, u32> = file_tree.order.iter().enumerate().map(|(i, k)| (*k, i as u32)).collect();
+        let mut records = vec![0u8; module_tree.len() * ModuleRecord::SIZE];
+        for (i, name) in module_tree.order.iter().enumerate() {
+            let m = &self.modules[*name];
+            let file_id = |p: &Option<String>| p.as_deref().map_or(layout::NONE, |p| file_index[p]);
+            let directory = if m.package { file_index[name.replace('.', "/").as_str()] } else { layout::NONE };
+            let flags = if m.package { layout::MODULE_PACKAGE } else { 0 }
+                | if m.namespace { layout::MODULE_NAMESPACE } else { 0 };
+            ModuleRecord {
+                key: key_fields(module_tree, i, strings)?,
+                flags,
+                source: file_id(&m.source),
+                bytecode: module_bytecode[i],
+                extension: file_id(&m.extension),
+                directory,
+            }
+            .encode(&mut records[i * ModuleRecord::SIZE..][..ModuleRecord::SIZE], i as u32);
+        }
+        Ok(records)
+    }
+
+    /// The file records, in tree order; their keys go to the end of `strings`.
+    fn file_records(
+        &self,
+        file_tree: &Tree<'_>,
+        module_tree: &Tree<'_>,
+        file_payload: &[u32],
+        strings: &mut Vec<u8>,
+    ) -> Result<Vec<u8>, Error> {
         // Which module owns each source and extension file, and which package each folder is.
         let mut owner: HashMap<&str, u32> = HashMap::new();
         let mut package_dirs: HashMap<String, u32> = HashMap::new();
@@ -264,72 +383,7 @@ impl Writer {
             }
         }
 
-        // Payloads: bytecode in module order, then files in file order, so that a
-        // package's modules sit next to each other. Identical bytes are stored once.
-        let mut payloads = PayloadSet::default();
-        let module_bytecode: Vec<u32> = module_tree
-            .order
-            .iter()
-            .map(|name| match &self.modules[*name].bytecode {
-                Some(code) => payloads.add(code, PayloadUse::Bytecode, layout::PAYLOAD_ALIGN),
-                None => layout::NONE,
-            })
-            .collect();
-        let file_payload: Vec<u32> = file_tree
-            .order
-            .iter()
-            .map(|path| {
-                let f = &self.files[*path];
-                if f.kind == FileKind::Directory {
-                    return layout::NONE;
-                }
-                let align = if f.kind.is_native() { options.native_alignment } else { layout::PAYLOAD_ALIGN };
-                payloads.add(&f.content, PayloadUse::Other, align)
-            })
-            .collect();
-
-        let dictionary = match (options.compression, options.dictionary_size) {
-            (Compression::Zstd { .. }, Some(size)) => payloads.train_dictionary(size),
-            _ => None,
-        };
-        let dictionary_index = dictionary.as_ref().map(|d| payloads.add_dictionary(d));
-        payloads.compress(options, dictionary.as_deref())?;
-
-        // Strings, in record order.
-        let mut strings = Vec::new();
-        let mut key_fields = |tree: &Tree, i: usize| -> Result<KeyFields, Error> {
-            let key = tree.order[i];
-            let offset = u32::try_from(strings.len()).map_err(|_| Error::Write("more than 4 GiB of names".into()))?;
-            strings.extend_from_slice(key.as_bytes());
-            Ok(KeyFields {
-                hash: tree.hashes[i],
-                key_offset: offset,
-                key_len: key.len() as u16,
-                parent: tree.parent[i],
-                first_child: tree.children[i].0,
-                child_count: tree.children[i].1,
-            })
-        };
-
-        let mut module_records = vec![0u8; module_tree.len() * ModuleRecord::SIZE];
-        for (i, name) in module_tree.order.iter().enumerate() {
-            let m = &self.modules[*name];
-            let file_id = |p: &Option<String>| p.as_deref().map_or(layout::NONE, |p| file_index[p]);
-            let directory = if m.package { file_index[name.replace('.', "/").as_str()] } else { layout::NONE };
-            let flags = if m.package { layout::MODULE_PACKAGE } else { 0 }
-                | if m.namespace { layout::MODULE_NAMESPACE } else { 0 };
-            ModuleRecord {
-                key: key_fields(&module_tree, i)?,
-                flags,
-                source: file_id(&m.source),
-                bytecode: module_bytecode[i],
-                extension: file_id(&m.extension),
-                directory,
-            }
-            .encode(&mut module_records[i * ModuleRecord::SIZE..][..ModuleRecord::SIZE], i as u32);
-        }
-
-        let mut file_records = vec![0u8; file_tree.len() * FileRecord::SIZE];
+        let mut records = vec![0u8; file_tree.len() * FileRecord::SIZE];
         for (i, path) in file_tree.order.iter().enumerate() {
             let f = &self.files[*path];
             let module = match f.kind {
@@ -338,127 +392,58 @@ impl Writer {
                 _ => layout::NONE,
             };
             FileRecord {
-                key: key_fields(&file_tree, i)?,
+                key: key_fields(file_tree, i, strings)?,
                 kind: f.kind.to_byte(),
                 flags: if f.executable { layout::FILE_EXECUTABLE } else { 0 },
                 payload: file_payload[i],
                 module,
             }
-            .encode(&mut file_records[i * FileRecord::SIZE..][..FileRecord::SIZE], i as u32);
+            .encode(&mut records[i * FileRecord::SIZE..][..FileRecord::SIZE], i as u32);
         }
+        Ok(records)
+    }
 
-        // The header's own strings (minor 1), after the keys.
-        let string_ref = |strings: &mut Vec<u8>, text: &[u8]| -> Result<layout::StringRef, Error> {
-            if text.is_empty() {
-                return Ok(layout::StringRef::default());
-            }
-            let offset = u32::try_from(strings.len()).map_err(|_| Error::Write("more than 4 GiB of names".into()))?;
-            let len = u16::try_from(text.len()).map_err(|_| Error::Write("an entry point over 64 KiB".into()))?;
-            strings.extend_from_slice(text);
-            Ok(layout::StringRef { offset, len })
-        };
+    /// Adds the entry point's text and the rest bale's name to `strings`.
+    fn header_strings(&self, strings: &mut Vec<u8>) -> Result<HeaderStrings, Error> {
         let entry_text = self.entry.as_ref().map(|e| e.to_string()).unwrap_or_default();
         let rest_name = self.rest.as_ref().map_or("", |(name, _)| name.as_str());
-        let entry_ref = string_ref(&mut strings, entry_text.as_bytes())?;
-        let rest_ref = string_ref(&mut strings, rest_name.as_bytes())?;
-        let minor_1 = self.writer.is_some() || self.entry.is_some() || self.rest.is_some();
+        Ok(HeaderStrings {
+            entry: string_ref(strings, entry_text.as_bytes())?,
+            rest: string_ref(strings, rest_name.as_bytes())?,
+            check: layout::strings_check(entry_text.as_bytes(), rest_name.as_bytes()),
+        })
+    }
 
-        // Layout: header, buckets, records, strings, payloads.
-        let mut at = layout::HEADER_SIZE as u64;
-        let mut place = |len: usize, align: u64| {
-            let start = layout::align_up(at, align);
-            at = start + len as u64;
-            start
-        };
-        let module_buckets = module_tree.buckets();
-        let file_buckets = file_tree.buckets();
-        let module_buckets_at = place(module_buckets.len(), layout::SECTION_ALIGN);
-        let file_buckets_at = place(file_buckets.len(), layout::SECTION_ALIGN);
-        let module_records_at = place(module_records.len(), layout::SECTION_ALIGN);
-        let file_records_at = place(file_records.len(), layout::SECTION_ALIGN);
-        let payload_records_at = place(payloads.len() * PayloadRecord::SIZE, layout::SECTION_ALIGN);
-        let strings_at = place(strings.len(), layout::SECTION_ALIGN);
-        let payload_at: Vec<u64> = payloads.items.iter().map(|p| place(p.stored.len(), p.align)).collect();
-        let file_size = at;
-
-        let mut payload_records = vec![0u8; payloads.len() * PayloadRecord::SIZE];
-        for (i, p) in payloads.items.iter().enumerate() {
-            PayloadRecord {
-                offset: payload_at[i],
-                stored_size: p.stored.len() as u64,
-                size: p.size,
-                hash: xxh3_64(&p.stored),
-                codec: p.codec.to_byte(),
-            }
-            .encode(&mut payload_records[i * PayloadRecord::SIZE..][..PayloadRecord::SIZE], i as u32);
-        }
-
-        // The body, hashed as it is written.
-        let start = out.stream_position()?;
-        let mut body = HashingWriter { out: &mut out, hash: Xxh3::new(), at: 0 };
-        body.write_all(&[0; layout::HEADER_SIZE])?;
-        body.hash.reset();
-        let sections: [(u64, &[u8]); 6] = [
-            (module_buckets_at, &module_buckets),
-            (file_buckets_at, &file_buckets),
-            (module_records_at, &module_records),
-            (file_records_at, &file_records),
-            (payload_records_at, &payload_records),
-            (strings_at, &strings),
-        ];
-        for (offset, bytes) in sections {
-            body.pad_to(offset)?;
-            body.write_all(bytes)?;
-        }
-        for (p, &offset) in payloads.items.iter().zip(&payload_at) {
-            body.pad_to(offset)?;
-            body.write_all(&p.stored)?;
-        }
-        let body_hash = body.hash.digest();
-
+    /// The header of the bale laid out as `at` says, whose body hashes to `body_hash`.
+    fn header(&self, index: &Index<'_>, payloads: &Payloads, at: &Offsets, body_hash: u64) -> RawHeader {
         let mut target = [0u8; layout::TARGET_LEN];
         target[..self.target.len()].copy_from_slice(self.target.as_bytes());
-        let has_bytecode = module_bytecode.iter().any(|&p| p != layout::NONE);
-        let header = RawHeader {
+        let has_bytecode = payloads.module_bytecode.iter().any(|&p| p != layout::NONE);
+        let minor_1 = self.writer.is_some() || self.entry.is_some() || self.rest.is_some();
+        RawHeader {
             major: layout::MAJOR,
             minor: if minor_1 { 1 } else { 0 },
             header_size: layout::HEADER_SIZE as u32,
-            file_size,
+            file_size: at.end,
             body_hash,
             target,
             bytecode_magic: if has_bytecode { self.bytecode_magic.unwrap_or_default() } else { [0; 4] },
             flags: 0,
-            payload_count: payloads.len() as u32,
-            dictionary: dictionary_index.unwrap_or(layout::NONE),
-            payloads_offset: payload_records_at,
-            strings_offset: strings_at,
-            strings_size: strings.len() as u64,
-            modules: module_tree.descriptor(module_records_at, module_buckets_at),
-            files: file_tree.descriptor(file_records_at, file_buckets_at),
+            payload_count: payloads.set.len() as u32,
+            dictionary: payloads.dictionary_index.unwrap_or(layout::NONE),
+            payloads_offset: at.payload_records,
+            strings_offset: at.strings,
+            strings_size: index.strings.len() as u64,
+            modules: index.module_tree.descriptor(at.module_records, at.module_buckets),
+            files: index.file_tree.descriptor(at.file_records, at.file_buckets),
             writer: self.writer.unwrap_or_default(),
             entry_kind: self.entry.as_ref().map_or(EntryKind::None, EntryPoint::kind) as u8,
-            entry: entry_ref,
-            rest: rest_ref,
-            strings_check: layout::strings_check(entry_text.as_bytes(), rest_name.as_bytes()),
+            entry: index.header_strings.entry,
+            rest: index.header_strings.rest,
+            strings_check: index.header_strings.check,
             rest_hash: self.rest.as_ref().map_or(0, |(_, hash)| *hash),
             header_hash: 0,
         }
-        .encode();
-        out.seek(SeekFrom::Start(start))?;
-        out.write_all(&header)?;
-        out.seek(SeekFrom::Start(start + file_size))?;
-        out.flush()?;
-
-        Ok(WriteSummary {
-            file_size,
-            modules: module_tree.len() as u32,
-            files: file_tree.len() as u32,
-            payloads: payloads.len() as u32,
-            content_size: payloads.items.iter().map(|p| p.size).sum(),
-            stored_size: payloads.items.iter().map(|p| p.stored.len() as u64).sum(),
-            deduplicated: payloads.deduplicated,
-            dictionary_size: dictionary.map(|d| d.len() as u64),
-        })
     }
 
     /// Every folder that holds a file, and every package's folder, is in the file tree.
@@ -536,6 +521,142 @@ impl Writer {
         }
         Ok(())
     }
+}
+
+/// The payloads, compressed, and which of them each module's bytecode and each file is.
+struct Payloads {
+    set: PayloadSet,
+    /// By module record: its bytecode's payload, or [`layout::NONE`].
+    module_bytecode: Vec<u32>,
+    /// By file record: its payload, or [`layout::NONE`] for a folder.
+    file_payload: Vec<u32>,
+    dictionary: Option<Vec<u8>>,
+    dictionary_index: Option<u32>,
+}
+
+/// The index: both trees, their buckets and records, and the string table.
+struct Index<'a> {
+    module_tree: Tree<'a>,
+    file_tree: Tree<'a>,
+    module_buckets: Vec<u8>,
+    file_buckets: Vec<u8>,
+    module_records: Vec<u8>,
+    file_records: Vec<u8>,
+    strings: Vec<u8>,
+    header_strings: HeaderStrings,
+}
+
+/// Where the header finds its own strings (minor 1) in the string table, and their check.
+struct HeaderStrings {
+    entry: layout::StringRef,
+    rest: layout::StringRef,
+    check: u32,
+}
+
+/// Where each section and payload starts, from the start of the bale, and where the
+/// bale ends.
+struct Offsets {
+    module_buckets: u64,
+    file_buckets: u64,
+    module_records: u64,
+    file_records: u64,
+    payload_records: u64,
+    strings: u64,
+    payloads: Vec<u64>,
+    end: u64,
+}
+
+impl Offsets {
+    /// Layout: header, buckets, records, strings, payloads.
+    fn lay_out(index: &Index<'_>, payloads: &PayloadSet) -> Offsets {
+        let mut at = layout::HEADER_SIZE as u64;
+        let mut place = |len: usize, align: u64| {
+            let start = layout::align_up(at, align);
+            at = start + len as u64;
+            start
+        };
+        let module_buckets = place(index.module_buckets.len(), layout::SECTION_ALIGN);
+        let file_buckets = place(index.file_buckets.len(), layout::SECTION_ALIGN);
+        let module_records = place(index.module_records.len(), layout::SECTION_ALIGN);
+        let file_records = place(index.file_records.len(), layout::SECTION_ALIGN);
+        let payload_records = place(payloads.len() * PayloadRecord::SIZE, layout::SECTION_ALIGN);
+        let strings = place(index.strings.len(), layout::SECTION_ALIGN);
+        let payloads = payloads.items.iter().map(|p| place(p.stored.len(), p.align)).collect();
+        Offsets {
+            module_buckets,
+            file_buckets,
+            module_records,
+            file_records,
+            payload_records,
+            strings,
+            payloads,
+            end: at,
+        }
+    }
+}
+
+/// The fields every tree record starts with, for record `i` of `tree`; its key goes
+/// to the end of `strings`.
+fn key_fields(tree: &Tree<'_>, i: usize, strings: &mut Vec<u8>) -> Result<KeyFields, Error> {
+    let key = tree.order[i];
+    let offset = u32::try_from(strings.len()).map_err(|_| Error::Write("more than 4 GiB of names".into()))?;
+    strings.extend_from_slice(key.as_bytes());
+    Ok(KeyFields {
+        hash: tree.hashes[i],
+        key_offset: offset,
+        key_len: key.len() as u16,
+        parent: tree.parent[i],
+        first_child: tree.children[i].0,
+        child_count: tree.children[i].1,
+    })
+}
+
+/// One of the header's own strings, added to the end of `strings`; empty when absent.
+fn string_ref(strings: &mut Vec<u8>, text: &[u8]) -> Result<layout::StringRef, Error> {
+    if text.is_empty() {
+        return Ok(layout::StringRef::default());
+    }
+    let offset = u32::try_from(strings.len()).map_err(|_| Error::Write("more than 4 GiB of names".into()))?;
+    let len = u16::try_from(text.len()).map_err(|_| Error::Write("an entry point over 64 KiB".into()))?;
+    strings.extend_from_slice(text);
+    Ok(layout::StringRef { offset, len })
+}
+
+/// The body, hashed as it is written: zeros where the header goes (not hashed), the
+/// index's sections, then the payloads, each where `at` places it. Returns its hash.
+fn write_body<W: Write>(out: &mut W, index: &Index<'_>, payloads: &PayloadSet, at: &Offsets) -> Result<u64, Error> {
+    let mut payload_records = vec![0u8; payloads.len() * PayloadRecord::SIZE];
+    for (i, p) in payloads.items.iter().enumerate() {
+        PayloadRecord {
+            offset: at.payloads[i],
+            stored_size: p.stored.len() as u64,
+            size: p.size,
+            hash: xxh3_64(&p.stored),
+            codec: p.codec.to_byte(),
+        }
+        .encode(&mut payload_records[i * PayloadRecord::SIZE..][..PayloadRecord::SIZE], i as u32);
+    }
+
+    let mut body = HashingWriter { out, hash: Xxh3::new(), at: 0 };
+    body.write_all(&[0; layout::HEADER_SIZE])?;
+    body.hash.reset();
+    let sections: [(u64, &[u8]); 6] = [
+        (at.module_buckets, &index.module_buckets),
+        (at.file_buckets, &index.file_buckets),
+        (at.module_records, &index.module_records),
+        (at.file_records, &index.file_records),
+        (at.payload_records, &payload_records),
+        (at.strings, &index.strings),
+    ];
+    for (offset, bytes) in sections {
+        body.pad_to(offset)?;
+        body.write_all(bytes)?;
+    }
+    for (p, &offset) in payloads.items.iter().zip(&at.payloads) {
+        body.pad_to(offset)?;
+        body.write_all(&p.stored)?;
+    }
+    Ok(body.hash.digest())
 }
 
 /// The package whose folder most closely encloses `path`.
