@@ -485,26 +485,7 @@ pub(crate) fn structure(table: Table, index: u32, problem: &'static str) -> Erro
 /// With `whole` false, only the index need be at hand (see [`Bale::open_index`]).
 fn parse_header(data: &[u8], whole: bool) -> Result<Header, Error> {
     let found = data.len() as u64;
-    let prefix = data.len().min(layout::MAGIC.len());
-    if data[..prefix] != layout::MAGIC[..prefix] {
-        return Err(Error::NotABale);
-    }
-    if data.len() < h::MINOR + 2 {
-        return Err(Error::Truncated { expected: layout::HEADER_SIZE as u64, found });
-    }
-    let major = LE::read_u16(&data[h::MAJOR..]);
-    let minor = LE::read_u16(&data[h::MINOR..]);
-    if major != layout::MAJOR {
-        return Err(Error::UnsupportedVersion { major, minor });
-    }
-    if data.len() < layout::HEADER_SIZE {
-        return Err(Error::Truncated { expected: layout::HEADER_SIZE as u64, found });
-    }
-    let raw = RawHeader::decode(data);
-    if raw.header_hash != layout::header_hash(data) {
-        return Err(Corruption::HeaderChecksum.into());
-    }
-
+    let raw = sealed_header(data)?;
     let bad = |what| Error::Corrupt(Corruption::Header(what));
     let (header_size, file_size) = (raw.header_size, raw.file_size);
     if (header_size as usize) < layout::HEADER_SIZE || header_size % 8 != 0 || u64::from(header_size) > file_size {
@@ -522,8 +503,8 @@ fn parse_header(data: &[u8], whole: bool) -> Result<Header, Error> {
     let target = String::from_utf8(raw.target[..target_len].to_vec()).map_err(|_| bad("target"))?;
 
     let header = Header {
-        major,
-        minor,
+        major: raw.major,
+        minor: raw.minor,
         header_size,
         file_size,
         body_hash: raw.body_hash,
@@ -544,14 +525,51 @@ fn parse_header(data: &[u8], whole: bool) -> Result<Header, Error> {
         rest_hash: raw.rest_hash,
         header_hash: raw.header_hash,
     };
+    check_sections(&header)?;
+    if usize::try_from(file_size).is_err() {
+        return Err(Error::TooLarge { size: file_size });
+    }
+    if !whole && header.index_end() > found {
+        return Err(Error::Truncated { expected: header.index_end(), found });
+    }
+    Ok(header)
+}
 
-    // Every section must lie inside the bale, so that later reads can slice without
-    // further bounds arithmetic going wrong.
+/// The header at the start of `data`, decoded: a bale (by its magic) of the major
+/// version this crate reads, all of whose header is at hand and matches its checksum.
+fn sealed_header(data: &[u8]) -> Result<RawHeader, Error> {
+    let found = data.len() as u64;
+    let prefix = data.len().min(layout::MAGIC.len());
+    if data[..prefix] != layout::MAGIC[..prefix] {
+        return Err(Error::NotABale);
+    }
+    if data.len() < h::MINOR + 2 {
+        return Err(Error::Truncated { expected: layout::HEADER_SIZE as u64, found });
+    }
+    let major = LE::read_u16(&data[h::MAJOR..]);
+    let minor = LE::read_u16(&data[h::MINOR..]);
+    if major != layout::MAJOR {
+        return Err(Error::UnsupportedVersion { major, minor });
+    }
+    if data.len() < layout::HEADER_SIZE {
+        return Err(Error::Truncated { expected: layout::HEADER_SIZE as u64, found });
+    }
+    let raw = RawHeader::decode(data);
+    if raw.header_hash != layout::header_hash(data) {
+        return Err(Corruption::HeaderChecksum.into());
+    }
+    Ok(raw)
+}
+
+/// Every section must lie inside the bale, so that later reads can slice without
+/// further bounds arithmetic going wrong.
+fn check_sections(header: &Header) -> Result<(), Error> {
+    let bad = |what| Error::Corrupt(Corruption::Header(what));
     let inside = |offset: u64, count: u64, size: u64| {
         count
             .checked_mul(size)
             .and_then(|len| offset.checked_add(len))
-            .is_some_and(|end| offset >= u64::from(header_size) && end <= file_size)
+            .is_some_and(|end| offset >= u64::from(header.header_size) && end <= header.file_size)
     };
     for (tree, record_size) in [(&header.modules, ModuleRecord::SIZE), (&header.files, FileRecord::SIZE)] {
         if !tree.bucket_count.is_power_of_two() || tree.bucket_count > 1 << 31 {
@@ -586,11 +604,5 @@ fn parse_header(data: &[u8], whole: bool) -> Result<Header, Error> {
     if header.dictionary.is_some_and(|d| d.0 >= header.payload_count) {
         return Err(bad("dictionary is not a payload"));
     }
-    if usize::try_from(file_size).is_err() {
-        return Err(Error::TooLarge { size: file_size });
-    }
-    if !whole && header.index_end() > found {
-        return Err(Error::Truncated { expected: header.index_end(), found });
-    }
-    Ok(header)
+    Ok(())
 }
