@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context;
+use bale_pack::PackSummary;
+use bale_pack::report::Report;
 use serde_json::json;
 
 use crate::args::PackArgs;
@@ -26,37 +28,45 @@ pub fn run(args: PackArgs, env: &Env) -> anyhow::Result<()> {
     let bale = open(&summary.output)?;
     let report = bale_pack::report::report(&bale).context("reading back the bale just written")?;
     if args.json {
-        let inputs: BTreeMap<&str, serde_json::Value> = summary
-            .input_by_top
-            .iter()
-            .map(|(k, (files, bytes))| (k.as_str(), json!({"files": files, "size": bytes})))
-            .collect();
-        let out = json!({
-            "output": summary.output,
-            "target": summary.target,
-            "input": { "files": summary.input_files, "size": summary.input_bytes, "filtered": summary.filtered, "by_package": inputs },
-            "modules": summary.modules,
-            "compiled": summary.compiled,
-            "compile_failures": summary.compile_failures,
-            "bale": {
-                "size": summary.written.file_size,
-                "payloads": summary.written.payloads,
-                "deduplicated": summary.written.deduplicated,
-                "dictionary_size": summary.written.dictionary_size,
-            },
-            "report": report,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+        println!("{}", serde_json::to_string_pretty(&as_json(&summary, &report))?);
+    } else {
+        print(&summary, &report, args.inputs.len());
     }
+    Ok(())
+}
 
+fn as_json(summary: &PackSummary, report: &Report) -> serde_json::Value {
+    let inputs: BTreeMap<&str, serde_json::Value> = summary
+        .input_by_top
+        .iter()
+        .map(|(k, (files, bytes))| (k.as_str(), json!({"files": files, "size": bytes})))
+        .collect();
+    json!({
+        "output": summary.output,
+        "target": summary.target,
+        "input": { "files": summary.input_files, "size": summary.input_bytes, "filtered": summary.filtered, "by_package": inputs },
+        "modules": summary.modules,
+        "compiled": summary.compiled,
+        "compile_failures": summary.compile_failures,
+        "bale": {
+            "size": summary.written.file_size,
+            "payloads": summary.written.payloads,
+            "deduplicated": summary.written.deduplicated,
+            "dictionary_size": summary.written.dictionary_size,
+        },
+        "report": report,
+    })
+}
+
+/// What was written, then a row per package: its input against what the bale holds.
+fn print(summary: &PackSummary, report: &Report, inputs: usize) {
     println!("wrote {} ({}, target {})", summary.output.display(), human(summary.written.file_size), summary.target);
     println!(
         "  {} modules ({} compiled), {} files from {} input(s){}",
         summary.modules,
         summary.compiled,
         summary.input_files,
-        args.inputs.len(),
+        inputs,
         match summary.filtered {
             0 => String::new(),
             n => format!("; {n} left out by --include/--exclude"),
@@ -96,7 +106,6 @@ pub fn run(args: PackArgs, env: &Env) -> anyhow::Result<()> {
         human(summary.written.file_size),
         change(summary.input_bytes, summary.written.file_size)
     );
-    Ok(())
 }
 
 /// `-47.6%` for a bale 47.6% smaller than its input.

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use bale_pack::app::reduction::{Row, Side, Table};
-use bale_pack::app::{AppOptions, AppSummary};
-use bale_pack::target::{StartTime, TargetChoice};
+use bale_pack::app::{AppOptions, AppSummary, Validation};
+use bale_pack::target::{StartTime, StartTiming, TargetChoice};
 use serde_json::json;
 
 use crate::{Exit, human, progress};
@@ -56,10 +56,24 @@ fn as_json(s: &AppSummary) -> serde_json::Value {
     })
 }
 
+/// The summary for people (without `--json`).
 fn print(s: &AppSummary) {
-    let t: &Table = &s.reduction;
     println!("wrote {} ({}, target {})", s.pack.output.display(), human(s.pack.written.file_size), s.pack.target);
     println!();
+    print_reduction(&s.reduction);
+    print_side_files(s);
+    print_notes(s);
+    if let Some(v) = &s.validation {
+        print_validation(v);
+    }
+    if let Some(w) = &s.start_timing {
+        print_start_timing(w, s);
+    }
+    println!("run it: {}", s.run_hint);
+}
+
+/// The reduction table, a row per package and the total, and what its columns measure.
+fn print_reduction(t: &Table) {
     let width =
         t.rows.iter().map(|r| r.name.len() + r.version.as_ref().map_or(0, |v| v.len() + 1)).max().unwrap_or(5).max(12);
     println!(
@@ -114,6 +128,10 @@ fn print(s: &AppSummary) {
         human(t.transfer.gzip),
         human(t.transfer.brotli)
     );
+}
+
+/// The files written beside the bale: the stdlib zip, the rest bale.
+fn print_side_files(s: &AppSummary) {
     if let Some(z) = &s.side_file {
         println!(
             "wrote {}: what a page imports before the bale, {} modules as bytecode, for loadPyodide's stdLibURL \
@@ -135,6 +153,10 @@ fn print(s: &AppSummary) {
             human(r.index)
         );
     }
+}
+
+/// What the pack did to the sources, the traced runs, and imports it could not resolve.
+fn print_notes(s: &AppSummary) {
     let (before, after) = s.pack.stripped_docstrings;
     if before > 0 {
         println!("docstrings stripped: sources {} -> {}", human(before), human(after));
@@ -147,64 +169,68 @@ fn print(s: &AppSummary) {
     if !s.unresolved.is_empty() {
         println!("imports found by static analysis but not installed (optional?): {}", s.unresolved.join(", "));
     }
-    if let Some(v) = &s.validation {
-        for r in &v.runs {
-            let args = if r.args.is_empty() {
-                "(no arguments)".to_owned()
-            } else {
-                shlex::try_join(r.args.iter().map(String::as_str)).unwrap_or_default()
-            };
-            if r.same_exit && r.same_output {
-                println!(
-                    "validated {args}: same exit code ({}) and output; {:.2} s from the bale, {:.2} s traced",
-                    r.exit.map_or("-".into(), |c| c.to_string()),
-                    r.bale_time.as_secs_f64(),
-                    r.traced_time.as_secs_f64()
-                );
-            } else {
-                println!("VALIDATION FAILED {args}:\n{}", r.difference.as_deref().unwrap_or_default());
-            }
-        }
-        for m in &v.missing {
-            match &m.include {
-                Some(glob) => println!("missing from the bale: {} (add it with --include '{glob}')", m.what),
-                None => println!("missing from the bale: {} (not found in the environment either)", m.what),
-            }
-        }
-    }
-    if let Some(w) = &s.start_timing {
-        println!("start in a fresh Pyodide on Node, ms: loadPyodide + fetch + prepare + import and run = total");
-        let row = |what: &str, prepare: &str, t: &StartTime| {
+}
+
+/// Each run again from the bale against its traced run, and what the bale lacked.
+fn print_validation(v: &Validation) {
+    for r in &v.runs {
+        let args = if r.args.is_empty() {
+            "(no arguments)".to_owned()
+        } else {
+            shlex::try_join(r.args.iter().map(String::as_str)).unwrap_or_default()
+        };
+        if r.same_exit && r.same_output {
             println!(
-                "  {what:<12} {:>8.0} + {:>6.0} + {:>6.0} ({prepare}) + {:>6.0} = {:>8.0}",
-                t.load_pyodide, t.fetch, t.prepare, t.run, t.total
-            )
-        };
-        row("bale", "loadBale", &w.bale);
-        row("wheels", "unpack", &w.wheels);
-        println!("  bale / wheels: {:.2}× in total, {:.2}× after loadPyodide", w.bale.total / w.wheels.total, {
-            let after = |t: &StartTime| t.total - t.load_pyodide;
-            after(&w.bale) / after(&w.wheels)
-        });
-        let mut bale = t.transfer.clone();
-        if let Some(z) = &s.side_file {
-            bale.add(&z.transfer);
+                "validated {args}: same exit code ({}) and output; {:.2} s from the bale, {:.2} s traced",
+                r.exit.map_or("-".into(), |c| c.to_string()),
+                r.bale_time.as_secs_f64(),
+                r.traced_time.as_secs_f64()
+            );
+        } else {
+            println!("VALIDATION FAILED {args}:\n{}", r.difference.as_deref().unwrap_or_default());
         }
-        let what = match &s.side_file {
-            Some(_) => "bale and its stdlib zip against wheels, app files and Pyodide's python_stdlib.zip",
-            None => "bale against wheels and app files",
-        };
-        println!(
-            "  transfer ({what}): brotli {} against {} ({:.2}×), gzip {} against {} ({:.2}×)",
-            human(bale.brotli),
-            human(w.wheels_transfer.brotli),
-            bale.brotli as f64 / w.wheels_transfer.brotli as f64,
-            human(bale.gzip),
-            human(w.wheels_transfer.gzip),
-            bale.gzip as f64 / w.wheels_transfer.gzip as f64,
-        );
     }
-    println!("run it: {}", s.run_hint);
+    for m in &v.missing {
+        match &m.include {
+            Some(glob) => println!("missing from the bale: {} (add it with --include '{glob}')", m.what),
+            None => println!("missing from the bale: {} (not found in the environment either)", m.what),
+        }
+    }
+}
+
+/// The web target's start from the bale against the start from wheels, and what each
+/// transfers.
+fn print_start_timing(w: &StartTiming, s: &AppSummary) {
+    println!("start in a fresh Pyodide on Node, ms: loadPyodide + fetch + prepare + import and run = total");
+    let row = |what: &str, prepare: &str, t: &StartTime| {
+        println!(
+            "  {what:<12} {:>8.0} + {:>6.0} + {:>6.0} ({prepare}) + {:>6.0} = {:>8.0}",
+            t.load_pyodide, t.fetch, t.prepare, t.run, t.total
+        )
+    };
+    row("bale", "loadBale", &w.bale);
+    row("wheels", "unpack", &w.wheels);
+    println!("  bale / wheels: {:.2}× in total, {:.2}× after loadPyodide", w.bale.total / w.wheels.total, {
+        let after = |t: &StartTime| t.total - t.load_pyodide;
+        after(&w.bale) / after(&w.wheels)
+    });
+    let mut bale = s.reduction.transfer.clone();
+    if let Some(z) = &s.side_file {
+        bale.add(&z.transfer);
+    }
+    let what = match &s.side_file {
+        Some(_) => "bale and its stdlib zip against wheels, app files and Pyodide's python_stdlib.zip",
+        None => "bale against wheels and app files",
+    };
+    println!(
+        "  transfer ({what}): brotli {} against {} ({:.2}×), gzip {} against {} ({:.2}×)",
+        human(bale.brotli),
+        human(w.wheels_transfer.brotli),
+        bale.brotli as f64 / w.wheels_transfer.brotli as f64,
+        human(bale.gzip),
+        human(w.wheels_transfer.gzip),
+        bale.gzip as f64 / w.wheels_transfer.gzip as f64,
+    );
 }
 
 fn arrow(before: &Side, after: &Side, f: impl Fn(&Side) -> String) -> String {

@@ -53,8 +53,17 @@ pub enum Pack {
 
 /// Resolves `bale pack`'s flags.
 pub fn pack(args: &PackArgs, env: &Env) -> anyhow::Result<Pack> {
+    check_app_only(&args.app)?;
+    let pack = pack_options(args)?;
+    if !args.app.is_app() {
+        return Ok(Pack::Inputs(pack));
+    }
+    app_pack(args, env, pack)
+}
+
+/// How the bale is written, for inputs and apps alike.
+fn pack_options(args: &PackArgs) -> anyhow::Result<PackOptions> {
     let app = &args.app;
-    check_app_only(app)?;
     let is_app = app.is_app();
     let web = app.target == Some(TargetArg::Pyodide);
     let framed = args.output.extension().is_some_and(|e| e == "zst");
@@ -70,7 +79,7 @@ pub fn pack(args: &PackArgs, env: &Env) -> anyhow::Result<Pack> {
     if dictionary_size.is_some() && compression == Compression::None {
         bail!("--dictionary needs --compress zstd");
     }
-    let pack = PackOptions {
+    Ok(PackOptions {
         inputs: args.inputs.clone(),
         output: args.output.clone(),
         include: args.include.clone(),
@@ -93,10 +102,14 @@ pub fn pack(args: &PackArgs, env: &Env) -> anyhow::Result<Pack> {
         entry: None,
         rest: None,
         native_alignment: None,
-    };
-    if !is_app {
-        return Ok(Pack::Inputs(pack));
-    }
+    })
+}
+
+/// What `--app` or `-m` packs with: the target, how the app is traced and validated,
+/// and the importer.
+fn app_pack(args: &PackArgs, env: &Env, pack: PackOptions) -> anyhow::Result<Pack> {
+    let app = &args.app;
+    let web = app.target == Some(TargetArg::Pyodide);
     let installed = Installed::find();
     let (target, installed_importer) = match app.target.unwrap_or(TargetArg::Native) {
         TargetArg::Native => {
