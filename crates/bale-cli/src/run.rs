@@ -36,7 +36,7 @@ pub fn run(args: RunArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     let given = crate::settings::Given { module: args.module, function: args.entry, script: args.script };
     let entry = crate::settings::entry_point(given, &crate::open(&bale)?, &args.bale)?;
     let importer = crate::settings::run_importer(&args.python, env)?;
-    let mut command = bale_pack::app::run_command(&args.python, &importer, &bale, &entry, &args.args);
+    let mut command = bale_pack::run::command(&args.python, &importer, &bale, &entry, &args.args);
     if let Some(native) = args.native {
         command.env("BALE_NATIVE", native.name());
     }

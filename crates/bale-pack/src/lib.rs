@@ -6,6 +6,7 @@
 //! The layers, each using only those below it:
 //!
 //! - [`app`]: `bale pack --app`, one pipeline from the app to a validated bale;
+//! - [`run`]: how an app runs from a bale, as `bale run` and `--validate` do;
 //! - [`target`]: where the bale will run (this machine's Python, Pyodide), the steps
 //!   that differ between the two;
 //! - [`trace`]: what an app touched when run, and the files that makes;
@@ -23,6 +24,7 @@ mod pack;
 pub mod process;
 mod python;
 pub mod report;
+pub mod run;
 pub mod sizes;
 pub mod target;
 pub mod trace;

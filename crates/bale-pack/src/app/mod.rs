@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use bale_format::{Compression, EntryPoint};
 use serde::Serialize;
 
-pub use validate::{Validation, run_command};
+pub use validate::Validation;
 
 use crate::target::{Environment, Prepared, RunHint, SideFile, StartTiming, StdlibSplit, Target, Written};
 use crate::trace::select::{self, Choice, Detect, Selection, Stdlib};

@@ -4,7 +4,6 @@
 //! difference names what was missing and the `--include` that adds it.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bale_format::EntryPoint;
@@ -13,19 +12,6 @@ use serde::{Deserialize, Serialize};
 use crate::trace::select::Selection;
 use crate::trace::{RunRecord, Trace};
 use crate::{PackError, Progress, process};
-
-/// The command that runs `entry` from `bale` as `bale run` does: `python -I -S` with
-/// the importer loaded from its file.
-pub fn run_command(python: &Path, importer: &Path, bale: &Path, entry: &EntryPoint, args: &[String]) -> Command {
-    let mut command = Command::new(python);
-    command
-        .args(["-I", "-S", "-c", include_str!("../../assets/python/run.py")])
-        .arg(importer)
-        .arg(bale)
-        .args(crate::target::entry_args(entry))
-        .args(args);
-    command
-}
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Validation {
@@ -90,7 +76,7 @@ pub fn validate(
         let report_path = dir.path().join(format!("run-{i}.json"));
         let start = Instant::now();
         let out = process::output(
-            run_command(python, runner.importer, runner.bale, runner.entry, &record.args)
+            crate::run::command(python, runner.importer, runner.bale, runner.entry, &record.args)
                 .env("BALE_RUN_REPORT", &report_path),
             &[],
         )
