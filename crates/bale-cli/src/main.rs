@@ -107,13 +107,8 @@ fn exit_code(e: &anyhow::Error) -> u8 {
         if let Some(Exit(code, _)) = cause.downcast_ref::<Exit>() {
             return *code;
         }
-        if let Some(err) = cause.downcast_ref::<bale_format::Error>()
-            && err.is_corruption()
-        {
-            return EXIT_DAMAGED;
-        }
-        if let Some(bale_pack::PackError::Format(err)) = cause.downcast_ref::<bale_pack::PackError>()
-            && err.is_corruption()
+        if cause.downcast_ref::<bale_format::Error>().is_some_and(bale_format::Error::is_corruption)
+            || cause.downcast_ref::<bale_pack::PackError>().is_some_and(bale_pack::PackError::is_corruption)
         {
             return EXIT_DAMAGED;
         }

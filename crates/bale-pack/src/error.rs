@@ -44,6 +44,13 @@ fn run_args(args: &[String]) -> String {
 }
 
 impl PackError {
+    /// True for a damaged bale (corrupt or truncated; see
+    /// [`bale_format::Error::is_corruption`]), as opposed to any other failure: what the
+    /// command line exits with 3 for.
+    pub fn is_corruption(&self) -> bool {
+        matches!(self, PackError::Format(e) if e.is_corruption())
+    }
+
     pub fn io(path: &Path, source: std::io::Error) -> PackError {
         PackError::Io { path: path.to_owned(), source }
     }
@@ -59,5 +66,19 @@ impl PackError {
 
     pub fn pip(step: impl Into<String>) -> impl FnOnce(HelperError) -> PackError {
         move |error| PackError::Pip { step: step.into(), error }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_damaged_bale_is_corruption_and_nothing_else_is() {
+        let truncated = || bale_format::Error::Truncated { expected: 2, found: 1 };
+        assert!(PackError::Format(truncated()).is_corruption());
+        assert!(PackError::Format(truncated().in_entry("app.py")).is_corruption());
+        assert!(!PackError::Format(bale_format::Error::NotABale).is_corruption());
+        assert!(!PackError::Usage("no inputs".into()).is_corruption());
     }
 }
