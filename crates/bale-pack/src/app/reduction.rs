@@ -17,6 +17,7 @@ use crate::PackError;
 use crate::collect::is_cache;
 use crate::sizes::{Transfer, brotli_sizes, deflated_sizes};
 use crate::target::SideFile;
+use crate::trace::SEEDED;
 use crate::trace::select::{Group, RootKind, Selection, Stdlib};
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -59,9 +60,6 @@ pub struct Table {
     /// The distributions of the environment the app did not use (one row in `rows`).
     pub unused: Vec<Row>,
 }
-
-/// Distributions `python -m venv` installs by itself.
-pub(crate) const SEEDED: [&str; 3] = ["pip", "setuptools", "wheel"];
 
 /// `web`: the bale goes over HTTP (`--target pyodide`); then "packed" after is what a
 /// web server sends with brotli: each row's entries compressed together, and the

@@ -88,6 +88,9 @@ pub struct SeenModule {
     pub package: bool,
 }
 
+/// Distributions `python -m venv` installs by itself: not the app's unless it used them.
+pub(crate) const SEEDED: [&str; 3] = ["pip", "setuptools", "wheel"];
+
 #[derive(Clone, Debug, Deserialize)]
 pub struct Distribution {
     pub name: String,

@@ -58,8 +58,7 @@ impl Selection {
         let used: BTreeSet<Group> = self.chosen.values().map(|c| c.group).collect();
         let seeded = |group: Group| match group {
             Group::Distribution(i) => {
-                crate::app::reduction::SEEDED.iter().any(|s| dists[i].name.eq_ignore_ascii_case(s))
-                    && !used.contains(&group)
+                super::SEEDED.iter().any(|s| dists[i].name.eq_ignore_ascii_case(s)) && !used.contains(&group)
             }
             _ => false,
         };
