@@ -6,6 +6,14 @@ use zstd::zstd_safe::{self, DCtx, DDict};
 
 use crate::{Corruption, Error};
 
+/// The zstd level bale compresses with where it picks the level: an app's bale (with
+/// a dictionary), its rest bale, and a bale in one frame (`.bale.zst`).
+pub const ZSTD_LEVEL: i32 = 19;
+
+/// The largest dictionary bale trains where it picks the size (`--dictionary` without
+/// one, an app's bale): 110 KiB, the size zstd's own tools default to.
+pub const DICTIONARY_SIZE: usize = 112_640;
+
 /// How a payload's bytes are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Codec {

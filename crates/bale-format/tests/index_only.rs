@@ -1,6 +1,7 @@
 //! A bale read by its index alone, its payloads fetched elsewhere: how a reader over
 //! the network (the Pyodide loader's rest bale) reads one.
 
+use bale_format::codec::ZSTD_LEVEL;
 use bale_format::{Bale, Compression, Error, FileKind, ModuleSpec, WriteOptions, Writer};
 
 fn bale() -> Vec<u8> {
@@ -10,7 +11,7 @@ fn bale() -> Vec<u8> {
     w.add_module("pkg", ModuleSpec { package: true, source: Some("pkg/__init__.py".into()), ..Default::default() })
         .unwrap();
     let mut out = std::io::Cursor::new(Vec::new());
-    let options = WriteOptions { compression: Compression::Zstd { level: 19 }, ..Default::default() };
+    let options = WriteOptions { compression: Compression::Zstd { level: ZSTD_LEVEL }, ..Default::default() };
     w.write(&mut out, &options).unwrap();
     out.into_inner()
 }

@@ -8,6 +8,7 @@
 use std::io::Cursor;
 use std::path::PathBuf;
 
+use bale_format::codec::ZSTD_LEVEL;
 use bale_format::layout::{self, header as h};
 use bale_format::{Bale, Codec, Compression, Error, FileKind, ModuleSpec, PayloadId, WriteOptions, Writer};
 use byteorder::{ByteOrder, LittleEndian as LE};
@@ -203,7 +204,7 @@ fn native() -> Vec<u8> {
 fn zstd() -> Vec<u8> {
     let mut w = basic_writer();
     w.add_file("greet/data/big.txt", FileKind::Resource, b"all work and no play ".repeat(200), false).unwrap();
-    write(w, &WriteOptions { compression: Compression::Zstd { level: 19 }, ..Default::default() })
+    write(w, &WriteOptions { compression: Compression::Zstd { level: ZSTD_LEVEL }, ..Default::default() })
 }
 
 fn zstd_dictionary() -> Vec<u8> {
@@ -217,7 +218,7 @@ fn zstd_dictionary() -> Vec<u8> {
             .unwrap();
     }
     let options = WriteOptions {
-        compression: Compression::Zstd { level: 19 },
+        compression: Compression::Zstd { level: ZSTD_LEVEL },
         dictionary_size: Some(2048),
         threads: 1,
         ..Default::default()

@@ -166,7 +166,7 @@ pub fn pack_files(
         true => {
             let mut bale = std::io::Cursor::new(Vec::new());
             let mut written = writer.write(&mut bale, &write_options)?;
-            let framed = bale_format::frame::frame(bale.get_ref(), 19)?;
+            let framed = bale_format::frame::frame(bale.get_ref(), bale_format::codec::ZSTD_LEVEL)?;
             written.file_size = framed.len() as u64;
             output.write_with(|out| out.write_all(&framed).map_err(|e| PackError::io(&options.output, e)))?;
             written

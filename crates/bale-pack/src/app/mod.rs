@@ -256,7 +256,7 @@ fn pack_rest(
     pack_options.app_files = rest.app_files();
     pack_options.entry = None;
     pack_options.rest = None;
-    pack_options.compression = Compression::Zstd { level: 19 };
+    pack_options.compression = Compression::Zstd { level: bale_format::codec::ZSTD_LEVEL };
     pack_options.dictionary_size = None;
     pack_options.framed = false;
     pack_options.embed_importer = false;
