@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use bale_format::name::last_component;
 use bale_format::{FileKind, ModuleSpec, WriteOptions, WriteSummary, Writer};
 
-use crate::{AtomicFile, Content, Filter, InputFile, PackError, PackOptions, Progress, Python, TargetRules};
+use crate::{AtomicFile, Content, Filter, InputFile, PackError, PackOptions, Plan, Progress, Python, TargetRules};
 use crate::{classify, collect, is_shared_library};
 
 /// What a pack did.
@@ -69,41 +69,18 @@ pub fn pack_files(
     let plan = classify(&files, &rules);
 
     // Bytecode for every module with source, unless only source is wanted.
-    let mut bytecode: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
-    let mut compile_failures = Vec::new();
-    let mut stripped: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    if let (Some(py), true) = (&python, options.content != Content::Source) {
-        let jobs: Vec<(&str, &str, &[u8])> = plan
-            .modules
-            .iter()
-            .filter_map(|(name, m)| m.source.as_deref().map(|s| (name.as_str(), s, files[s].content.as_slice())))
-            .collect();
-        progress.step("compiling", Some(jobs.len() as u64));
-        let sources: Vec<(&str, &[u8])> = jobs.iter().map(|(_, path, src)| (*path, *src)).collect();
-        let results = py.compile(&sources, options.compile_options(), &|n| progress.advance(n as u64))?;
-        for ((module, path, _), result) in jobs.iter().zip(results) {
-            match result {
-                Ok(compiled) => {
-                    bytecode.insert(module, compiled.pyc);
-                    if let Some(source) = compiled.source {
-                        stripped.insert(path.to_string(), source);
-                    }
-                }
-                Err(message) => {
-                    progress.warn(&format!("{path}: kept as source only, it does not compile: {message}"));
-                    compile_failures.push((path.to_string(), message));
-                }
-            }
-        }
-    }
+    let mut compiled = match (&python, options.content != Content::Source) {
+        (Some(py), true) => compile_sources(py, &plan, &files, options, progress)?,
+        _ => Compilation::default(),
+    };
     for (name, m) in &plan.modules {
         if let Some(pyc) = &m.sourceless {
-            bytecode.insert(name, files[pyc].content.clone());
+            compiled.bytecode.insert(name, files[pyc].content.clone());
         }
     }
     // The inputs' sizes as they were, for the report.
     let mut input_size: BTreeMap<String, u64> = BTreeMap::new();
-    for (path, source) in stripped {
+    for (path, source) in compiled.stripped {
         if let Some(f) = files.get_mut(&path) {
             input_size.insert(path, f.content.len() as u64);
             f.content = source;
@@ -113,10 +90,91 @@ pub fn pack_files(
 
     let has_native = plan.files.values().any(|k| k.is_native());
     let target = match &python {
-        Some(py) if !bytecode.is_empty() || has_native => py.target().to_string(),
+        Some(py) if !compiled.bytecode.is_empty() || has_native => py.target().to_string(),
         _ => "any".to_owned(),
     };
-    let mut writer = Writer::new(&target)?;
+    let magic = python.as_ref().map(Python::magic);
+    let writer = bale_writer(&target, magic, &plan, &files, compiled.bytecode, options)?;
+    progress.step("writing", None);
+    let written = write_bale(output, writer, options)?;
+
+    let compile_failures = compiled.failures;
+    Ok(PackSummary {
+        output: options.output.clone(),
+        target,
+        input_files: files.len(),
+        input_bytes: files.iter().map(|(p, f)| size_of(p, f)).sum(),
+        input_by_top: input_by_top(&plan, &files, size_of),
+        filtered: 0,
+        stripped_docstrings: (
+            input_size.values().sum(),
+            input_size.keys().map(|p| files[p].content.len() as u64).sum(),
+        ),
+        modules: plan.modules.len(),
+        compiled: plan.modules.values().filter(|m| m.source.is_some()).count() - compile_failures.len(),
+        compile_failures,
+        written,
+    })
+}
+
+/// What compiling the sources gave.
+#[derive(Default)]
+struct Compilation<'p> {
+    /// By module name.
+    bytecode: BTreeMap<&'p str, Vec<u8>>,
+    /// Sources that did not compile: (path, message).
+    failures: Vec<(String, String)>,
+    /// By path, the sources the bytecode was compiled from, where they were rewritten
+    /// (docstrings stripped).
+    stripped: BTreeMap<String, Vec<u8>>,
+}
+
+/// Compiles the source of every module of `plan` with `py`. A source that does not
+/// compile is a warning, and is kept as source only.
+fn compile_sources<'p>(
+    py: &Python,
+    plan: &'p Plan,
+    files: &BTreeMap<String, InputFile>,
+    options: &PackOptions,
+    progress: &dyn Progress,
+) -> Result<Compilation<'p>, PackError> {
+    let mut compilation = Compilation::default();
+    let jobs: Vec<(&str, &str, &[u8])> = plan
+        .modules
+        .iter()
+        .filter_map(|(name, m)| m.source.as_deref().map(|s| (name.as_str(), s, files[s].content.as_slice())))
+        .collect();
+    progress.step("compiling", Some(jobs.len() as u64));
+    let sources: Vec<(&str, &[u8])> = jobs.iter().map(|(_, path, src)| (*path, *src)).collect();
+    let results = py.compile(&sources, options.compile_options(), &|n| progress.advance(n as u64))?;
+    for ((module, path, _), result) in jobs.iter().zip(results) {
+        match result {
+            Ok(compiled) => {
+                compilation.bytecode.insert(module, compiled.pyc);
+                if let Some(source) = compiled.source {
+                    compilation.stripped.insert(path.to_string(), source);
+                }
+            }
+            Err(message) => {
+                progress.warn(&format!("{path}: kept as source only, it does not compile: {message}"));
+                compilation.failures.push((path.to_string(), message));
+            }
+        }
+    }
+    Ok(compilation)
+}
+
+/// A writer holding the bale: the files of `plan` (a module's source only where it is
+/// kept) and its modules with their bytecode, and what the bale says of itself.
+fn bale_writer(
+    target: &str,
+    magic: Option<[u8; 4]>,
+    plan: &Plan,
+    files: &BTreeMap<String, InputFile>,
+    mut bytecode: BTreeMap<&str, Vec<u8>>,
+    options: &PackOptions,
+) -> Result<Writer, PackError> {
+    let mut writer = Writer::new(target)?;
     writer.set_writer_version(env!("CARGO_PKG_VERSION"))?;
     if let Some(entry) = &options.entry {
         writer.set_entry_point(entry.clone());
@@ -124,8 +182,8 @@ pub fn pack_files(
     if let Some((name, hash)) = &options.rest {
         writer.set_rest(name, *hash)?;
     }
-    if let Some(py) = &python {
-        writer.set_bytecode_magic(py.magic());
+    if let Some(magic) = magic {
+        writer.set_bytecode_magic(magic);
     }
     let module_of_source: BTreeMap<&str, &str> =
         plan.modules.iter().filter_map(|(name, m)| Some((m.source.as_deref()?, name.as_str()))).collect();
@@ -153,8 +211,12 @@ pub fn pack_files(
             },
         )?;
     }
+    Ok(writer)
+}
 
-    progress.step("writing", None);
+/// Writes the bale into `output`; with `options.framed`, in one zstd frame (whose
+/// size the summary's `file_size` then is).
+fn write_bale(output: AtomicFile, writer: Writer, options: &PackOptions) -> Result<WriteSummary, PackError> {
     let write_options = WriteOptions {
         compression: options.compression,
         dictionary_size: options.dictionary_size,
@@ -172,9 +234,17 @@ pub fn pack_files(
             written
         }
     };
+    Ok(written)
+}
 
-    // Grouped as the report groups a bale: a module's files under its top-level name,
-    // so `six.py` counts for `six`; other files under their first path component.
+/// Input files and bytes per top-level name, grouped as the report groups a bale: a
+/// module's files under its top-level name, so `six.py` counts for `six`; other files
+/// under their first path component.
+fn input_by_top(
+    plan: &Plan,
+    files: &BTreeMap<String, InputFile>,
+    size_of: impl Fn(&str, &InputFile) -> u64,
+) -> BTreeMap<String, (usize, u64)> {
     let module_of_file: BTreeMap<&str, &str> = plan
         .modules
         .iter()
@@ -183,7 +253,7 @@ pub fn pack_files(
         })
         .collect();
     let mut input_by_top: BTreeMap<String, (usize, u64)> = BTreeMap::new();
-    for (path, f) in &files {
+    for (path, f) in files {
         let top = match module_of_file.get(path.as_str()) {
             Some(module) => module.split('.').next(),
             None => path.split('/').next(),
@@ -192,20 +262,5 @@ pub fn pack_files(
         row.0 += 1;
         row.1 += size_of(path, f);
     }
-    Ok(PackSummary {
-        output: options.output.clone(),
-        target,
-        input_files: files.len(),
-        input_bytes: files.iter().map(|(p, f)| size_of(p, f)).sum(),
-        input_by_top,
-        filtered: 0,
-        stripped_docstrings: (
-            input_size.values().sum(),
-            input_size.keys().map(|p| files[p].content.len() as u64).sum(),
-        ),
-        modules: plan.modules.len(),
-        compiled: plan.modules.values().filter(|m| m.source.is_some()).count() - compile_failures.len(),
-        compile_failures,
-        written,
-    })
+    input_by_top
 }
