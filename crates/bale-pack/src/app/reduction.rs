@@ -31,6 +31,16 @@ pub struct Side {
     pub packed: u64,
 }
 
+impl Side {
+    fn add(&mut self, other: &Side) {
+        self.files += other.files;
+        self.py += other.py;
+        self.so += other.so;
+        self.raw += other.raw;
+        self.packed += other.packed;
+    }
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Row {
     pub name: String,
@@ -65,23 +75,43 @@ pub struct Table {
 /// web server sends with brotli: each row's entries compressed together, and the
 /// whole file for the total.
 pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -> Result<Table, PackError> {
-    let dists = &selection.trace.distributions;
     let mut rows: BTreeMap<Group, Row> = BTreeMap::new();
-    let new_row = |g: Group| match g {
+    count_installed(selection, &mut rows);
+    count_packed(selection, bale, web, &mut rows)?;
+
+    // The tools every virtual environment is made with count only where the app used
+    // them; a row with nothing on either side (a namespace package's) not at all.
+    rows.retain(|_, r| !(SEEDED.contains(&r.name.to_lowercase().as_str()) && r.after.files == 0));
+    rows.retain(|_, r| r.before.files + r.after.files + r.after.py > 0);
+    let mut total = Row { name: "total".into(), carried: true, ..Default::default() };
+    for r in rows.values().filter(|r| r.carried) {
+        total.before.add(&r.before);
+        total.after.add(&r.after);
+    }
+    let bytes = bale.bytes();
+    let transfer = Transfer::of(bytes);
+    total.after.packed = if web { transfer.brotli } else { transfer.file };
+    let (rows, unused) = in_order(rows);
+    Ok(Table { rows, total, transfer, packed_is_brotli: web, unused })
+}
+
+/// The row of `group`, made the first time it is asked for.
+fn row_of<'r>(rows: &'r mut BTreeMap<Group, Row>, selection: &Selection, group: Group) -> &'r mut Row {
+    rows.entry(group).or_insert_with(|| match group {
         Group::App => Row { name: "app".into(), carried: true, ..Default::default() },
-        Group::Distribution(i) => Row {
-            name: dists[i].name.clone(),
-            version: Some(dists[i].version.clone()),
-            carried: true,
-            ..Default::default()
-        },
+        Group::Distribution(i) => {
+            let dist = &selection.trace.distributions[i];
+            Row { name: dist.name.clone(), version: Some(dist.version.clone()), carried: true, ..Default::default() }
+        }
         Group::Stdlib => Row { name: "stdlib".into(), carried: selection.stdlib != Stdlib::None, ..Default::default() },
         Group::Other => Row { name: "other".into(), carried: true, ..Default::default() },
-    };
+    })
+}
 
-    // Before: what is installed.
+/// Before: what is installed.
+fn count_installed(selection: &Selection, rows: &mut BTreeMap<Group, Row>) {
     let mut before: Vec<(Group, PathBuf)> = Vec::new();
-    for (i, d) in dists.iter().enumerate() {
+    for (i, d) in selection.trace.distributions.iter().enumerate() {
         for f in &d.files {
             if let Some((_, rel)) = selection.locate(f)
                 && !is_cache(&rel)
@@ -97,7 +127,7 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
         .extend(selection.chosen.values().filter(|c| c.group == Group::Other).map(|c| (Group::Other, c.path.clone())));
     let paths: Vec<&PathBuf> = before.iter().map(|(_, p)| p).collect();
     for ((group, path), (raw, packed)) in before.iter().zip(deflated_sizes(&paths)) {
-        let side = &mut rows.entry(*group).or_insert_with(|| new_row(*group)).before;
+        let side = &mut row_of(rows, selection, *group).before;
         side.files += 1;
         let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
         side.py += u64::from(name.ends_with(".py"));
@@ -105,8 +135,15 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
         side.raw += raw;
         side.packed += packed;
     }
+}
 
-    // After: what the bale holds. For the web, each row's stored bytes, to compress.
+/// After: what the bale holds. For the web, each row's stored bytes, to compress.
+fn count_packed<D: AsRef<[u8]>>(
+    selection: &Selection,
+    bale: &Bale<D>,
+    web: bool,
+    rows: &mut BTreeMap<Group, Row>,
+) -> Result<(), PackError> {
     let mut seen: HashSet<PayloadId> = HashSet::new();
     let mut sent: BTreeMap<Group, Vec<u8>> = BTreeMap::new();
     let mut sizes = |id: PayloadId, group: Group| -> Result<(u64, u64), PackError> {
@@ -128,7 +165,7 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
             _ => format!("{}.py", m.name.replace('.', "/")),
         };
         let group = group_of(&path);
-        let side = &mut rows.entry(group).or_insert_with(|| new_row(group)).after;
+        let side = &mut row_of(rows, selection, group).after;
         if m.source.is_some() || m.bytecode.is_some() {
             side.py += 1;
             if m.source.is_none() {
@@ -146,7 +183,7 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
         let Some(id) = f.payload else { continue };
         let group = group_of(f.path);
         let (raw, packed) = sizes(id, group)?;
-        let side = &mut rows.entry(group).or_insert_with(|| new_row(group)).after;
+        let side = &mut row_of(rows, selection, group).after;
         side.files += 1;
         side.so += u64::from(f.kind.is_native());
         side.raw += raw;
@@ -160,27 +197,13 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
             row.after.packed = size;
         }
     }
+    Ok(())
+}
 
-    // The tools every virtual environment is made with count only where the app used
-    // them; a row with nothing on either side (a namespace package's) not at all.
-    rows.retain(|_, r| !(SEEDED.contains(&r.name.to_lowercase().as_str()) && r.after.files == 0));
-    rows.retain(|_, r| r.before.files + r.after.files + r.after.py > 0);
-    let mut total = Row { name: "total".into(), carried: true, ..Default::default() };
-    for r in rows.values().filter(|r| r.carried) {
-        for (t, s) in [(&mut total.before, &r.before), (&mut total.after, &r.after)] {
-            t.files += s.files;
-            t.py += s.py;
-            t.so += s.so;
-            t.raw += s.raw;
-            t.packed += s.packed;
-        }
-    }
-    let bytes = bale.bytes();
-    let transfer = Transfer::of(bytes);
-    total.after.packed = if web { transfer.brotli } else { transfer.file };
-    // The app first, then the distributions used by name, the rest, and one row for
-    // the distributions not used at all (an interpreter's own site-packages may hold
-    // hundreds; --json still lists each).
+/// The rows to show, and the distributions not used. The app first, then the
+/// distributions used by name, the rest, and one row for the distributions not used at
+/// all (an interpreter's own site-packages may hold hundreds; --json still lists each).
+fn in_order(rows: BTreeMap<Group, Row>) -> (Vec<Row>, Vec<Row>) {
     let (unused, used): (Vec<_>, Vec<_>) = rows
         .into_iter()
         .partition(|(g, r): &(Group, Row)| matches!(g, Group::Distribution(_)) && r.after.files + r.after.py == 0);
@@ -190,15 +213,11 @@ pub fn table<D: AsRef<[u8]>>(selection: &Selection, bale: &Bale<D>, web: bool) -
         let mut row =
             Row { name: format!("{} distributions not used", unused.len()), carried: true, ..Default::default() };
         for (_, r) in &unused {
-            row.before.files += r.before.files;
-            row.before.py += r.before.py;
-            row.before.so += r.before.so;
-            row.before.raw += r.before.raw;
-            row.before.packed += r.before.packed;
+            row.before.add(&r.before);
         }
         rows.push(row);
     }
-    Ok(Table { rows, total, transfer, packed_is_brotli: web, unused: unused.into_iter().map(|(_, r)| r).collect() })
+    (rows, unused.into_iter().map(|(_, r)| r).collect())
 }
 
 impl Table {
