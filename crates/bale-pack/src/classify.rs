@@ -41,11 +41,38 @@ pub struct TargetRules<'a> {
 }
 
 pub fn classify(files: &BTreeMap<String, InputFile>, rules: &TargetRules<'_>) -> Plan {
+    let packages = packages(files, rules);
+    let mut plan = Plan::default();
+    for (&dir, &namespace) in &packages {
+        plan.modules.insert(dir.replace('/', "."), PlannedModule { package: true, namespace, ..Default::default() });
+    }
+    let module_files = find_modules(files, rules, &packages, &mut plan.modules);
+
+    // A sourceless .pyc only stands in for a missing source; used, it becomes the
+    // module's bytecode rather than a file.
+    let mut sourceless: BTreeSet<String> = BTreeSet::new();
+    for m in plan.modules.values_mut() {
+        if m.source.is_some() {
+            m.sourceless = None;
+        }
+        sourceless.extend(m.sourceless.clone());
+    }
+
+    for path in files.keys() {
+        if sourceless.contains(path) {
+            continue;
+        }
+        plan.files.insert(path.clone(), kind_of(path, &module_files, &packages));
+    }
+    plan
+}
+
+/// Packages: a folder named like an identifier, at the root or in a package. With an
+/// `__init__` it is a regular package, without one a namespace package (PEP 420).
+/// Returns each package's folder, and whether it is a namespace package.
+fn packages<'f>(files: &'f BTreeMap<String, InputFile>, rules: &TargetRules<'_>) -> BTreeMap<&'f str, bool> {
     let dirs: BTreeSet<&str> =
         files.keys().flat_map(|p| std::iter::successors(parent(p, '/'), |d| parent(d, '/'))).collect::<BTreeSet<_>>();
-
-    // Packages: a folder named like an identifier, at the root or in a package. With an
-    // `__init__` it is a regular package, without one a namespace package (PEP 420).
     // Parents sort before their children, so one pass in order sees parents first.
     let mut packages: BTreeMap<&str, bool> = BTreeMap::new();
     for &dir in &dirs {
@@ -57,13 +84,18 @@ pub fn classify(files: &BTreeMap<String, InputFile>, rules: &TargetRules<'_>) ->
             packages.insert(dir, !has_init);
         }
     }
+    packages
+}
 
-    let mut plan = Plan::default();
-    for (&dir, &namespace) in &packages {
-        plan.modules.insert(dir.replace('/', "."), PlannedModule { package: true, namespace, ..Default::default() });
-    }
-
-    // Module files: in the root or directly in a package.
+/// Module files: in the root or directly in a package. Records in `modules` the
+/// source, extension module or sourceless `.pyc` of each, and returns the source and
+/// extension files.
+fn find_modules<'f>(
+    files: &'f BTreeMap<String, InputFile>,
+    rules: &TargetRules<'_>,
+    packages: &BTreeMap<&str, bool>,
+    modules: &mut BTreeMap<String, PlannedModule>,
+) -> BTreeSet<&'f str> {
     let mut module_files: BTreeSet<&str> = BTreeSet::new();
     let mut extension_rank: BTreeMap<String, usize> = BTreeMap::new();
     for (path, file) in files {
@@ -83,7 +115,7 @@ pub fn classify(files: &BTreeMap<String, InputFile>, rules: &TargetRules<'_>) ->
 
         if let Some(stem) = name.strip_suffix(".py").filter(|s| is_stem(s) && !shadowed(s)) {
             if let Some(m) = module_of(stem) {
-                plan.modules.entry(m).or_default().source = Some(path.clone());
+                modules.entry(m).or_default().source = Some(path.clone());
                 module_files.insert(path);
             }
             continue;
@@ -97,7 +129,7 @@ pub fn classify(files: &BTreeMap<String, InputFile>, rules: &TargetRules<'_>) ->
                 // The path finder tries suffixes in order: the earliest wins.
                 if extension_rank.get(&m).is_none_or(|&r| rank < r) {
                     extension_rank.insert(m.clone(), rank);
-                    let entry = plan.modules.entry(m).or_default();
+                    let entry = modules.entry(m).or_default();
                     if let Some(previous) = entry.extension.replace(path.clone()) {
                         module_files.remove(previous.as_str());
                     }
@@ -110,37 +142,25 @@ pub fn classify(files: &BTreeMap<String, InputFile>, rules: &TargetRules<'_>) ->
             && sourceless_ok(Some(file), rules.magic)
             && let Some(m) = module_of(stem)
         {
-            plan.modules.entry(m).or_default().sourceless = Some(path.clone());
+            modules.entry(m).or_default().sourceless = Some(path.clone());
         }
     }
-    // A sourceless .pyc only stands in for a missing source; used, it becomes the
-    // module's bytecode rather than a file.
-    let mut sourceless: BTreeSet<String> = BTreeSet::new();
-    for m in plan.modules.values_mut() {
-        if m.source.is_some() {
-            m.sourceless = None;
-        }
-        sourceless.extend(m.sourceless.clone());
-    }
+    module_files
+}
 
-    for path in files.keys() {
-        if sourceless.contains(path) {
-            continue;
-        }
-        let kind = if module_files.contains(path.as_str()) {
-            if path.ends_with(".py") { FileKind::Source } else { FileKind::Extension }
-        } else if is_metadata(path) {
-            FileKind::Metadata
-        } else if is_shared_library(last_component(path, '/')) {
-            FileKind::SharedLibrary
-        } else if std::iter::successors(parent(path, '/'), |d| parent(d, '/')).any(|d| packages.contains_key(d)) {
-            FileKind::Resource
-        } else {
-            FileKind::Data
-        };
-        plan.files.insert(path.clone(), kind);
+/// The kind of a file that goes into the bale as a file.
+fn kind_of(path: &str, module_files: &BTreeSet<&str>, packages: &BTreeMap<&str, bool>) -> FileKind {
+    if module_files.contains(path) {
+        if path.ends_with(".py") { FileKind::Source } else { FileKind::Extension }
+    } else if is_metadata(path) {
+        FileKind::Metadata
+    } else if is_shared_library(last_component(path, '/')) {
+        FileKind::SharedLibrary
+    } else if std::iter::successors(parent(path, '/'), |d| parent(d, '/')).any(|d| packages.contains_key(d)) {
+        FileKind::Resource
+    } else {
+        FileKind::Data
     }
-    plan
 }
 
 /// A file stem that names a module: non-empty and without dots.
