@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use bale_format::{Bale, Codec, EntryKind, Error, FileKind, PayloadId};
+use bale_format::{Bale, Codec, EntryKind, Error, File, FileKind, Module, PayloadId};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -86,47 +86,87 @@ pub fn report<D: AsRef<[u8]>>(bale: &Bale<D>) -> Result<Report, Error> {
         bytecode_magic: magic,
         ..Default::default()
     };
-    let mut kinds: BTreeMap<&'static str, Row> = BTreeMap::new();
-    let mut codecs: BTreeMap<&'static str, Row> = BTreeMap::new();
-    let mut packages: BTreeMap<String, Row> = BTreeMap::new();
-    let mut seen: HashSet<PayloadId> = HashSet::new();
-    let mut account = |id: PayloadId, codec_rows: &mut BTreeMap<&'static str, Row>| -> Result<(u64, u64), Error> {
-        let p = bale.payload(id)?;
-        let first = seen.insert(id);
-        let stored = if first { p.stored_size } else { 0 };
-        if first {
-            codec_rows.entry(p.codec.name()).or_default().add(0, 0, p.size, p.stored_size);
-            codec_rows.get_mut(p.codec.name()).expect("just added").files += 1;
-        }
-        Ok((p.size, stored))
-    };
-
+    let mut tally = Tally::default();
     for m in bale.modules() {
         let m = m?;
-        let c = &mut r.modules;
-        c.total += 1;
-        c.packages += u32::from(m.is_package);
-        c.namespace_packages += u32::from(m.is_namespace);
-        c.with_source += u32::from(m.source.is_some());
-        c.with_bytecode += u32::from(m.bytecode.is_some());
-        c.extensions += u32::from(m.extension.is_some());
-        let top = m.name.split('.').next().unwrap_or(m.name).to_owned();
-        let (size, stored) = match m.bytecode {
-            Some(id) => account(id, &mut codecs)?,
-            None => (0, 0),
-        };
-        packages.entry(top).or_default().add(0, 1, size, stored);
-        if m.bytecode.is_some() {
-            kinds.entry("bytecode").or_default().add(1, 0, size, stored);
-        }
+        r.modules.count(&m);
+        tally.module(bale, &m)?;
     }
     for f in bale.files() {
-        let f = f?;
+        tally.file(bale, &f?)?;
+    }
+    if let Some(dict) = bale.dictionary_bytes()? {
+        r.dictionary_size = Some(dict.len() as u64);
+        if let Some(id) = header.dictionary
+            && tally.seen.insert(id)
+        {
+            tally.codecs.entry(Codec::Stored.name()).or_default().add(1, 0, dict.len() as u64, dict.len() as u64);
+        }
+    }
+    r.kinds = named(tally.kinds);
+    r.codecs = named(tally.codecs);
+    r.packages = named(tally.packages);
+    r.total = Row { name: "total".into(), ..Default::default() };
+    for p in &r.packages {
+        r.total.add(p.files, p.modules, p.size, p.stored);
+    }
+    Ok(r)
+}
+
+impl ModuleCounts {
+    fn count(&mut self, m: &Module<'_>) {
+        self.total += 1;
+        self.packages += u32::from(m.is_package);
+        self.namespace_packages += u32::from(m.is_namespace);
+        self.with_source += u32::from(m.source.is_some());
+        self.with_bytecode += u32::from(m.bytecode.is_some());
+        self.extensions += u32::from(m.extension.is_some());
+    }
+}
+
+/// The rows by kind, by codec and by top-level name, as entries are counted.
+#[derive(Default)]
+struct Tally {
+    kinds: BTreeMap<&'static str, Row>,
+    codecs: BTreeMap<&'static str, Row>,
+    packages: BTreeMap<String, Row>,
+    /// The payloads counted so far: a payload shared by several entries is stored once.
+    seen: HashSet<PayloadId>,
+}
+
+impl Tally {
+    /// A payload's size, and its stored size the first time it is counted (0 after),
+    /// when it also counts in its codec's row.
+    fn payload<D: AsRef<[u8]>>(&mut self, bale: &Bale<D>, id: PayloadId) -> Result<(u64, u64), Error> {
+        let p = bale.payload(id)?;
+        let first = self.seen.insert(id);
+        let stored = if first { p.stored_size } else { 0 };
+        if first {
+            self.codecs.entry(p.codec.name()).or_default().add(0, 0, p.size, p.stored_size);
+            self.codecs.get_mut(p.codec.name()).expect("just added").files += 1;
+        }
+        Ok((p.size, stored))
+    }
+
+    fn module<D: AsRef<[u8]>>(&mut self, bale: &Bale<D>, m: &Module<'_>) -> Result<(), Error> {
+        let top = m.name.split('.').next().unwrap_or(m.name).to_owned();
+        let (size, stored) = match m.bytecode {
+            Some(id) => self.payload(bale, id)?,
+            None => (0, 0),
+        };
+        self.packages.entry(top).or_default().add(0, 1, size, stored);
+        if m.bytecode.is_some() {
+            self.kinds.entry("bytecode").or_default().add(1, 0, size, stored);
+        }
+        Ok(())
+    }
+
+    fn file<D: AsRef<[u8]>>(&mut self, bale: &Bale<D>, f: &File<'_>) -> Result<(), Error> {
         if f.kind == FileKind::Directory {
-            continue;
+            return Ok(());
         }
         let (size, stored) = match f.payload {
-            Some(id) => account(id, &mut codecs)?,
+            Some(id) => self.payload(bale, id)?,
             None => (0, 0),
         };
         // Group a module's files with its package, so `six.py` sits with module `six`.
@@ -134,25 +174,10 @@ pub fn report<D: AsRef<[u8]>>(bale: &Bale<D>) -> Result<Report, Error> {
             Some(m) => bale.module_by_id(m)?.name.split('.').next().unwrap_or_default().to_owned(),
             None => f.path.split('/').next().unwrap_or(f.path).to_owned(),
         };
-        packages.entry(top).or_default().add(1, 0, size, stored);
-        kinds.entry(f.kind.name()).or_default().add(1, 0, size, stored);
+        self.packages.entry(top).or_default().add(1, 0, size, stored);
+        self.kinds.entry(f.kind.name()).or_default().add(1, 0, size, stored);
+        Ok(())
     }
-    if let Some(dict) = bale.dictionary_bytes()? {
-        r.dictionary_size = Some(dict.len() as u64);
-        if let Some(id) = header.dictionary
-            && seen.insert(id)
-        {
-            codecs.entry(Codec::Stored.name()).or_default().add(1, 0, dict.len() as u64, dict.len() as u64);
-        }
-    }
-    r.kinds = named(kinds);
-    r.codecs = named(codecs);
-    r.packages = named(packages);
-    r.total = Row { name: "total".into(), ..Default::default() };
-    for p in &r.packages {
-        r.total.add(p.files, p.modules, p.size, p.stored);
-    }
-    Ok(r)
 }
 
 /// Rows keyed by name, as a list with the names filled in.
