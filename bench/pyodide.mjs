@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 
 import { medians as mediansOf } from "./medians.mjs";
+import { tree } from "./tree.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const [bale, out, runs, resultPath] = process.argv.slice(2);
@@ -127,14 +128,6 @@ function download(requirements, dir) {
   execFileSync("python3", ["-m", "pip", "download", "-q", "--disable-pip-version-check", "--only-binary=:all:",
     "--implementation", "cp", "--python-version", lock.info.python.split(".").slice(0, 2).join("."),
     "--platform", platform, "-r", requirements, "-d", dir]);
-}
-
-function tree(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === "__pycache__" ? [] : tree(p);
-    return [p];
-  });
 }
 
 // What a server sends for these files, each compressed on its own where that helps.

@@ -24,6 +24,7 @@ import zlib from "node:zlib";
 import { CHROMIUM_FLAGS } from "../examples/web/chromium.mjs";
 import { spawnServer } from "../examples/web/serve.mjs";
 import { medians as mediansOf } from "./medians.mjs";
+import { tree } from "./tree.mjs";
 
 const execFile = promisify(execFileCb);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -218,14 +219,6 @@ function perMiss(list) {
 async function restSent(before) {
   const lines = (await server.settled()).slice(before).filter((l) => l.includes(".rest.bale"));
   return { restRequests: lines.length, restBytes: lines.reduce((sum, l) => sum + Number(l.split(" ").pop()), 0) };
-}
-
-function tree(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === "__pycache__" ? [] : tree(p);
-    return [p];
-  });
 }
 
 // Bytes a server sends for these files, each with brotli 9 where that makes it smaller.
