@@ -8,13 +8,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use bale_format::{Bale, File, FileId, Module, ModuleId, PayloadId};
-use pyo3::exceptions::PyImportError;
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
 use crate::error::BaleError;
-use crate::rest::{MissLog, Rest};
+use crate::misses::MissLog;
+use crate::native::{NativeMode, Natives};
+use crate::rest::Rest;
 use crate::state::runtime;
 use crate::storage::Storage;
 
@@ -26,11 +28,8 @@ pub struct BaleFinder {
     pub(crate) bale: Arc<Bale<Storage>>,
     /// The virtual path the bale is mounted at: module `a.b` is `{root}/a/b.py`.
     pub(crate) root: String,
-    /// Extension modules already loaded, by file record: the path they were opened by.
-    native: Mutex<HashMap<u32, String>>,
-    /// The bale's libraries by file name, found on the first extension module's load.
-    #[cfg(target_os = "linux")]
-    native_libraries: std::sync::OnceLock<HashMap<String, FileId>>,
+    /// Its extension modules and the libraries they need (see `native/`).
+    native: Natives,
     /// Modules run before `linecache` was imported, waiting to be registered with it
     /// (see `linecache.rs`).
     pub(crate) pending_lines: Mutex<Vec<(String, String)>>,
@@ -38,60 +37,68 @@ pub struct BaleFinder {
     pub(crate) mtime: f64,
     /// Whether file access under `root` is served (see `files.rs`).
     pub(crate) mounted: std::sync::atomic::AtomicBool,
-    /// Whether the JavaScript loader has prepared the extension modules (Pyodide only).
-    #[cfg_attr(not(target_os = "emscripten"), allow(dead_code))]
-    prepared: bool,
-    /// Where native code loads from.
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    pub(crate) native_mode: NativeMode,
-    /// The bale's rest bale, if it has one (see `rest.rs`).
-    pub(crate) rest: Option<Arc<Rest>>,
+    /// The bale's rest bale, if it has one.
+    pub(crate) rest: Option<Arc<RestLink>>,
     /// For the finder of a rest bale: where its misses are recorded, and the bale's
     /// finder, whose files it also serves.
     pub(crate) misses: Option<Arc<MissLog>>,
     pub(crate) main: Option<Py<BaleFinder>>,
     /// For a rest bale opened by its index: `fetch(offset, length) -> bytes`, which
     /// brings a payload's stored bytes (the Pyodide loader's Range requests).
-    pub(crate) fetch: Option<Py<PyAny>>,
+    fetch: Option<Py<PyAny>>,
     /// What `fetch` brought, decoded, by payload: each payload is fetched once.
     fetched: Mutex<HashMap<u32, Arc<[u8]>>>,
 }
 
-/// Where a finder loads native code from (see `native/mod.rs`): a per-user cache whose
-/// pages processes share, or a private in-memory copy per process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NativeMode {
-    Cache,
-    Memory,
+/// A bale's rest bale as the bale's finder holds it: where it is and what it served
+/// (`rest.rs`), and its own finder, made at the first miss.
+pub struct RestLink {
+    pub rest: Rest,
+    /// Where the rest bale's native code loads from: as the bale's.
+    native: NativeMode,
+    opened: PyOnceLock<Result<Py<BaleFinder>, String>>,
+    /// The bale's finder, once installed (see [`RestLink::set_main`]).
+    main: PyOnceLock<Py<BaleFinder>>,
 }
 
-/// The mode of a program made by `bale exe` (`set_native_mode`), for every finder.
-static PROGRAM_NATIVE_MODE: std::sync::OnceLock<NativeMode> = std::sync::OnceLock::new();
+impl RestLink {
+    pub fn new(rest: Rest, native: NativeMode) -> RestLink {
+        RestLink { rest, native, opened: PyOnceLock::new(), main: PyOnceLock::new() }
+    }
 
-/// Sets the native mode of the running program, before Python starts (`bale exe
-/// --native`).
-pub fn set_native_mode(mode: NativeMode) {
-    let _ = PROGRAM_NATIVE_MODE.set(mode);
-}
-
-impl NativeMode {
-    pub fn parse(text: &str) -> Option<NativeMode> {
-        match text {
-            "cache" => Some(NativeMode::Cache),
-            "memory" => Some(NativeMode::Memory),
-            _ => None,
+    /// The rest bale's finder, opened and checked the first time; or why it cannot be.
+    pub fn finder<'py>(&self, py: Python<'py>) -> Result<&Bound<'py, BaleFinder>, &str> {
+        let opened = self.opened.get_or_init(py, || {
+            let opened = self.rest.open()?;
+            // The JavaScript loader prepares only the bale's own native files.
+            let natives = Natives::new(self.native, false);
+            let mut finder = BaleFinder::new(opened.bale, self.rest.root.clone(), opened.mtime, natives);
+            finder.misses = Some(self.rest.log.clone());
+            finder.fetch = opened.fetch;
+            finder.main = self.main.get(py).map(|m| m.clone_ref(py));
+            Py::new(py, finder).map_err(|e| e.to_string())
+        });
+        match opened {
+            Ok(finder) => Ok(finder.bind(py)),
+            Err(why) => Err(why.as_str()),
         }
     }
 
-    /// The mode named, else `BALE_NATIVE`'s, else the program's, else the cache.
-    pub fn choose(named: Option<&str>) -> Result<NativeMode, String> {
-        let from_env = std::env::var("BALE_NATIVE").ok().filter(|v| !v.is_empty());
-        match named.map(|n| (n.to_owned(), "native")).or(from_env.map(|v| (v, "BALE_NATIVE"))) {
-            Some((text, source)) => {
-                NativeMode::parse(&text).ok_or_else(|| format!("{source} must be 'cache' or 'memory', not '{text}'"))
-            }
-            None => Ok(PROGRAM_NATIVE_MODE.get().copied().unwrap_or(NativeMode::Cache)),
-        }
+    /// The module `name` from the rest bale: its finder and record; an error that says
+    /// why when the rest bale cannot be read.
+    pub fn find<'a, 'py>(
+        &'a self,
+        py: Python<'py>,
+        name: &str,
+    ) -> PyResult<Option<(&'a Bound<'py, BaleFinder>, Module<'a>)>> {
+        let finder = self.finder(py).map_err(|why| self.rest.module_error(py, name, why))?;
+        Ok(finder.get().lookup(py, name)?.map(|m| (finder, m)))
+    }
+
+    /// Links the rest bale's finder back to the bale's (set when the bale is
+    /// installed): a module from the rest bale may read files the bale holds.
+    pub fn set_main(&self, py: Python<'_>, main: &Bound<'_, BaleFinder>) {
+        let _ = self.main.set(py, main.clone().unbind());
     }
 }
 
@@ -104,18 +111,14 @@ pub(crate) enum Code<'a> {
 }
 
 impl BaleFinder {
-    pub fn new(bale: Bale<Storage>, root: String, mtime: f64, prepared: bool, native_mode: NativeMode) -> BaleFinder {
+    pub fn new(bale: Bale<Storage>, root: String, mtime: f64, native: Natives) -> BaleFinder {
         BaleFinder {
             bale: Arc::new(bale),
             root,
-            native: Mutex::new(HashMap::new()),
-            #[cfg(target_os = "linux")]
-            native_libraries: std::sync::OnceLock::new(),
+            native,
             pending_lines: Mutex::new(Vec::new()),
             mtime,
             mounted: std::sync::atomic::AtomicBool::new(false),
-            prepared,
-            native_mode,
             rest: None,
             misses: None,
             main: None,
@@ -132,7 +135,7 @@ impl BaleFinder {
             Ok(finder) => Some(finder),
             Err(why) => {
                 // Said once; a filter that makes warnings errors cannot fail a listing.
-                let _ = rest.warn_unavailable(py, why);
+                let _ = rest.rest.warn_unavailable(py, why);
                 None
             }
         }
@@ -154,9 +157,7 @@ impl BaleFinder {
     pub(crate) fn own_data<'py>(&self, py: Python<'py>, rel: &str) -> PyResult<Option<Bound<'py, PyBytes>>> {
         match self.bale.file(rel).map_err(|e| self.error(py, rel, e))? {
             Some(file) if !file.is_dir() => {
-                if let Some(log) = &self.misses {
-                    log.record(py, None, rel)?;
-                }
+                self.record_miss(py, None, rel)?;
                 let bytes = self.read_file(py, &file)?;
                 Ok(Some(PyBytes::new(py, &bytes)))
             }
@@ -337,51 +338,43 @@ impl BaleFinder {
         Ok(compiled?.unbind())
     }
 
-    /// The path to `dlopen` an extension module by, made once per module (see
-    /// `native/` for Linux, `native_emscripten.rs` for Pyodide).
-    #[cfg(any(target_os = "linux", target_os = "emscripten"))]
+    /// The path to `dlopen` an extension module by (see `native/`), made once per
+    /// module; a warning the native code asks for is given here.
     pub(crate) fn native_path(&self, py: Python<'_>, name: &str, file: &File<'_>) -> PyResult<String> {
-        // Locked only around the table: loading makes Python errors. The import lock of
-        // the module keeps two threads from loading the same one at once.
-        let lock = || self.native.lock().map_err(|_| PyImportError::new_err("native module table poisoned"));
-        if let Some(path) = lock()?.get(&file.id.0) {
-            return Ok(path.clone());
+        let read = || self.read_file(py, file).map(Cow::into_owned).map_err(|e| e.value(py).to_string());
+        let process = &crate::state::state(py)?.native;
+        let loadable = self.native.load(process, &self.bale, file, self.virtual_path(file.path), read);
+        let loadable = loadable.map_err(|e| self.error(py, name, e))?;
+        for warning in loadable.warnings {
+            let warning = std::ffi::CString::new(warning).unwrap_or_default();
+            let _ = PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(), &warning, 1);
         }
-        #[cfg(target_os = "linux")]
-        let libraries = match self.native_libraries.get() {
-            Some(libraries) => libraries,
-            None => {
-                let found = crate::native::shared_libraries(&self.bale).map_err(|e| self.error(py, name, e))?;
-                self.native_libraries.get_or_init(|| found)
-            }
-        };
-        #[cfg(target_os = "linux")]
-        let path = crate::state::state(py)?.native.load_extension(&self.bale, libraries, file, self.native_mode).map(
-            |(path, warnings)| {
-                for warning in warnings {
-                    let _ = PyErr::warn(
-                        py,
-                        &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(),
-                        &std::ffi::CString::new(warning).unwrap_or_default(),
-                        1,
-                    );
-                }
-                path
-            },
-        );
-        #[cfg(target_os = "emscripten")]
-        let path = crate::native::load_extension(file, self.virtual_path(file.path), self.prepared, || {
-            self.read_file(py, file).map(Cow::into_owned).map_err(|e| e.value(py).to_string())
-        });
-        let path = path.map_err(|e| self.error(py, name, e))?;
-        lock()?.insert(file.id.0, path.clone());
-        Ok(path)
+        Ok(loadable.path)
     }
 
-    #[cfg(not(any(target_os = "linux", target_os = "emscripten")))]
-    pub(crate) fn native_path(&self, py: Python<'_>, name: &str, _: &File<'_>) -> PyResult<String> {
-        let _ = &self.native;
-        Err(self.error(py, name, "loading extension modules from a bale is supported on Linux and in Pyodide only"))
+    /// Records that this finder, a rest bale's, served a module or a file the bale
+    /// lacked; nothing for a bale's own finder.
+    pub(crate) fn record_miss(&self, py: Python<'_>, module: Option<&str>, path: &str) -> PyResult<()> {
+        match &self.misses {
+            Some(log) => crate::rest::record_miss(py, log, module, path),
+            None => Ok(()),
+        }
+    }
+
+    /// The file a module's miss names: what `bale pack --include-from` adds. Its
+    /// extension module or source, else the source its bytecode was compiled from
+    /// (`a/b.py`, `a/b/__init__.py`). A namespace package has none (its submodules are
+    /// misses of their own).
+    pub(crate) fn miss_path(&self, py: Python<'_>, m: &Module<'_>) -> PyResult<Option<String>> {
+        if let Some(id) = m.extension.or(m.source) {
+            return Ok(Some(self.file(py, id, m.name)?.path.to_owned()));
+        }
+        let base = m.name.replace('.', "/");
+        Ok(match (m.bytecode, m.is_package) {
+            (None, _) => None,
+            (Some(_), true) => Some(format!("{base}/__init__.py")),
+            (Some(_), false) => Some(format!("{base}.py")),
+        })
     }
 
     /// The name and the module record index a spec carries.

@@ -1,7 +1,8 @@
 //! Putting a bale in place and taking it out: opening what `install` is given (a path,
-//! mapped; bytes, read in place; a framed bale, decoded), and everything `install`
-//! changes in `sys` (`meta_path`, `path`, `path_hooks`, the path importer cache,
-//! `excepthook` before 3.13), undone by `uninstall`.
+//! mapped; bytes, read in place; a framed bale, decoded) and its rest bale into a
+//! finder, and everything `install` changes in `sys` (`meta_path`, `path`,
+//! `path_hooks`, the path importer cache, `excepthook` before 3.13), undone by
+//! `uninstall`.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -14,10 +15,40 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyString};
 
 use crate::error::BaleError;
-use crate::finder::BaleFinder;
-use crate::rest::{Rest, RestFinder, RestSource};
+use crate::finder::{BaleFinder, RestLink};
+use crate::native::{NativeMode, Natives};
+use crate::program::{self, ProgramRest};
+use crate::rest::{Rest, RestSource};
+use crate::rest_finder::RestFinder;
 use crate::state::state;
-use crate::storage::{Storage, absolute};
+use crate::storage::{Storage, absolute, modified, seconds};
+
+/// What a finder is made of, as `BaleFinder(...)` and `install(...)` take it (see
+/// `BaleFinder.__new__`).
+pub struct Given<'a, 'py> {
+    pub source: &'a Bound<'py, PyAny>,
+    pub path: Option<String>,
+    pub prepared: bool,
+    pub native: Option<&'a str>,
+    pub rest: RestGiven<'a, 'py>,
+}
+
+/// Opens a bale and its rest bale into a finder, not yet installed.
+pub fn new_finder(py: Python<'_>, given: Given<'_, '_>) -> PyResult<BaleFinder> {
+    let native = NativeMode::choose(given.native, program::get().map(|p| p.native)).map_err(PyValueError::new_err)?;
+    let opened = open_source(py, given.source)?;
+    let root = given.path.unwrap_or(opened.root);
+    if root.is_empty() || root.ends_with('/') {
+        return Err(PyValueError::new_err(format!("the mount path {root:?} must not be empty or end with '/'")));
+    }
+    let program = matches!(opened.storage, Storage::Static(_));
+    let bale = bale_format::Bale::open(opened.storage).map_err(|e| BaleError::new_err(format!("{root}: {e}")))?;
+    let beside = RestDefault { file: opened.file.as_deref(), program };
+    let rest = rest_of(py, &bale, &root, beside, given.rest)?;
+    let mut finder = BaleFinder::new(bale, root, opened.mtime, Natives::new(native, given.prepared));
+    finder.rest = rest.map(|rest| Arc::new(RestLink::new(rest, native)));
+    Ok(finder)
+}
 
 /// What `install` was given, opened.
 pub struct Opened {
@@ -45,10 +76,10 @@ pub fn open_source(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<Opened
     if let Some(path) = path {
         let root = absolute(&path);
         let storage = map_file(py, &root, &path)?;
-        let mtime = std::fs::metadata(&root).and_then(|m| m.modified()).map_or(0.0, seconds);
+        let mtime = modified(&root);
         return Ok(Opened { storage: unframed(storage, &path)?, root: root.clone(), mtime, file: Some(root) });
     }
-    let storage = Storage::from_object(source)?;
+    let storage = Storage::from_object(source, program::get().map(|p| p.bale))?;
     let root = format!("/memory/{}.bale", state(py)?.memory_bales.fetch_add(1, Ordering::Relaxed));
     Ok(Opened { storage: unframed(storage, &root)?, root, mtime: seconds(std::time::SystemTime::now()), file: None })
 }
@@ -70,7 +101,7 @@ fn map_file(py: Python<'_>, root: &str, path: &str) -> PyResult<Storage> {
     #[cfg(target_family = "wasm")]
     {
         let _ = path;
-        Storage::from_object(&py.import("builtins")?.call_method1("open", (root, "rb"))?.call_method0("read")?)
+        Storage::from_object(&py.import("builtins")?.call_method1("open", (root, "rb"))?.call_method0("read")?, None)
     }
 }
 
@@ -115,13 +146,13 @@ pub fn rest_of(
             let path: String = py.import("os")?.call_method1("fspath", (r,))?.extract()?;
             RestSource::Path(absolute(&path))
         }
-        Some(r) if !auto => RestSource::Bytes { storage: Storage::from_object(r)?, fetch: given.fetch },
-        _ => match (beside.file, beside.program, PROGRAM_REST.get()) {
+        Some(r) if !auto => RestSource::Bytes { storage: Storage::from_object(r, None)?, fetch: given.fetch },
+        _ => match (beside.file, beside.program, program::get().map(|p| &p.rest)) {
             (Some(file), _, _) => {
                 let folder = file.rsplit_once('/').map_or("", |(folder, _)| folder);
                 RestSource::Path(format!("{folder}/{file_name}"))
             }
-            (None, true, Some(ProgramRest::Path(path))) => RestSource::Path(path.clone()),
+            (None, true, Some(ProgramRest::Beside(path))) => RestSource::Path(path.clone()),
             (None, true, Some(ProgramRest::Carried(bytes))) => {
                 RestSource::Bytes { storage: Storage::Static(bytes), fetch: None }
             }
@@ -133,30 +164,7 @@ pub fn rest_of(
         RestSource::Bytes { storage: Storage::Static(_), .. } => format!("{file_name} (inside this program)"),
         _ => file_name.to_owned(),
     });
-    Ok(Some(Rest::new(bale, root, name, source, given.via)))
-}
-
-/// Where the running program's rest bale is (`bale exe`).
-enum ProgramRest {
-    /// Beside the program: `PROGRAM.rest.bale`.
-    Path(String),
-    /// Inside it, mapped with it for the process's life.
-    Carried(&'static [u8]),
-}
-
-static PROGRAM_REST: std::sync::OnceLock<ProgramRest> = std::sync::OnceLock::new();
-
-/// Tells the importer, before Python starts, where the running program's rest bale
-/// would be if it carries none: a file beside it.
-pub fn set_program_rest(path: String) {
-    let _ = PROGRAM_REST.set(ProgramRest::Path(path));
-}
-
-/// Tells the importer, before Python starts, of the rest bale the running program
-/// carries, in its own mapped file (which the system does not let anyone rewrite
-/// while it runs).
-pub fn set_program_rest_bytes(bytes: &'static [u8]) {
-    let _ = PROGRAM_REST.set(ProgramRest::Carried(bytes));
+    Ok(Some(Rest::new(py, bale, root, name, source, given.via)?))
 }
 
 /// The bale itself, for a framed bale (format-spec §10.4): decoded into memory.
@@ -166,10 +174,6 @@ fn unframed(storage: Storage, name: &str) -> PyResult<Storage> {
     }
     let bale = bale_format::frame::unframe(storage.as_ref()).map_err(|e| BaleError::new_err(format!("{name}: {e}")))?;
     Ok(Storage::Owned(bale))
-}
-
-pub(crate) fn seconds(t: std::time::SystemTime) -> f64 {
-    t.duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Puts an already made finder in place (what `install` does after making it).
@@ -189,9 +193,9 @@ pub fn activate(py: Python<'_>, finder: &Bound<'_, BaleFinder>, files: bool) -> 
         sys.setattr("excepthook", excepthook_fn(py)?)?;
     }
     // The rest bale is looked in last, after every other finder.
-    if let Some(rest) = &finder.get().rest {
-        rest.set_main(py, finder);
-        sys.getattr("meta_path")?.call_method1("append", (RestFinder { rest: rest.clone() },))?;
+    if let Some(link) = &finder.get().rest {
+        link.set_main(py, finder);
+        sys.getattr("meta_path")?.call_method1("append", (RestFinder { link: link.clone() },))?;
     }
     let root = finder.get().root.clone();
     sys.getattr("path")?.call_method1("insert", (0, &root))?;
@@ -210,7 +214,7 @@ pub fn deactivate(py: Python<'_>, finder: &Bound<'_, BaleFinder>) -> PyResult<()
     let rest = finder.get().rest.clone();
     remove_all(&sys.getattr("meta_path")?, |item| {
         item.is(finder)
-            || item.cast::<RestFinder>().is_ok_and(|r| rest.as_ref().is_some_and(|own| Arc::ptr_eq(&r.get().rest, own)))
+            || item.cast::<RestFinder>().is_ok_and(|r| rest.as_ref().is_some_and(|own| Arc::ptr_eq(&r.get().link, own)))
     })?;
     remove_all(&sys.getattr("path")?, |item| item.extract::<String>().is_ok_and(|p| p == root))?;
     let cache = sys.getattr("path_importer_cache")?;

@@ -8,15 +8,24 @@
 //! finder.uninstall()
 //! ```
 //!
-//! One file per protocol the import system speaks: `loader.rs` (the meta-path finder
-//! and loader, the hot path, over the bale reading of `finder.rs`), `path_finder.rs` (path hooks, `pkgutil`, namespace
-//! packages), `resources.rs` and `metadata.rs` (`importlib.resources` and
-//! `importlib.metadata`, with the classes of `assets/support.py`), `files.rs` (file
-//! access by path, `assets/files.py`), `native/` (extension modules), `linecache.rs`
-//! (source lines for tracebacks), `rest.rs` (the rest bale, served on a miss), `install.rs` (putting a bale in place), `storage.rs`
-//! (where a bale's bytes come from). Their state is one object, `state.rs`. Each file
-//! uses only those listed after it here, bottom to top: state, storage, finder, the
-//! protocols, install, loader.
+//! The files, bottom to top; each uses only those above it in this list:
+//!
+//! | file | what it is |
+//! | --- | --- |
+//! | `error.rs` | `BaleError` |
+//! | `storage.rs` | where a bale's bytes live: mapped, held in place, or owned |
+//! | `runtime.rs` | what the finder needs of the running interpreter, looked up once |
+//! | `native/` | extension modules and their libraries: Linux's cache and memory, Pyodide's |
+//! | `misses.rs` | what the rest bales served (`bale.misses()`) |
+//! | `program.rs` | what `bale exe` tells the importer before Python starts |
+//! | `state.rs` | the importer's state in its interpreter: one object |
+//! | `assets.rs` | the Python helpers (`assets/support.py`, `assets/files.py`) |
+//! | `rest.rs` | the rest bale: where it is, opened and checked, its misses recorded |
+//! | `finder.rs` | `BaleFinder`: one bale's modules, their specs and code, its rest bale's finder |
+//! | `linecache.rs`, `resources.rs`, `metadata.rs`, `path_finder.rs`, `files.rs`, `rest_finder.rs` | one protocol each: source lines for tracebacks, `importlib.resources`, `importlib.metadata`, path hooks and `pkgutil`, file access by path, the rest bale's meta-path finder |
+//! | `install.rs` | a finder made from what `install` is given, put in place and taken out |
+//! | `loader.rs` | `BaleFinder`'s Python methods: the meta-path finder and loader protocol |
+//! | `lib.rs` | the module `bale` |
 
 mod assets;
 mod error;
@@ -26,14 +35,13 @@ mod install;
 mod linecache;
 mod loader;
 mod metadata;
-#[cfg(target_os = "linux")]
-mod native;
-#[cfg(target_os = "emscripten")]
-#[path = "native_emscripten.rs"]
+mod misses;
 mod native;
 mod path_finder;
+pub mod program;
 mod resources;
 mod rest;
+mod rest_finder;
 mod runtime;
 mod state;
 mod storage;
@@ -41,10 +49,9 @@ mod storage;
 use pyo3::prelude::*;
 
 pub use error::BaleError;
-pub use finder::{BaleFinder, NativeMode, set_native_mode};
-pub use install::{set_program_rest, set_program_rest_bytes};
+pub use finder::BaleFinder;
+pub use native::NativeMode;
 pub use path_finder::BalePathFinder;
-pub use storage::set_program_bale;
 
 /// Installs a bale: its finder goes first on `sys.meta_path`, its virtual path first
 /// on `sys.path`. `source` is a path or a bytes-like object; `path` overrides the
@@ -112,8 +119,8 @@ fn host_target(py: Python<'_>) -> PyResult<String> {
 /// What the installed bales lacked and their rest bales served, each once, in the
 /// order first needed: `{"module": NAME or None, "path": PATH, "bale": PATH}`. With
 /// `BALE_MISSES=FILE` they are written to FILE at exit, for `bale pack --include-from`.
-#[pyfunction]
-fn misses(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyList>> {
+#[pyfunction(name = "misses")]
+fn all_misses(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyList>> {
     rest::all_misses(py)
 }
 
@@ -121,9 +128,9 @@ fn misses(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyList>> {
 fn bale(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<BaleFinder>()?;
     m.add_class::<BalePathFinder>()?;
-    m.add_class::<rest::RestFinder>()?;
-    m.add_function(wrap_pyfunction!(misses, m)?)?;
-    m.add("MissWarning", m.py().get_type::<rest::MissWarning>())?;
+    m.add_class::<rest_finder::RestFinder>()?;
+    m.add_function(wrap_pyfunction!(all_misses, m)?)?;
+    m.add("MissWarning", m.py().get_type::<misses::MissWarning>())?;
     m.add_function(wrap_pyfunction!(install_bale, m)?)?;
     m.add_function(wrap_pyfunction!(unframe, m)?)?;
     m.add_function(wrap_pyfunction!(host_target, m)?)?;

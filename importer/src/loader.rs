@@ -4,14 +4,13 @@
 //! metadata, path entries and source lines are served by their own files; the methods
 //! here hand over to them.
 
-use bale_format::Bale;
-use pyo3::exceptions::{PyFileNotFoundError, PyValueError};
+use pyo3::exceptions::PyFileNotFoundError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::error::BaleError;
-use crate::finder::{BaleFinder, Code, NativeMode};
+use crate::finder::{BaleFinder, Code};
+use crate::rest_finder::RestFinder;
 use crate::state::runtime;
 
 #[pymethods]
@@ -44,20 +43,8 @@ impl BaleFinder {
         rest_name: Option<String>,
         rest_via: Option<String>,
     ) -> PyResult<Self> {
-        let native_mode = NativeMode::choose(native).map_err(PyValueError::new_err)?;
-        let opened = crate::install::open_source(py, source)?;
-        let root = path.unwrap_or(opened.root);
-        if root.is_empty() || root.ends_with('/') {
-            return Err(PyValueError::new_err(format!("the mount path {root:?} must not be empty or end with '/'")));
-        }
-        let program = matches!(opened.storage, crate::storage::Storage::Static(_));
-        let bale = Bale::open(opened.storage).map_err(|e| BaleError::new_err(format!("{root}: {e}")))?;
-        let given = crate::install::RestGiven { rest, fetch: rest_fetch, name: rest_name, via: rest_via };
-        let beside = crate::install::RestDefault { file: opened.file.as_deref(), program };
-        let rest = crate::install::rest_of(py, &bale, &root, beside, given)?;
-        let mut finder = BaleFinder::new(bale, root, opened.mtime, prepared, native_mode);
-        finder.rest = rest.map(|r| std::sync::Arc::new(r.with_native_mode(native_mode).register()));
-        Ok(finder)
+        let rest = crate::install::RestGiven { rest, fetch: rest_fetch, name: rest_name, via: rest_via };
+        crate::install::new_finder(py, crate::install::Given { source, path, prepared, native, rest })
     }
 
     /// The virtual path the bale is mounted at.
@@ -157,10 +144,10 @@ impl BaleFinder {
         let this = slf.get();
         let (name, state) = BaleFinder::spec_of(&module.getattr(intern!(py, "__spec__"))?)?;
         let m = this.module_for(py, &name, state)?;
-        if let Some(log) = &this.misses
-            && let Some(path) = crate::rest::module_path(this, py, &m)?
+        if this.misses.is_some()
+            && let Some(path) = this.miss_path(py, &m)?
         {
-            log.record(py, Some(&name), &path)?;
+            this.record_miss(py, Some(&name), &path)?;
         }
         let rt = runtime(py)?;
         if m.extension.is_some() {
@@ -220,9 +207,9 @@ impl BaleFinder {
             return main.get().own_data(py, rel)?.ok_or_else(not_found);
         }
         match &self.rest {
-            Some(rest) => match rest.finder(py) {
+            Some(link) => match link.finder(py) {
                 Ok(finder) => finder.get().own_data(py, rel)?.ok_or_else(not_found),
-                Err(why) => Err(rest.file_error(path, why)),
+                Err(why) => Err(link.rest.file_error(path, why)),
             },
             None => Err(not_found()),
         }
@@ -245,15 +232,15 @@ impl BaleFinder {
 
     /// The rest bale's finder (last on `sys.meta_path` once installed), or `None`.
     #[getter]
-    fn rest(&self) -> Option<crate::rest::RestFinder> {
-        self.rest.as_ref().map(|rest| crate::rest::RestFinder { rest: rest.clone() })
+    fn rest(&self) -> Option<RestFinder> {
+        self.rest.as_ref().map(|link| RestFinder { link: link.clone() })
     }
 
     /// What the bale lacked and its rest bale served, each once, in the order it was
     /// first needed: `{"module": NAME or None, "path": PATH, "bale": PATH}`.
     fn misses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyList>> {
-        let logs: Vec<_> = self.rest.iter().map(|r| r.log.clone()).collect();
-        crate::rest::misses_list(py, &logs)
+        let logs: Vec<_> = self.rest.iter().map(|link| link.rest.log.clone()).collect();
+        crate::misses::misses_list(py, &logs)
     }
 
     // ---- installing ----
@@ -302,14 +289,7 @@ impl BaleFinder {
     /// The bale's native code, for the Pyodide loader to compile before the first
     /// import: (path, is a shared library rather than an extension module).
     fn _native_files(&self, py: Python<'_>) -> PyResult<Vec<(String, bool)>> {
-        let mut out = Vec::new();
-        for f in self.bale.files() {
-            let f = f.map_err(|e| self.error(py, "", e))?;
-            if f.kind.is_native() {
-                out.push((f.path.to_owned(), f.kind == bale_format::FileKind::SharedLibrary));
-            }
-        }
-        Ok(out)
+        crate::native::files_to_prepare(&self.bale).map_err(|e| self.error(py, "", e))
     }
 
     /// Folder names of the distribution metadata at the top of the bale.

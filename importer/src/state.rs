@@ -4,6 +4,10 @@
 //!
 //! A PyO3 module is loaded into one interpreter per process (PyO3 refuses to be
 //! imported into a sub-interpreter), so this one object is that interpreter's state.
+//! Nothing in it relies on the GIL for its consistency (each part is a once-cell, an
+//! atomic, a mutex or a Python list, which locks itself on a free-threaded build).
+//! The only process-wide state outside it is what `bale exe` sets before Python
+//! starts (`program.rs`).
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicUsize;
@@ -12,6 +16,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
 
+use crate::misses::Misses;
+use crate::native::Process;
 use crate::runtime::Runtime;
 
 pub struct State {
@@ -35,10 +41,11 @@ pub struct State {
     pub replacements: PyOnceLock<Vec<Py<PyAny>>>,
     pub originals: PyOnceLock<Vec<Py<PyAny>>>,
     /// Native code loaded so far (see `native/mod.rs`).
-    #[cfg(target_os = "linux")]
-    pub native: crate::native::Loaded,
+    pub native: Process,
     /// Numbers the bales installed from bytes: `/memory/N.bale`.
     pub memory_bales: AtomicUsize,
+    /// What the rest bales served (see `misses.rs`).
+    pub misses: Misses,
 }
 
 static STATE: PyOnceLock<State> = PyOnceLock::new();
@@ -56,9 +63,9 @@ pub fn state(py: Python<'_>) -> PyResult<&'static State> {
             mounted: Mutex::new(Vec::new()),
             replacements: PyOnceLock::new(),
             originals: PyOnceLock::new(),
-            #[cfg(target_os = "linux")]
-            native: Default::default(),
+            native: Process::default(),
             memory_bales: AtomicUsize::new(0),
+            misses: Misses::default(),
         })
     })
 }

@@ -10,7 +10,6 @@
 //! copied once, at install (a memory copy: about a millisecond for 10 MB).
 
 use std::ffi::{c_int, c_void};
-use std::sync::OnceLock;
 
 use pyo3::exceptions::PyBufferError;
 use pyo3::ffi;
@@ -43,28 +42,19 @@ impl AsRef<[u8]> for Storage {
     }
 }
 
-/// The bale of the running program, set by the runner before Python starts.
-static PROGRAM_BALE: OnceLock<&'static [u8]> = OnceLock::new();
-
-/// Tells the importer where the running program's own bale is: a read-only mapping
-/// of the program's file, which the system does not let anyone rewrite while it
-/// runs, kept for the process's life. A buffer over exactly these bytes is then read
-/// in place rather than copied.
-pub fn set_program_bale(bale: &'static [u8]) {
-    let _ = PROGRAM_BALE.set(bale);
-}
-
 impl Storage {
     /// A bytes-like object's bytes: held in place where they cannot change, else
-    /// copied once (see the module's documentation).
-    pub fn from_object(object: &Bound<'_, PyAny>) -> PyResult<Storage> {
+    /// copied once (see the module's documentation). `lasting` is memory known to
+    /// stay unchanged for the process's life (the running program's own mapped bale):
+    /// a buffer over exactly those bytes is read in place whatever its type.
+    pub fn from_object(object: &Bound<'_, PyAny>, lasting: Option<&'static [u8]>) -> PyResult<Storage> {
         let buffer = Buffer::new(object)?;
         let bytes = buffer.as_slice();
-        if let Some(program) = PROGRAM_BALE.get()
-            && std::ptr::eq(program.as_ptr(), bytes.as_ptr())
-            && program.len() == bytes.len()
+        if let Some(lasting) = lasting
+            && std::ptr::eq(lasting.as_ptr(), bytes.as_ptr())
+            && lasting.len() == bytes.len()
         {
-            return Ok(Storage::Static(program));
+            return Ok(Storage::Static(lasting));
         }
         if object.is_exact_instance_of::<PyBytes>() {
             return Ok(Storage::Buffer(buffer));
@@ -173,6 +163,16 @@ impl Drop for Buffer {
             unsafe { PyBuffer_Release(&mut *self.view) }
         });
     }
+}
+
+/// A time as `os.stat` gives it: seconds since the epoch (0 for a time before it).
+pub fn seconds(t: std::time::SystemTime) -> f64 {
+    t.duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// When a file was last written, in [`seconds`]; 0 if that cannot be known.
+pub fn modified(path: &str) -> f64 {
+    std::fs::metadata(path).and_then(|m| m.modified()).map_or(0.0, seconds)
 }
 
 /// `os.path.abspath`: joined to the working folder and normalized (`.`, `..`, `//`)

@@ -62,16 +62,13 @@ fn main() -> ExitCode {
             // Mapped for the process's life: the importer reads the bale in place.
             let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
             let bale = embedded.bale(map);
-            bale::set_program_bale(bale);
             // The rest bale, if the bale names one: inside the program, else beside it.
-            match embedded.rest(map) {
-                Some(rest) => bale::set_program_rest_bytes(rest),
-                None => bale::set_program_rest(format!("{}.rest.bale", executable_path.display())),
-            }
-
-            if embedded.native_in_memory {
-                bale::set_native_mode(bale::NativeMode::Memory);
-            }
+            let rest = match embedded.rest(map) {
+                Some(rest) => bale::program::ProgramRest::Carried(rest),
+                None => bale::program::ProgramRest::Beside(format!("{}.rest.bale", executable_path.display())),
+            };
+            let native = if embedded.native_in_memory { bale::NativeMode::Memory } else { bale::NativeMode::Cache };
+            bale::program::set(bale::program::Program { bale, rest, native });
             let mut argv: Vec<*mut c_char> = args.iter().map(|a| a.as_ptr() as *mut c_char).collect();
             argv.push(std::ptr::null_mut());
             // SAFETY: every pointer outlives the call (the map lives for the process, the

@@ -25,11 +25,12 @@ use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
-use bale_format::{Bale, Codec, File, Payload};
+use bale_format::{Bale, Codec, Corruption, File, Payload};
 use rustix::fs::{Mode, OFlags};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::Object;
+use super::error::Error;
+use super::object::Object;
 use crate::storage::Storage;
 
 const MAGIC: [u8; 8] = *b"balenat1";
@@ -38,8 +39,8 @@ const TRAILER: usize = 32;
 /// Why an entry could not be had from the cache: the bale is damaged (reported as
 /// such), or the cache cannot be used (the caller loads from memory instead).
 pub enum Failure {
-    Bale(String),
-    Cache(String),
+    Bale(Error),
+    Cache(Error),
 }
 
 pub struct Cache {
@@ -49,29 +50,36 @@ pub struct Cache {
 
 impl Cache {
     /// The user's cache folder, made if need be; refused if another user owns it.
-    pub fn open() -> Result<Cache, String> {
+    pub fn open() -> Result<Cache, Error> {
         let base = match std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
             Some(dir) if dir.is_absolute() => dir,
-            _ => home().ok_or("HOME is not set, and this user has no home folder")?.join(".cache"),
+            _ => match home() {
+                Some(home) => home.join(".cache"),
+                None => {
+                    let why = std::io::Error::new(std::io::ErrorKind::NotFound, "this user has no home folder");
+                    return Err(Error::System { step: "HOME is not set".into(), source: why });
+                }
+            },
         };
         let path = base.join("bale").join("native");
-        let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+        let fail = |e: std::io::Error| Error::System { step: path.display().to_string(), source: e };
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
+            std::fs::create_dir_all(parent).map_err(fail)?;
         }
         match rustix::fs::mkdir(&path, Mode::RWXU) {
             Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-            Err(e) => return Err(fail(&e)),
+            Err(e) => return Err(fail(e.into())),
         }
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let dir = rustix::fs::open(&path, flags, Mode::empty()).map_err(|e| fail(&e))?;
-        let stat = rustix::fs::fstat(&dir).map_err(|e| fail(&e))?;
+        let dir = rustix::fs::open(&path, flags, Mode::empty()).map_err(|e| fail(e.into()))?;
+        let stat = rustix::fs::fstat(&dir).map_err(|e| fail(e.into()))?;
         let me = rustix::process::geteuid().as_raw();
         if stat.st_uid != me {
-            return Err(fail(&format!("owned by user {}, not by this user ({me})", stat.st_uid)));
+            let owner = format!("owned by user {}, not by this user ({me})", stat.st_uid);
+            return Err(fail(std::io::Error::new(std::io::ErrorKind::PermissionDenied, owner)));
         }
         if stat.st_mode & 0o077 != 0 {
-            rustix::fs::fchmod(&dir, Mode::RWXU).map_err(|e| fail(&e))?;
+            rustix::fs::fchmod(&dir, Mode::RWXU).map_err(|e| fail(e.into()))?;
         }
         Ok(Cache { dir, path })
     }
@@ -79,15 +87,18 @@ impl Cache {
     /// The file's content, from the cache: found and checked, else written from the
     /// bale's checked payload first.
     pub fn object(&self, bale: &Bale<Storage>, file: &File<'_>, payload: &Payload) -> Result<Object, Failure> {
-        let key = key(bale, payload).map_err(Failure::Bale)?;
+        let key =
+            key(bale, payload).map_err(|e| Failure::Bale(Error::Bale { path: file.path.to_owned(), source: e }))?;
         let name = format!("{key:016x}-{}", plain(file.name()));
-        let fail = |e: &dyn std::fmt::Display| Failure::Cache(format!("{}/{name}: {e}", self.path.display()));
-        if let Some(found) = self.checked(&name, key, payload).map_err(|e| fail(&e))? {
+        let fail = |e| Failure::Cache(Error::System { step: format!("{}/{name}", self.path.display()), source: e });
+        if let Some(found) = self.checked(&name, key, payload).map_err(fail)? {
             return Ok(found);
         }
-        let content = bale.read_file(file).map_err(|e| Failure::Bale(e.to_string()))?;
-        self.write(&name, key, &content).map_err(|e| fail(&e))?;
-        self.checked(&name, key, payload).map_err(|e| fail(&e))?.ok_or_else(|| fail(&"written, then not found"))
+        let content =
+            bale.read_file(file).map_err(|e| Failure::Bale(Error::Bale { path: file.path.to_owned(), source: e }))?;
+        self.write(&name, key, &content).map_err(fail)?;
+        let lost = || std::io::Error::new(std::io::ErrorKind::NotFound, "written, then not found");
+        self.checked(&name, key, payload).map_err(fail)?.ok_or_else(|| fail(lost()))
     }
 
     /// The cached file, if it is there and whole; a damaged one is removed.
@@ -185,13 +196,14 @@ fn home() -> Option<PathBuf> {
 /// What names a payload's content without reading it: its record (the hash of its
 /// stored bytes, both sizes, the codec) and, for a payload compressed with the bale's
 /// dictionary, the dictionary's hash.
-pub(super) fn key(bale: &Bale<Storage>, payload: &Payload) -> Result<u64, String> {
+pub(super) fn key(bale: &Bale<Storage>, payload: &Payload) -> Result<u64, bale_format::Error> {
     let (codec, dictionary) = match payload.codec {
         Codec::Stored => (0u8, 0),
         Codec::Zstd => (1, 0),
         Codec::ZstdDictionary => {
-            let id = bale.header().dictionary.ok_or("a payload compressed with a dictionary the bale does not have")?;
-            (2, bale.payload(id).map_err(|e| e.to_string())?.hash)
+            let problem = "compressed with a dictionary the bale does not have".to_owned();
+            let id = bale.header().dictionary.ok_or(Corruption::Payload { index: payload.id.0, problem })?;
+            (2, bale.payload(id)?.hash)
         }
         Codec::Unknown(c) => (c, 0),
     };

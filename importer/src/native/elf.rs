@@ -8,6 +8,8 @@ use object::Endianness;
 use object::elf::{DT_NEEDED, DT_SONAME, FileHeader64};
 use object::read::elf::{Dyn, FileHeader, SectionHeader};
 
+use super::error::Error;
+
 /// Each `DT_NEEDED` or `DT_SONAME` name of the object, with the file offset of its
 /// string; empty for anything that is not a 64-bit ELF object.
 /// (`true` for `DT_NEEDED`.)
@@ -42,17 +44,18 @@ pub fn needed_libraries(data: &[u8]) -> Vec<String> {
     names(data).into_iter().filter(|(needed, ..)| *needed).map(|(_, name, _)| name).collect()
 }
 
-/// A copy of `data` in which each `DT_NEEDED` and `DT_SONAME` name that `renames` holds
-/// is replaced by its new name, of the same length.
-pub fn renamed(data: &[u8], renames: &HashMap<String, String>) -> Result<Vec<u8>, String> {
+/// A copy of `data` (the file at `path` in the bale) in which each `DT_NEEDED` and
+/// `DT_SONAME` name that `renames` holds is replaced by its new name, of the same length.
+pub fn renamed(path: &str, data: &[u8], renames: &HashMap<String, String>) -> Result<Vec<u8>, Error> {
     let mut out = data.to_vec();
     for (_, name, offset) in names(data) {
         let Some(new) = renames.get(&name) else { continue };
+        let refuse = |reason| Error::Rename { path: path.to_owned(), name: name.clone(), new: new.clone(), reason };
         if new.len() != name.len() {
-            return Err(format!("cannot rename {name} to {new}: the names differ in length"));
+            return Err(refuse("the names differ in length"));
         }
         let Some(place) = out.get_mut(offset..offset + name.len()) else {
-            return Err(format!("the name {name} lies outside the file"));
+            return Err(refuse("the name lies outside the file"));
         };
         place.copy_from_slice(new.as_bytes());
     }

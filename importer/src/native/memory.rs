@@ -14,11 +14,12 @@ use bale_format::{Bale, Codec, File, Payload};
 use rustix::fs::{MemfdFlags, SealFlags};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::Object;
+use super::error::Error;
+use super::object::Object;
 use crate::storage::Storage;
 
 /// The file's content in a new sealed in-memory file.
-pub fn object(bale: &Bale<Storage>, file: &File<'_>, payload: &Payload) -> Result<Object, String> {
+pub fn object(bale: &Bale<Storage>, file: &File<'_>, payload: &Payload) -> Result<Object, Error> {
     if payload.codec == Codec::Stored
         && let Some(source) = bale.data().file()
     {
@@ -26,32 +27,29 @@ pub fn object(bale: &Bale<Storage>, file: &File<'_>, payload: &Payload) -> Resul
         if copy(source, payload.offset, &fd, payload.size).is_ok() {
             let object = sealed(fd, file.name(), payload.size)?;
             if xxh3_64(object.content()) != payload.hash {
-                return Err(format!(
-                    "{}: {}",
-                    file.path,
-                    bale_format::Corruption::PayloadChecksum { index: payload.id.0 }
-                ));
+                let damage = bale_format::Corruption::PayloadChecksum { index: payload.id.0 };
+                return Err(Error::Bale { path: file.path.to_owned(), source: damage.into() });
             }
             return Ok(object);
         }
         // A file system that cannot copy within the kernel: through memory instead.
     }
-    let content = bale.read_file(file).map_err(|e| e.to_string())?;
+    let content = bale.read_file(file).map_err(Error::bale(file.path))?;
     from_bytes(file.name(), &content)
 }
 
 /// `bytes` (already checked) in a new sealed in-memory file.
-pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Object, String> {
+pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Object, Error> {
     let mut out = std::fs::File::from(memfd(name)?);
-    out.write_all(bytes).map_err(|e| format!("writing {name} to memory: {e}"))?;
+    out.write_all(bytes).map_err(Error::system(format!("writing {name} to memory")))?;
     sealed(out.into(), name, bytes.len() as u64)
 }
 
-fn memfd(name: &str) -> Result<std::os::fd::OwnedFd, String> {
+fn memfd(name: &str) -> Result<std::os::fd::OwnedFd, Error> {
     // rustix calls the kernel directly: glibc wraps memfd_create only from 2.27, and
     // the wheel is built for glibc 2.17 (manylinux2014).
     rustix::fs::memfd_create(name.replace('\0', "_"), MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)
-        .map_err(|e| format!("memfd_create: {e}"))
+        .map_err(|e| Error::System { step: "memfd_create".into(), source: e.into() })
 }
 
 fn copy(source: &std::fs::File, offset: u64, out: &std::os::fd::OwnedFd, len: u64) -> rustix::io::Result<()> {
@@ -68,8 +66,9 @@ fn copy(source: &std::fs::File, offset: u64, out: &std::os::fd::OwnedFd, len: u6
     Ok(())
 }
 
-fn sealed(fd: std::os::fd::OwnedFd, name: &str, len: u64) -> Result<Object, String> {
+fn sealed(fd: std::os::fd::OwnedFd, name: &str, len: u64) -> Result<Object, Error> {
     let seals = SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE | SealFlags::SEAL;
-    rustix::fs::fcntl_add_seals(&fd, seals).map_err(|e| format!("sealing {name} in memory: {e}"))?;
-    Object::map(std::fs::File::from(fd), len as usize).map_err(|e| format!("mapping {name}: {e}"))
+    rustix::fs::fcntl_add_seals(&fd, seals)
+        .map_err(|e| Error::System { step: format!("sealing {name} in memory"), source: e.into() })?;
+    Object::map(std::fs::File::from(fd), len as usize).map_err(Error::system(format!("mapping {name}")))
 }
