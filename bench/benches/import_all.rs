@@ -9,6 +9,8 @@
 //!
 //! Prepared by `bench/import-bench.sh`, which runs this with `BALE_BENCH_DIR` set.
 
+#![allow(clippy::unwrap_used, reason = "a benchmark: a failure is a panic")]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -6,6 +6,8 @@
 //!
 //! `cargo bench -p bale-bench --bench index`; figures in `bench/README.md`.
 
+#![allow(clippy::unwrap_used, reason = "a benchmark: a failure is a panic")]
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hint::black_box;

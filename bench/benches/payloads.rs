@@ -6,6 +6,8 @@
 //!
 //! `cargo bench -p bale-bench --bench payloads`; figures in `bench/README.md`.
 
+#![allow(clippy::unwrap_used, reason = "a benchmark: a failure is a panic")]
+
 use std::hint::black_box;
 use std::path::PathBuf;
 

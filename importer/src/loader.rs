@@ -286,6 +286,30 @@ impl BaleFinder {
         crate::path_finder::iter_modules(self, py, package)
     }
 
+    /// The code of a script of the bale, by its path inside (`tool.py`), as `python
+    /// SCRIPT` would run it: its source compiled; or, for a bale packed with
+    /// `--content bytecode`, which holds no script files, the code of the module of its
+    /// name. FileNotFoundError if the bale has neither. What `bale run` and the
+    /// programs of `bale exe` run.
+    fn _script_code(&self, py: Python<'_>, rel: &str) -> PyResult<Py<PyAny>> {
+        let path = self.virtual_path(rel);
+        match self.get_data(py, &path) {
+            Ok(source) => {
+                let compile = &runtime(py)?.compile;
+                return Ok(compile.bind(py).call1((source, &path, intern!(py, "exec"), 0, true))?.unbind());
+            }
+            Err(e) if !e.is_instance_of::<PyFileNotFoundError>(py) => return Err(e),
+            Err(_) => {}
+        }
+        let module = rel.strip_suffix(".py").map(|stem| stem.replace('/', "."));
+        if let Some(m) = module.as_deref().map(|name| self.lookup(py, name)).transpose()?.flatten()
+            && (m.bytecode.is_some() || m.source.is_some())
+        {
+            return self.code(py, &m);
+        }
+        Err(PyFileNotFoundError::new_err((2, "No such script in the bale", path)))
+    }
+
     /// The bale's native code, for the Pyodide loader to compile before the first
     /// import: (path, is a shared library rather than an extension module).
     fn _native_files(&self, py: Python<'_>) -> PyResult<Vec<(String, bool)>> {

@@ -40,9 +40,10 @@ pub struct PackArgs {
     /// it does not.
     #[arg(long, value_parser = parse_compression)]
     pub compress: Option<Compression>,
-    /// With zstd: train a dictionary of SIZE bytes on the bytecode and store it in the bale.
-    #[arg(long, value_name = "SIZE", num_args = 0..=1, default_missing_value = "112640")]
-    pub dictionary: Option<usize>,
+    /// With zstd: train a dictionary of SIZE bytes on the bytecode and store it in the
+    /// bale (without SIZE: 110 KiB, as zstd's own tools).
+    #[arg(long, value_name = "SIZE", num_args = 0..=1)]
+    pub dictionary: Option<Option<usize>>,
     /// Compile as `python -O` (1) or `-OO` (2).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
     pub optimize: u8,

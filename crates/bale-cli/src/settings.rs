@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
-use bale_format::Compression;
+use bale_format::{Compression, codec};
 use bale_pack::app::AppOptions;
 use bale_pack::target::{Environment, TargetChoice};
 use bale_pack::trace::Entry;
@@ -40,9 +40,6 @@ impl Env {
     }
 }
 
-/// The dictionary size zstd's own tools default to.
-const DEFAULT_DICTIONARY: usize = 112_640;
-
 /// What `bale pack` will do.
 pub enum Pack {
     /// Pack import roots and wheels.
@@ -67,9 +64,13 @@ fn pack_options(args: &PackArgs) -> anyhow::Result<PackOptions> {
     let is_app = app.is_app();
     let web = app.target == Some(TargetArg::Pyodide);
     let framed = args.output.extension().is_some_and(|e| e == "zst");
-    let (compression, dictionary_size) = match (args.compress, args.dictionary) {
+    // `--dictionary` alone: the size bale picks.
+    let dictionary = args.dictionary.map(|size| size.unwrap_or(codec::DICTIONARY_SIZE));
+    let (compression, dictionary_size) = match (args.compress, dictionary) {
         (Some(c), d) => (c, d),
-        (None, None) if is_app && !framed => (Compression::Zstd { level: 19 }, Some(DEFAULT_DICTIONARY)),
+        (None, None) if is_app && !framed => {
+            (Compression::Zstd { level: codec::ZSTD_LEVEL }, Some(codec::DICTIONARY_SIZE))
+        }
         (None, d) => (Compression::None, d),
     };
     let content = args.content.unwrap_or(if web { ContentArg::AppSource } else { ContentArg::Both });

@@ -5,6 +5,8 @@
 //! The validation runs need the importer: `BALE_IMPORTER` (scripts/test.sh sets it),
 //! or else it is built here once, into its own target folder.
 
+#![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
+
 mod common;
 
 use std::path::{Path, PathBuf};

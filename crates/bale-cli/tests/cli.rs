@@ -1,5 +1,7 @@
 //! `bale pack`, `inspect`, `verify` and `extract`, run as a user runs them.
 
+#![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
+
 mod common;
 
 use std::path::Path;

@@ -6,6 +6,8 @@
 //! The runner comes from `BALE_RUNNERS` (scripts/test.sh sets it), or else
 //! `scripts/build-runners.sh` builds it here once, for the test Python.
 
+#![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,8 @@
 //! partial or damaged file at their destination, and the temporary files a killed run
 //! leaves behind are cleaned up by the next run into the same folder.
 
+#![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
+
 mod common;
 
 use std::path::{Path, PathBuf};

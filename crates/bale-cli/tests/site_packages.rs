@@ -3,6 +3,8 @@
 //! site-packages verifies, extracts to the same files byte for byte, and the extracted
 //! tree runs those packages.
 
+#![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 //! Bad input: truncated, foreign, newer, damaged and hostile bales. None of them may
 //! panic, and each must be told apart from a good bale.
 
+#![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
+
 use std::io::Cursor;
 use std::ops::Range;
 

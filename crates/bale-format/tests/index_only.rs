@@ -1,6 +1,8 @@
 //! A bale read by its index alone, its payloads fetched elsewhere: how a reader over
 //! the network (the Pyodide loader's rest bale) reads one.
 
+#![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
+
 use bale_format::codec::ZSTD_LEVEL;
 use bale_format::{Bale, Compression, Error, FileKind, ModuleSpec, WriteOptions, Writer};
 

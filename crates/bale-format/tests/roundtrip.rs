@@ -1,6 +1,8 @@
 //! Round trips over arbitrary import trees: whatever goes into a bale comes back out,
 //! by lookup, by listing and by iteration, under every compression mode.
 
+#![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Cursor;
 

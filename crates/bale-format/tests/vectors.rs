@@ -5,6 +5,8 @@
 //! To regenerate after a deliberate format change:
 //! `BALE_REGENERATE_VECTORS=1 cargo test -p bale-format --test vectors`
 
+#![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
+
 use std::io::Cursor;
 use std::path::PathBuf;
 

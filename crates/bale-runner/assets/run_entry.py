@@ -30,14 +30,11 @@ def _run(kind, text):
         finder = next(f for f in sys.meta_path if type(f).__name__ == "BaleFinder")
         path = finder.path + "/" + text
         try:
-            code = compile(finder.get_data(path), path, "exec", dont_inherit=True)
+            # Its source, or the bytecode of the module of its name (`--content bytecode`).
+            code = finder._script_code(text)
         except FileNotFoundError:
-            # Packed as bytecode only, the script is the module of its name.
-            name = text[:-3].replace("/", ".") if text.endswith(".py") else None
-            code = finder.get_code(name) if name and finder.find_spec(name) else None
-            if code is None:
-                sys.stderr.write(f"{sys.argv[0]}: no script {text} in this program\n")
-                raise SystemExit(1)
+            sys.stderr.write(f"{sys.argv[0]}: no script {text} in this program\n")
+            raise SystemExit(1) from None
         names = dict(__file__=path, __loader__=finder, __package__="", __spec__=None)
     for key in [k for k in main if k != "__builtins__"]:
         del main[key]

@@ -1,6 +1,8 @@
 //! The loader's constants are the format's: the block between the `layout` markers of
 //! `loader.mjs` is generated from `bale_format::layout`, and must match it.
 
+#![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
+
 use bale_format::Codec;
 use bale_format::layout::{self, bucket, file, header, key, module, payload, tree};
 

@@ -1,6 +1,8 @@
 //! `xxh3.mjs` computes what the format's hash is: the Rust crate's XXH3-64, for every
 //! input length up to past two blocks and for several seeds. Runs `node`.
 
+#![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 

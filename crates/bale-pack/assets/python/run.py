@@ -96,15 +96,11 @@ def _main():
         raise SystemExit(getattr(__import__(module, fromlist=[function]), function)())
     virtual = finder.path + "/" + target
     try:
-        code = compile(finder.get_data(virtual), virtual, "exec", dont_inherit=True)
+        # Its source, or the bytecode of the module of its name (`--content bytecode`).
+        code = finder._script_code(target)
     except FileNotFoundError:
-        # Packed with `--content bytecode`, the script is only the bytecode of the
-        # module of its name.
-        name = target[:-3].replace("/", ".") if target.endswith(".py") else None
-        code = finder.get_code(name) if name and finder.find_spec(name) else None
-        if code is None:
-            sys.stderr.write(f"bale run: {target}: no such file in {finder.path}\n")
-            raise SystemExit(2) from None
+        sys.stderr.write(f"bale run: {target}: no such file in {finder.path}\n")
+        raise SystemExit(2) from None
     sys.argv = [virtual, *args]
     namespace.update(__file__=virtual, __cached__=None, __loader__=finder, __spec__=None)
     del args, finder
