@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use bale_format::embed;
 
-use crate::{human, open};
+use crate::common::{human, open};
 
 #[derive(clap::Args)]
 pub struct ExeArgs {

@@ -7,8 +7,9 @@ use anyhow::{Context, bail};
 use bale_format::name::{check_path, last_component, parent};
 use bale_format::{FileKind, MappedBale};
 
+use crate::common::open;
+use crate::exit::{EXIT_DAMAGED, Exit};
 use crate::tree_writer::TreeWriter;
-use crate::{EXIT_DAMAGED, Exit, open};
 
 /// One file to write: its path inside the target folder, its bytes, its mode.
 struct Planned<'a> {

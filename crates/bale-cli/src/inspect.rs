@@ -4,7 +4,8 @@ use std::path::Path;
 
 use bale_pack::report::{Report, Row, report};
 
-use crate::{EXIT_DAMAGED, Exit, human, open};
+use crate::common::{human, open};
+use crate::exit::{EXIT_DAMAGED, Exit};
 
 pub fn run(path: &Path, json: bool) -> anyhow::Result<()> {
     let bale = open(path)?;

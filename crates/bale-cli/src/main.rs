@@ -5,7 +5,9 @@
 //! truncated).
 
 mod args;
+mod common;
 mod exe;
+mod exit;
 mod extract;
 mod inspect;
 mod installed;
@@ -59,20 +61,6 @@ enum Command {
     },
 }
 
-/// A failure whose exit code is not 1.
-#[derive(Debug)]
-pub struct Exit(pub u8, pub String);
-
-impl std::fmt::Display for Exit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.1)
-    }
-}
-
-impl std::error::Error for Exit {}
-
-pub const EXIT_DAMAGED: u8 = 3;
-
 fn main() -> ExitCode {
     // Output into a closed pipe (`bale inspect x.bale | head`) ends the command quietly,
     // as for any Unix tool, rather than as a failed write.
@@ -95,41 +83,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(exit_code(&e))
+            ExitCode::from(exit::code_of(&e))
         }
     }
-}
-
-/// The exit code of a failure, decided here for every command: 3 for a damaged bale,
-/// a command's own code, 1 for anything else (clap gives 2 for bad usage).
-fn exit_code(e: &anyhow::Error) -> u8 {
-    for cause in e.chain() {
-        if let Some(Exit(code, _)) = cause.downcast_ref::<Exit>() {
-            return *code;
-        }
-        if cause.downcast_ref::<bale_format::Error>().is_some_and(bale_format::Error::is_corruption)
-            || cause.downcast_ref::<bale_pack::PackError>().is_some_and(bale_pack::PackError::is_corruption)
-        {
-            return EXIT_DAMAGED;
-        }
-    }
-    1
-}
-
-/// Opens a bale file, with the path in any error.
-pub fn open(path: &std::path::Path) -> anyhow::Result<bale_format::MappedBale> {
-    use anyhow::Context;
-    bale_format::Bale::open_path(path).with_context(|| format!("{}", path.display()))
-}
-
-/// Sizes for people: `1.5 MiB`.
-pub fn human(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut size = bytes as f64;
-    let mut unit = 0;
-    while size >= 1024.0 && unit + 1 < UNITS.len() {
-        size /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{bytes} B") } else { format!("{size:.1} {}", UNITS[unit]) }
 }

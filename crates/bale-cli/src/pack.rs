@@ -8,8 +8,9 @@ use bale_pack::report::Report;
 use serde_json::json;
 
 use crate::args::PackArgs;
+use crate::common::{human, open};
+use crate::progress;
 use crate::settings::{self, Env};
-use crate::{human, open, progress};
 
 pub fn run(args: PackArgs, env: &Env) -> anyhow::Result<()> {
     let options = match settings::pack(&args, env)? {

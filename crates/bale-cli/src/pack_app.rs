@@ -7,7 +7,9 @@ use bale_pack::app::{AppOptions, AppSummary, Validation};
 use bale_pack::target::{StartTime, StartTiming, TargetChoice};
 use serde_json::json;
 
-use crate::{Exit, human, progress};
+use crate::common::human;
+use crate::exit::Exit;
+use crate::progress;
 
 pub fn run(
     options: &AppOptions,

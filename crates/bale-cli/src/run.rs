@@ -34,7 +34,7 @@ pub struct RunArgs {
 pub fn run(args: RunArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     let bale = std::path::absolute(&args.bale).with_context(|| args.bale.display().to_string())?;
     let given = crate::settings::Given { module: args.module, function: args.entry, script: args.script };
-    let entry = crate::settings::entry_point(given, &crate::open(&bale)?, &args.bale)?;
+    let entry = crate::settings::entry_point(given, &crate::common::open(&bale)?, &args.bale)?;
     let importer = crate::settings::run_importer(&args.python, env)?;
     let mut command = bale_pack::run::command(&args.python, &importer, &bale, &entry, &args.args);
     if let Some(native) = args.native {

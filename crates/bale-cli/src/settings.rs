@@ -235,7 +235,7 @@ pub fn entry_point<D: AsRef<[u8]>>(
     path: &Path,
 ) -> anyhow::Result<bale_format::EntryPoint> {
     use bale_format::EntryPoint;
-    let usage = |message: String| crate::Exit(2, message);
+    let usage = |message: String| crate::exit::Exit(2, message);
     let entry = match given {
         Given { module: Some(m), .. } => EntryPoint::parse_module(&m).map_err(|e| usage(format!("-m {m:?}: {e}")))?,
         Given { function: Some(f), .. } => EntryPoint::parse_module(&f)
@@ -264,7 +264,7 @@ pub fn entry_point<D: AsRef<[u8]>>(
     if !found {
         // The exit codes are Python's own: 1 for a module it cannot find, 2 for a script.
         let (code, kind) = if entry.module().is_some() { (1, "module") } else { (2, "script") };
-        return Err(crate::Exit(code, format!("{}: no {kind} {entry} in it", path.display())).into());
+        return Err(crate::exit::Exit(code, format!("{}: no {kind} {entry} in it", path.display())).into());
     }
     Ok(entry)
 }

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 
 use zstd::zstd_safe::{self, DCtx, DDict};
 
-use crate::{Corruption, Error};
+use crate::error::{Corruption, Error};
 
 /// The zstd level bale compresses with where it picks the level: an app's bale (with
 /// a dictionary), its rest bale, and a bale in one frame (`.bale.zst`).

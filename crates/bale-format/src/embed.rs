@@ -19,7 +19,9 @@
 use byteorder::{ByteOrder, LittleEndian as LE};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::{Corruption, EntryKind, EntryPoint, Error, layout};
+use crate::entry::{EntryKind, EntryPoint};
+use crate::error::{Corruption, Error};
+use crate::layout;
 
 /// The trailer's first eight bytes.
 pub const TRAILER_MAGIC: [u8; 8] = *b"BALEEXE\x01";

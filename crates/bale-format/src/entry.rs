@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::Error;
+use crate::error::Error;
 use crate::name::{check_module_name, check_path};
 
 /// An app's entry point.

@@ -8,7 +8,7 @@
 
 use zstd::zstd_safe::{self, DCtx};
 
-use crate::{Corruption, Error};
+use crate::error::{Corruption, Error};
 
 /// The first four bytes of a zstd frame (RFC 8878 §3.1.1).
 pub const MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];

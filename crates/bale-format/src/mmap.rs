@@ -5,7 +5,8 @@ use std::path::Path;
 
 use memmap2::Mmap;
 
-use crate::{Bale, Error};
+use crate::error::Error;
+use crate::reader::Bale;
 
 /// A bale file's bytes: a read-only memory map (pages are read from disk when first
 /// touched, and shared with every other process mapping the same file), or, for a

@@ -4,7 +4,7 @@
 //! `extract` relies on them: a path that passes [`check_path`] can be joined to a
 //! folder without leaving it, on Unix and on Windows.
 
-use crate::Error;
+use crate::error::Error;
 
 /// Longest key a record can hold (its length field is 16 bits).
 pub const MAX_KEY_LEN: usize = u16::MAX as usize;

@@ -71,10 +71,10 @@ mod tests {
 
     #[test]
     fn resealing_a_sound_bale_changes_nothing() {
-        let mut w = crate::Writer::new("any").unwrap();
-        w.add_file("a/b.txt", crate::FileKind::Data, b"hello".to_vec(), false).unwrap();
+        let mut w = crate::writer::Writer::new("any").unwrap();
+        w.add_file("a/b.txt", crate::reader::FileKind::Data, b"hello".to_vec(), false).unwrap();
         let mut out = std::io::Cursor::new(Vec::new());
-        w.write(&mut out, &crate::WriteOptions::default()).unwrap();
+        w.write(&mut out, &crate::writer::WriteOptions::default()).unwrap();
         let good = out.into_inner();
         let mut again = good.clone();
         reseal(&mut again);
@@ -95,7 +95,7 @@ mod tests {
                     })
                     .collect();
                 reseal(&mut data);
-                if let Ok(bale) = crate::Bale::open(data.as_slice()) {
+                if let Ok(bale) = crate::reader::Bale::open(data.as_slice()) {
                     let _ = bale.verify();
                 }
             }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use bale_format::name::check_path;
 use globset::GlobMatcher;
 
-use crate::PackError;
+use crate::error::PackError;
 
 /// One input file.
 #[derive(Clone, Debug)]

@@ -1,10 +1,11 @@
-//! Writing an output file so that it appears complete or not at all.
+//! Writing an output file so that it appears complete or not at all, and the
+//! temporary folders the packer works in.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::PackError;
+use crate::error::PackError;
 
 /// A file written under a temporary name in the destination's folder, and renamed
 /// over the destination only once complete. Dropped before that, it leaves nothing.
@@ -101,4 +102,9 @@ fn set_mode(file: &File, executable: bool) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn set_mode(_: &File, _: bool) -> std::io::Result<()> {
     Ok(())
+}
+
+/// A new temporary folder named `<prefix>XXXXXX`, removed when dropped.
+pub(crate) fn temporary_dir(prefix: &str) -> Result<tempfile::TempDir, PackError> {
+    tempfile::Builder::new().prefix(prefix).tempdir().map_err(|e| PackError::io(&std::env::temp_dir(), e))
 }

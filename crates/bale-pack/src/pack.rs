@@ -8,8 +8,13 @@ use std::path::{Path, PathBuf};
 use bale_format::name::last_component;
 use bale_format::{FileKind, ModuleSpec, WriteOptions, WriteSummary, Writer};
 
-use crate::{AtomicFile, Content, Filter, InputFile, PackError, PackOptions, Plan, Progress, Python, TargetRules};
-use crate::{classify, collect, is_shared_library};
+use crate::classify::{Plan, TargetRules, classify, is_shared_library};
+use crate::collect::{Filter, InputFile, collect};
+use crate::error::PackError;
+use crate::options::{Content, PackOptions};
+use crate::output::AtomicFile;
+use crate::progress::Progress;
+use crate::python::Python;
 
 /// What a pack did.
 #[derive(Clone, Debug)]

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use bale_format::{Interpreter, Target};
 
-use crate::PackError;
+use crate::error::PackError;
 
 /// How to compile.
 #[derive(Clone, Copy, Debug)]

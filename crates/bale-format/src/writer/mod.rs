@@ -16,9 +16,11 @@ use tree::Tree;
 
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
+use crate::entry::{EntryKind, EntryPoint};
+use crate::error::Error;
 use crate::layout::{self, FileRecord, KeyFields, ModuleRecord, PayloadRecord, RawHeader};
 use crate::name::{self, check_module_name, check_path};
-use crate::{EntryKind, EntryPoint, Error, FileKind};
+use crate::reader::FileKind;
 
 /// How payloads are compressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,7 +124,7 @@ impl Writer {
 
     /// A writer holding everything `bale` holds, decoded: to write it again with
     /// other [`WriteOptions`] (uncompressed, for a program that maps it, say).
-    pub fn from_bale<D: AsRef<[u8]>>(bale: &crate::Bale<D>) -> Result<Writer, Error> {
+    pub fn from_bale<D: AsRef<[u8]>>(bale: &crate::reader::Bale<D>) -> Result<Writer, Error> {
         let mut w = Writer::new(bale.target())?;
         if let Some(magic) = bale.bytecode_magic() {
             w.set_bytecode_magic(magic);
@@ -134,7 +136,7 @@ impl Writer {
         for file in bale.files() {
             let file = file?;
             match file.kind {
-                crate::FileKind::Directory => w.add_directory(file.path)?,
+                crate::reader::FileKind::Directory => w.add_directory(file.path)?,
                 kind => {
                     let content = bale.read_file(&file).map_err(|e| e.in_entry(file.path))?.into_owned();
                     w.add_file(file.path, kind, content, file.executable)?;
@@ -143,7 +145,7 @@ impl Writer {
         }
         for module in bale.modules() {
             let m = module?;
-            let path = |id: Option<crate::FileId>| -> Result<Option<String>, Error> {
+            let path = |id: Option<crate::reader::FileId>| -> Result<Option<String>, Error> {
                 id.map(|id| bale.file_by_id(id).map(|f| f.path.to_owned())).transpose()
             };
             let bytecode = match m.bytecode {

@@ -8,8 +8,8 @@ use std::io::Write;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use super::{Compression, WriteOptions};
-use crate::Error;
 use crate::codec::{self, Codec};
+use crate::error::Error;
 use crate::layout;
 
 #[derive(Clone, Copy, PartialEq, Eq)]

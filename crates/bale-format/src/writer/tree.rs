@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::Error;
+use crate::error::Error;
 use crate::layout::{self, TreeDescriptor};
 use crate::name;
 

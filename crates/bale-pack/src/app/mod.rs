@@ -18,10 +18,14 @@ use serde::Serialize;
 
 pub use validate::Validation;
 
+use crate::error::PackError;
+use crate::options::PackOptions;
+use crate::output::AtomicFile;
+use crate::pack::PackSummary;
+use crate::progress::Progress;
 use crate::target::{Environment, Prepared, RunHint, SideFile, StartTiming, StdlibSplit, Target, Written};
 use crate::trace::select::{self, Choice, Detect, Selection, Stdlib};
 use crate::trace::{self, Entry, RunRecord, SeenModule, Trace, misses, rest};
-use crate::{AtomicFile, PackError, PackOptions, PackSummary, Progress};
 
 #[derive(Clone, Debug)]
 pub struct AppOptions {

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use bale_format::{Bale, PayloadId};
 use serde::Serialize;
 
-use crate::PackError;
 use crate::collect::is_cache;
+use crate::error::PackError;
 use crate::sizes::{Transfer, brotli_sizes, deflated_sizes};
 use crate::target::SideFile;
 use crate::trace::SEEDED;
@@ -131,7 +131,7 @@ fn count_installed(selection: &Selection, rows: &mut BTreeMap<Group, Row>) {
         side.files += 1;
         let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
         side.py += u64::from(name.ends_with(".py"));
-        side.so += u64::from(crate::is_shared_library(&name));
+        side.so += u64::from(crate::classify::is_shared_library(&name));
         side.raw += raw;
         side.packed += packed;
     }

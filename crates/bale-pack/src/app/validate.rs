@@ -9,9 +9,11 @@ use std::time::{Duration, Instant};
 use bale_format::EntryPoint;
 use serde::{Deserialize, Serialize};
 
+use crate::error::PackError;
+use crate::process;
+use crate::progress::Progress;
 use crate::trace::select::Selection;
 use crate::trace::{RunRecord, Trace};
-use crate::{PackError, Progress, process};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Validation {
@@ -68,7 +70,7 @@ pub fn validate(
     progress: &dyn Progress,
 ) -> Result<Validation, PackError> {
     let python = runner.python;
-    let dir = crate::temporary_dir("bale-validate-")?;
+    let dir = crate::output::temporary_dir("bale-validate-")?;
     let mut runs = Vec::new();
     let mut missing_names = std::collections::BTreeSet::new();
     let mut absent_files = std::collections::BTreeSet::new();

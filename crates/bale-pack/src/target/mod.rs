@@ -18,10 +18,14 @@ use std::path::{Path, PathBuf};
 use bale_format::EntryPoint;
 use serde::Serialize;
 
+use crate::collect::InputFile;
+use crate::error::PackError;
+use crate::options::PackOptions;
+use crate::progress::Progress;
+use crate::python::Python;
 use crate::sizes::Transfer;
 use crate::trace::Trace;
 use crate::trace::select::{Selection, Stdlib};
-use crate::{InputFile, PackError, PackOptions, Progress, Python};
 
 /// Which target to pack for, as the command line chose it.
 #[derive(Clone, Debug)]

@@ -10,8 +10,13 @@ use std::process::Command;
 use bale_format::EntryPoint;
 
 use super::{Environment, Prepared, RunHint, StartTiming, StdlibSplit, Target, Written};
+use crate::collect::InputFile;
+use crate::error::PackError;
+use crate::options::PackOptions;
+use crate::process;
+use crate::progress::Progress;
+use crate::python::Python;
 use crate::trace::select::Stdlib;
-use crate::{InputFile, PackError, PackOptions, Progress, Python, process};
 
 pub struct Native {
     python: Python,
@@ -58,7 +63,7 @@ impl Target for Native {
             }
             Environment::Requirements(requirements) => {
                 check_requirements(requirements)?;
-                let dir = crate::temporary_dir("bale-venv-")?;
+                let dir = crate::output::temporary_dir("bale-venv-")?;
                 progress.step("creating a virtual environment", None);
                 process::run(Command::new(&self.python.path).args(["-m", "venv"]).arg(dir.path()))
                     .map_err(PackError::pip("cannot create a virtual environment"))?;

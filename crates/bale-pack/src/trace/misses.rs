@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::PackError;
+use crate::error::PackError;
 
 /// One file (or folder) the bale lacked.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use bale_format::EntryPoint;
 use serde::Deserialize;
 
-use crate::{PackError, process};
+use crate::error::PackError;
+use crate::process;
 
 /// How the app is started on this machine, to be traced.
 #[derive(Clone, Debug)]
@@ -160,7 +161,7 @@ impl Trace {
 /// Runs the app once under the tracer. A run that fails (non-zero exit) is an error
 /// carrying its exit code and the end of its stderr.
 pub fn run(python: &Path, entry: &Entry, args: &[String]) -> Result<(RunRecord, Trace), PackError> {
-    let dir = crate::temporary_dir("bale-trace-")?;
+    let dir = crate::output::temporary_dir("bale-trace-")?;
     let report = dir.path().join("trace.json");
     let start = Instant::now();
     let out = process::output(

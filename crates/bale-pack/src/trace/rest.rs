@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::select::{self, Chosen, Group, RootKind, Selection, Stdlib, is_stdlib_test};
 use crate::collect::is_cache;
-use crate::{Filter, InputFile, PackError};
+use crate::collect::{Filter, InputFile};
+use crate::error::PackError;
 
 /// The files of a rest bale, by path in the bale.
 #[derive(Debug, Default)]

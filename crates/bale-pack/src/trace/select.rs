@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use super::misses::Miss;
 use super::{SeenModule, Trace};
 use crate::collect::is_cache;
-use crate::{Filter, InputFile, PackError};
+use crate::collect::{Filter, InputFile};
+use crate::error::PackError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Detect {

@@ -14,9 +14,13 @@ use std::path::{Path, PathBuf};
 use bale_format::{Compression, EntryPoint};
 
 use super::{Environment, Prepared, RunHint, StartTiming, StdlibSplit, Target, Written, file_name};
+use crate::collect::InputFile;
+use crate::error::PackError;
+use crate::options::PackOptions;
+use crate::progress::Progress;
+use crate::python::Python;
 use crate::target::native::check_requirements;
 use crate::trace::select::Stdlib;
-use crate::{InputFile, PackError, PackOptions, Progress, Python};
 use node::PyodidePython;
 
 /// Where the loader looks for the importer in a bale (`importer/js/loader.mjs`).
@@ -72,7 +76,7 @@ impl Target for Pyodide {
             Environment::Requirements(r) => r,
         };
         check_requirements(requirements)?;
-        let dir = crate::temporary_dir("bale-pyodide-env-")?;
+        let dir = crate::output::temporary_dir("bale-pyodide-env-")?;
         progress.step("installing requirements for Pyodide", None);
         let version = self.python.version();
         let platform = node::platform_tag(&self.distribution, version)?;

@@ -7,7 +7,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::{PackError, process};
+use crate::error::PackError;
+use crate::process;
 
 /// A `python` command backed by Pyodide: an executable script in a temporary folder
 /// (removed on drop) that runs `node python.mjs PYODIDE_DIR SITE STDLIB`.
@@ -32,7 +33,7 @@ impl PyodidePython {
                 "--target pyodide runs Pyodide on Node: `node` is not on PATH (install Node.js 18 or later)".into(),
             ));
         }
-        let dir = crate::temporary_dir("bale-pyodide-")?;
+        let dir = crate::output::temporary_dir("bale-pyodide-")?;
         let shim = process::write_script(dir.path(), "python.mjs", include_str!("../../../assets/node/python.mjs"))
             .map_err(|e| PackError::io(dir.path(), e))?;
         let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());

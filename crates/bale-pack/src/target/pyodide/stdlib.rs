@@ -17,11 +17,16 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::error::PackError;
+use crate::options::{Content, PackOptions};
+use crate::output::AtomicFile;
+use crate::process;
+use crate::progress::Progress;
+use crate::python::Python;
 use crate::sizes::Transfer;
 use crate::target::{SideFile, StdlibSplit};
 use crate::trace::Trace;
 use crate::trace::select::Selection;
-use crate::{AtomicFile, Content, PackError, PackOptions, Progress, Python, process};
 
 /// Pyodide's standard library split: what a page imports before the bale goes into
 /// the trimmed zip, the rest of what the app uses into the bale.
@@ -86,7 +91,7 @@ fn extract(pyodide: &Path, version: (u32, u32)) -> Result<Extracted, PackError> 
     let file = std::fs::File::open(&zip_path).map_err(|e| PackError::io(&zip_path, e))?;
     let bad = |reason: String| PackError::Input { origin: zip_path.display().to_string(), reason };
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| bad(e.to_string()))?;
-    let dir = crate::temporary_dir("bale-pyodide-stdlib-")?;
+    let dir = crate::output::temporary_dir("bale-pyodide-stdlib-")?;
     let root = dir.path().join("stdlib");
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|e| bad(e.to_string()))?;
@@ -115,7 +120,7 @@ pub fn mount(version: (u32, u32)) -> PathBuf {
 /// `loadBale` returns: Pyodide's own start-up, the loader and the importer. Found by
 /// doing just that in Pyodide on Node, with `importer` and an empty bale.
 fn loaded_before_bale(pyodide: &Path, importer: &Path) -> Result<BTreeSet<String>, PackError> {
-    let dir = crate::temporary_dir("bale-startup-")?;
+    let dir = crate::output::temporary_dir("bale-startup-")?;
     let write = |name: &str, text: &str| {
         process::write_script(dir.path(), name, text).map_err(|e| PackError::io(dir.path(), e))
     };
@@ -171,7 +176,7 @@ fn write_zip(
     let names: Vec<String> = modules.iter().map(|&i| format!("{}/{}", mount.display(), sources[i].0)).collect();
     let jobs: Vec<(&str, &[u8])> =
         modules.iter().zip(&names).map(|(&i, n)| (n.as_str(), sources[i].1.as_slice())).collect();
-    let mut compiled: Vec<Option<Result<crate::Compiled, String>>> = (0..sources.len()).map(|_| None).collect();
+    let mut compiled: Vec<Option<Result<crate::python::Compiled, String>>> = (0..sources.len()).map(|_| None).collect();
     for (&i, result) in modules.iter().zip(python.compile(&jobs, pack.compile_options(), &|_| ())?) {
         compiled[i] = Some(result);
     }

@@ -7,9 +7,10 @@ use std::process::Command;
 
 use bale_format::EntryPoint;
 
+use crate::error::PackError;
+use crate::process;
 use crate::sizes::Transfer;
 use crate::target::{StartTime, StartTiming};
-use crate::{PackError, process};
 
 /// Times the app's start from the bale (with its trimmed standard library, if any)
 /// and from `wheels` (the folder `prepare` downloaded them to; none when the app has
@@ -22,7 +23,7 @@ pub fn time_start(
     wheels: Option<&Path>,
     entry: &EntryPoint,
 ) -> Result<StartTiming, PackError> {
-    let dir = crate::temporary_dir("bale-timing-")?;
+    let dir = crate::output::temporary_dir("bale-timing-")?;
     let write = |name: &str, text: &str| {
         process::write_script(dir.path(), name, text).map_err(|e| PackError::io(dir.path(), e))
     };
