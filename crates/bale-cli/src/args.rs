@@ -8,15 +8,17 @@ use bale_format::Compression;
 pub struct PackArgs {
     /// Import roots (folders laid out like site-packages, such as an app folder) and
     /// wheel files. Everything under them is packed. Not with --app or -m.
-    #[arg(value_name = "INPUT", required_unless_present_any = ["app", "module"], conflicts_with_all = ["app", "module"])]
+    #[arg(value_name = "INPUT", conflicts_with_all = ["app", "module"])]
     pub inputs: Vec<PathBuf>,
     #[command(flatten)]
     pub app: AppArgs,
+    #[command(flatten)]
+    pub config: crate::project::ConfigArgs,
     /// The bale to write (replaced atomically when complete). A name ending in `.zst`
     /// (`app.bale.zst`) writes it inside one zstd frame, the smallest to download;
     /// then entries are not compressed again unless --compress says so.
     #[arg(short, long, value_name = "OUT.bale")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
     /// Pack only files matching GLOB (repeatable). A pattern with `/` matches paths
     /// from the root; one without matches a name at any depth. Matching a folder
     /// matches all it holds.
@@ -44,9 +46,9 @@ pub struct PackArgs {
     /// bale (without SIZE: 110 KiB, as zstd's own tools).
     #[arg(long, value_name = "SIZE", num_args = 0..=1)]
     pub dictionary: Option<Option<usize>>,
-    /// Compile as `python -O` (1) or `-OO` (2).
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2))]
-    pub optimize: u8,
+    /// Compile as `python -O` (1) or `-OO` (2) [default: 0].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub optimize: Option<u8>,
     /// Cut docstrings out of sources and bytecode, keeping asserts and line numbers
     /// (tracebacks still point at the right lines; `__doc__` becomes None).
     #[arg(long)]
@@ -79,7 +81,7 @@ pub enum YesNo {
     No,
 }
 
-fn parse_compression(s: &str) -> Result<Compression, String> {
+pub fn parse_compression(s: &str) -> Result<Compression, String> {
     match s.split_once(':') {
         None if s == "none" => Ok(Compression::None),
         None if s == "zstd" => Ok(Compression::Zstd { level: 3 }),

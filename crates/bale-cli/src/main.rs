@@ -14,6 +14,7 @@ mod installed;
 mod pack;
 mod pack_app;
 mod progress;
+mod project;
 mod run;
 mod settings;
 mod tree_writer;
@@ -72,7 +73,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let env = settings::Env::read();
     let result = match cli.command {
-        Command::Pack(args) => pack::run(*args, &env),
+        Command::Pack(args) => with_project(*args).and_then(|args| pack::run(args, &env)),
         Command::Inspect { bale, json } => inspect::run(&bale, json),
         Command::Verify { bale } => inspect::verify(&bale),
         Command::Extract { bale, dir, force } => extract::run(&bale, &dir, force),
@@ -85,5 +86,16 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(exit::code_of(&e))
         }
+    }
+}
+
+/// `bale pack`'s flags, with what they leave unset taken from the project's
+/// `[tool.bale]` (see `project.rs`).
+fn with_project(args: args::PackArgs) -> anyhow::Result<args::PackArgs> {
+    // A settings file that cannot be used is a usage error, as a bad flag is.
+    let usage = |e: anyhow::Error| anyhow::Error::new(exit::Exit(2, format!("{e:#}")));
+    match project::Project::find(&args.config).map_err(usage)? {
+        Some(project) => project.fill(args).map_err(usage),
+        None => Ok(args),
     }
 }

@@ -63,7 +63,17 @@ fn pack_options(args: &PackArgs) -> anyhow::Result<PackOptions> {
     let app = &args.app;
     let is_app = app.is_app();
     let web = app.target == Some(TargetArg::Pyodide);
-    let framed = args.output.extension().is_some_and(|e| e == "zst");
+    // Usage errors (exit code 2), as clap gives for a missing argument.
+    let Some(output) = args.output.clone() else {
+        let message = "no bale to write: give -o OUT.bale, or `output` in [tool.bale] of pyproject.toml";
+        return Err(crate::exit::Exit(2, message.into()).into());
+    };
+    if !is_app && args.inputs.is_empty() {
+        let message = "nothing to pack: give import roots or wheels, --app or -m (or `inputs`, `app` or `module` \
+                       in [tool.bale] of pyproject.toml)";
+        return Err(crate::exit::Exit(2, message.into()).into());
+    }
+    let framed = output.extension().is_some_and(|e| e == "zst");
     // `--dictionary` alone: the size bale picks.
     let dictionary = args.dictionary.map(|size| size.unwrap_or(codec::DICTIONARY_SIZE));
     let (compression, dictionary_size) = match (args.compress, dictionary) {
@@ -82,7 +92,7 @@ fn pack_options(args: &PackArgs) -> anyhow::Result<PackOptions> {
     }
     Ok(PackOptions {
         inputs: args.inputs.clone(),
-        output: args.output.clone(),
+        output,
         include: args.include.clone(),
         exclude: args.exclude.clone(),
         content: match content {
@@ -94,7 +104,7 @@ fn pack_options(args: &PackArgs) -> anyhow::Result<PackOptions> {
         python: args.python.clone(),
         compression,
         dictionary_size,
-        optimize: args.optimize,
+        optimize: args.optimize.unwrap_or(0),
         strip_docstrings: args.strip_docstrings,
         debug_ranges: args.debug_ranges.map_or(!web, |d| d == YesNo::Yes),
         framed,
