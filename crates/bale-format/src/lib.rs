@@ -39,6 +39,7 @@ pub mod layout;
 mod mmap;
 pub mod name;
 mod reader;
+pub mod sniff;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
