@@ -12,8 +12,10 @@ pub enum Error {
     Truncated { expected: u64, found: u64 },
     #[error("bale format version {major}.{minor} is not supported: this reader reads version {}.x", layout::MAJOR)]
     UnsupportedVersion { major: u16, minor: u16 },
+    /// Not the `Corruption` as its source as well: a message with its causes
+    /// (`{:#}`) would say it twice.
     #[error("corrupt bale: {0}")]
-    Corrupt(#[from] Corruption),
+    Corrupt(Corruption),
     /// A codec from a newer minor version of the format (§12 says what to tell).
     #[error(
         "compression codec {codec} is unknown to this reader, which reads bale format {}.{}; the bale is format \
@@ -36,6 +38,12 @@ pub enum Error {
     Entry { entry: String, error: Box<Error> },
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl From<Corruption> for Error {
+    fn from(c: Corruption) -> Error {
+        Error::Corrupt(c)
+    }
 }
 
 impl Error {
@@ -97,8 +105,18 @@ pub enum Corruption {
     PayloadChecksum { index: u32 },
     #[error("payload {index}: {problem}")]
     Payload { index: u32, problem: String },
-    #[error("body checksum mismatch: bytes outside every checked structure changed")]
+    /// The body checksum alone was checked ([`Bale::check_body`](crate::Bale::check_body)),
+    /// which cannot say where the bytes changed.
+    #[error("body checksum mismatch: bytes after the header changed")]
     Body,
+    /// A full verification found nothing else: the bytes changed are covered by the
+    /// body checksum alone (padding, header bytes this reader does not know).
+    #[error("body checksum mismatch: bytes outside every checked structure changed")]
+    BodyUnchecked,
+    /// A full verification found other damage, which changed the body's bytes (and
+    /// may not be all that did).
+    #[error("body checksum mismatch: the bytes changed include those of the other problems found")]
+    BodyDamaged,
     /// A framed bale (a whole bale in one zstd frame) that does not decode.
     #[error("zstd frame: {0}")]
     Frame(String),

@@ -26,13 +26,11 @@ impl<D: AsRef<[u8]>> Bale<D> {
     /// key is found where the index says, that the trees are well formed, and that
     /// every payload matches its hash and decodes to its recorded size.
     ///
-    /// Returns every problem found, each naming the entry it belongs to; an empty list
+    /// Returns every problem found, each naming the entry it belongs to, the body
+    /// checksum's last (saying whether the others changed its bytes); an empty list
     /// means the bale is intact.
     pub fn verify(&self) -> Vec<Error> {
         let mut problems = Vec::new();
-        if let Err(e) = self.check_body() {
-            problems.push(e);
-        }
         let mut payload_users: HashMap<u32, String> = HashMap::new();
         self.verify_tree(Table::Modules, &mut problems);
         self.verify_tree(Table::Files, &mut problems);
@@ -52,6 +50,17 @@ impl<D: AsRef<[u8]>> Bale<D> {
         }
         if let Err(e) = self.dictionary_bytes() {
             problems.push(e.in_entry("the zstd dictionary"));
+        }
+        // Last: what the other checks found says where the body's bytes changed, and
+        // a message that shows only the first problem then shows one naming an entry.
+        if self.check_body().is_err() {
+            problems.push(
+                match problems.is_empty() {
+                    true => Corruption::BodyUnchecked,
+                    false => Corruption::BodyDamaged,
+                }
+                .into(),
+            );
         }
         problems
     }
