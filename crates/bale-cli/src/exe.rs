@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use bale_format::embed;
 
 use crate::common::{human, open};
+use crate::run::{check_runs_here, refuse_damaged};
 
 #[derive(clap::Args)]
 pub struct ExeArgs {
@@ -48,10 +49,9 @@ pub struct ExeArgs {
 
 pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     let bale = open(&args.bale)?;
-    let problems = bale.verify();
-    if let Some(first) = problems.into_iter().next() {
-        return Err(anyhow::Error::new(first).context(format!("{}: damaged; not embedded", args.bale.display())));
-    }
+    refuse_damaged(bale.verify(), &args.bale, "not embedded")?;
+    // Before any runner is looked for: there is none to install for such a bale.
+    check_runs_here(&bale, &args.bale)?;
     let target = bale.target().to_owned();
     if !target.starts_with("cpython-") {
         bail!("{}: built for {target}: a program needs a bale of bytecode for one CPython", args.bale.display());
@@ -136,9 +136,7 @@ fn rest_beside<D: AsRef<[u8]>>(
     if rest.header().header_hash != hash {
         bail!("{}: not the rest bale of {}: it comes from another pack", file.display(), path.display());
     }
-    if let Some(first) = rest.verify().into_iter().next() {
-        return Err(anyhow::Error::new(first).context(format!("{}: damaged; not embedded", file.display())));
-    }
+    refuse_damaged(rest.verify(), &file, "not embedded")?;
     Ok(Some((name.to_owned(), bytes)))
 }
 

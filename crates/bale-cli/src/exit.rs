@@ -1,5 +1,6 @@
 //! How a command ends: 0 success, 1 failure, 2 bad usage (clap's, or a command's
-//! own), 3 the bale is damaged (corrupt or truncated).
+//! own, an entry point the bale lacks among them), 3 the bale is damaged (corrupt or
+//! truncated). `bale run`, once the app runs, ends with the app's own code.
 
 /// A failure whose exit code is not 1.
 #[derive(Debug)]
@@ -12,6 +13,12 @@ impl std::fmt::Display for Exit {
 }
 
 impl std::error::Error for Exit {}
+
+pub const EXIT_USAGE: u8 = 2;
+
+/// `bale run` or `bale exe` told to run what the bale does not hold (a module, a
+/// script): bad usage, whatever its kind, as for `python nosuch.py`.
+pub const EXIT_NO_ENTRY: u8 = EXIT_USAGE;
 
 pub const EXIT_DAMAGED: u8 = 3;
 

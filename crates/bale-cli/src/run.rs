@@ -2,9 +2,10 @@
 //! interpreter's standard library (or not even that, where the bale carries it).
 
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
+use bale_format::{Bale, Target};
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -33,8 +34,16 @@ pub struct RunArgs {
 
 pub fn run(args: RunArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     let bale = std::path::absolute(&args.bale).with_context(|| args.bale.display().to_string())?;
+    let opened = crate::common::open(&bale)?;
+    // As a program made by `bale exe` does at start: one pass over every byte, so
+    // that damage stops the run here, in one line, rather than as an ImportError
+    // halfway through the app. The full verification only names what is damaged.
+    if opened.check_body().is_err() {
+        refuse_damaged(opened.verify(), &args.bale, "not run")?;
+    }
+    check_runs_here(&opened, &args.bale)?;
     let given = crate::settings::Given { module: args.module, function: args.entry, script: args.script };
-    let entry = crate::settings::entry_point(given, &crate::common::open(&bale)?, &args.bale)?;
+    let entry = crate::settings::entry_point(given, &opened, &args.bale)?;
     let importer = crate::settings::run_importer(&args.python, env)?;
     let mut command = bale_pack::run::command(&args.python, &importer, &bale, &entry, &args.args);
     if let Some(native) = args.native {
@@ -42,4 +51,63 @@ pub fn run(args: RunArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     }
     let error = command.exec();
     Err(error).with_context(|| format!("cannot run {}", args.python.display()))
+}
+
+/// Fails for a damaged bale (exit code 3), with its first problem, the most precise
+/// one (see `Bale::verify`), and how many there are; `consequence` says what was not
+/// done. `Ok` when `problems` is empty.
+pub fn refuse_damaged(problems: Vec<bale_format::Error>, path: &Path, consequence: &str) -> anyhow::Result<()> {
+    let count = problems.len();
+    let Some(first) = problems.into_iter().next() else { return Ok(()) };
+    let more = match count {
+        1 => String::new(),
+        n => format!(" ({n} problems, which `bale verify` lists)"),
+    };
+    Err(anyhow::Error::new(first).context(format!("{}: damaged{more}; {consequence}", path.display())))
+}
+
+/// Refuses, before anything runs, a bale this machine cannot run: one for Pyodide,
+/// or for another platform, whose bytecode or extension modules no interpreter here
+/// loads. A bale for any Python runs anywhere; one for another CPython version of
+/// this platform is the interpreter's to refuse (the importer names the Python the
+/// bale needs, and `--python` gives it).
+pub fn check_runs_here<D: AsRef<[u8]>>(bale: &Bale<D>, path: &Path) -> anyhow::Result<()> {
+    let target: Target = bale.target().parse().with_context(|| path.display().to_string())?;
+    let Some(build) = target.python() else { return Ok(()) };
+    if build.is_emscripten() {
+        bail!(
+            "{}: a bale for Pyodide ({target}): it runs in a browser or in Node.js, installed with the loader's \
+             loadBale (npm package bale-loader), not here; to run the app here or make a program of it, pack it \
+             again without --target pyodide",
+            path.display()
+        );
+    }
+    let (arch, os) = architecture_and_system(&build.platform);
+    if (arch, os) != (std::env::consts::ARCH, std::env::consts::OS) {
+        bail!(
+            "{}: a bale for {target}, and this machine is {}-{}: its bytecode and extension modules load only \
+             there; to run it here, pack it again here, for this machine's Python",
+            path.display(),
+            std::env::consts::ARCH,
+            std::env::consts::OS
+        );
+    }
+    Ok(())
+}
+
+/// A platform as CPython names it (`x86_64-linux-gnu`, `i386-linux-gnu`, `darwin`),
+/// as Rust names an architecture and a system (`std::env::consts`): the C library
+/// and ABI after them are left to the interpreter, which refuses what it cannot load.
+fn architecture_and_system(platform: &str) -> (&str, &str) {
+    let (arch, rest) = platform.split_once('-').unwrap_or(("", platform));
+    let arch = match arch {
+        "i386" | "i486" | "i586" | "i686" => "x86",
+        "amd64" => "x86_64",
+        "arm64" => "aarch64",
+        "powerpc64le" | "ppc64le" | "ppc64" => "powerpc64",
+        a if a.starts_with("arm") => "arm",
+        a => a,
+    };
+    let os = rest.split('-').next().unwrap_or(rest);
+    (arch, os)
 }

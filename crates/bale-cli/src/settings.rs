@@ -244,8 +244,9 @@ pub fn entry_point<D: AsRef<[u8]>>(
     bale: &bale_format::Bale<D>,
     path: &Path,
 ) -> anyhow::Result<bale_format::EntryPoint> {
+    use crate::exit::{EXIT_NO_ENTRY, EXIT_USAGE};
     use bale_format::EntryPoint;
-    let usage = |message: String| crate::exit::Exit(2, message);
+    let usage = |message: String| crate::exit::Exit(EXIT_USAGE, message);
     let entry = match given {
         Given { module: Some(m), .. } => EntryPoint::parse_module(&m).map_err(|e| usage(format!("-m {m:?}: {e}")))?,
         Given { function: Some(f), .. } => EntryPoint::parse_module(&f)
@@ -267,16 +268,25 @@ pub fn entry_point<D: AsRef<[u8]>>(
             }
         },
     };
-    let found = match &entry {
-        EntryPoint::Script(script) => bale.file(script)?.is_some() || script_as_module(bale, script)?,
-        EntryPoint::Module(m) | EntryPoint::Function { module: m, .. } => bale.module(m)?.is_some(),
+    let missing = match &entry {
+        EntryPoint::Script(script) => (bale.file(script)?.is_none() && !script_as_module(bale, script)?)
+            .then(|| format!("no script {script} in it")),
+        EntryPoint::Module(m) => match bale.module(m)? {
+            None => Some(format!("no module {m} in it")),
+            // `python -m PACKAGE` runs the package's __main__.
+            Some(p) if p.is_package && bale.module(&format!("{m}.__main__"))?.is_none() => {
+                Some(format!("no module {m}.__main__ in it, which the package {m} runs as"))
+            }
+            Some(_) => None,
+        },
+        EntryPoint::Function { module: m, .. } => bale.module(m)?.is_none().then(|| format!("no module {m} in it")),
     };
-    if !found {
-        // The exit codes are Python's own: 1 for a module it cannot find, 2 for a script.
-        let (code, kind) = if entry.module().is_some() { (1, "module") } else { (2, "script") };
-        return Err(crate::exit::Exit(code, format!("{}: no {kind} {entry} in it", path.display())).into());
+    // One exit code for an entry the bale lacks, whatever its kind (Python's own
+    // differ: 1 for a module, 2 for a script).
+    match missing {
+        Some(what) => Err(crate::exit::Exit(EXIT_NO_ENTRY, format!("{}: {what}", path.display())).into()),
+        None => Ok(entry),
     }
-    Ok(entry)
 }
 
 /// Whether a script packed as bytecode only is there as the module of its name.

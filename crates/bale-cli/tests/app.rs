@@ -476,3 +476,23 @@ fn rest_holds_what_the_run_did_not_use_and_include_from_moves_a_miss_into_the_ba
     let stderr = bale_fails(&["pack", s(&app), "-o", s(&out), "--rest", "--include-from", s(&misses)], 1);
     assert!(stderr.contains("--rest, --include-from need --app or -m"), "{stderr}");
 }
+
+#[test]
+fn bale_run_of_a_damaged_bale_exits_3_in_one_line_before_the_app_starts() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    write(&app, "main.py", b"print('ran')\n", false);
+    let out = dir.path().join("app.bale");
+    let (_, packed) = pack_json(&["--app", s(&app.join("main.py")), "-o", s(&out)]);
+    assert!(packed.status.success(), "{}", String::from_utf8_lossy(&packed.stderr));
+    let mut bytes = std::fs::read(&out).unwrap();
+    let first = bale_format::Bale::open(&bytes[..]).unwrap().payload(bale_format::PayloadId(0)).unwrap();
+    bytes[first.offset as usize + first.stored_size as usize / 2] ^= 0x55;
+    std::fs::write(&out, &bytes).unwrap();
+    let ran = bale_run(&out, &[]);
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert_eq!(ran.status.code(), Some(3), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("payload 0: checksum mismatch") && !stderr.contains("Traceback"), "{stderr}");
+    assert!(ran.stdout.is_empty(), "nothing ran");
+}

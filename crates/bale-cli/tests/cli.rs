@@ -323,7 +323,7 @@ fn run_without_an_entry_point_names_the_choices_in_one_line() {
     assert!(stderr.contains("--entry MODULE:FUNC") && !stderr.contains("Traceback"), "{stderr}");
     let stderr = bale_fails(&["run", s(&out), "--entry", "tool:"], 2);
     assert!(stderr.contains("expected MODULE or MODULE:FUNCTION"), "{stderr}");
-    let stderr = bale_fails(&["run", s(&out), "-m", "absent"], 1);
+    let stderr = bale_fails(&["run", s(&out), "-m", "absent"], 2);
     assert!(stderr.contains("no module absent"), "{stderr}");
 }
 
@@ -401,4 +401,148 @@ fn extract_into_an_existing_folder() {
     bale_ok(&["extract", s(&bale_path), "-C", s(&dest), "--force"]);
     assert_eq!(std::fs::read(dest.join("COPYING")).unwrap(), b"Public domain.\n");
     assert!(dest.join("greet/data/messages.txt").is_file());
+}
+
+// ---- bales that cannot run here, damaged bales, entries a bale lacks ----
+
+/// A bale written for `target`: one module, `app`, with its source (and, for a Python
+/// build, bytecode that only has to start with a magic number), recorded as the entry.
+fn bale_for(target: &str, path: &Path) {
+    use bale_format::{EntryPoint, FileKind, ModuleSpec, WriteOptions, Writer};
+    let mut w = Writer::new(target).unwrap();
+    w.add_file("app.py", FileKind::Source, b"print('ran')\n".to_vec(), false).unwrap();
+    let mut spec = ModuleSpec { source: Some("app.py".into()), ..Default::default() };
+    if target != "any" {
+        let magic = [0x2b, 0x0e, 0x0d, 0x0a];
+        w.set_bytecode_magic(magic);
+        spec.bytecode = Some([&magic[..], &[0; 12], b"not really marshalled code"].concat());
+    }
+    w.add_module("app", spec).unwrap();
+    w.set_entry_point(EntryPoint::Module("app".into()));
+    let mut out = std::io::Cursor::new(Vec::new());
+    w.write(&mut out, &WriteOptions::default()).unwrap();
+    std::fs::write(path, out.into_inner()).unwrap();
+}
+
+/// `bale ARGS` with no runner to be found but in `runners` (an empty folder).
+fn bale_without_runners(args: &[&str], runners: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_bale")).args(args).env("BALE_RUNNERS", runners).output().unwrap()
+}
+
+#[test]
+fn a_bale_for_pyodide_or_another_platform_is_refused_before_anything_runs() {
+    let dir = tempdir();
+    let runners = dir.path().join("runners");
+    std::fs::create_dir(&runners).unwrap();
+    let program = dir.path().join("program");
+    let other_arch = if std::env::consts::ARCH == "aarch64" { "x86_64" } else { "aarch64" };
+    let other = format!("cpython-3.11-{other_arch}-linux-gnu");
+    for (target, says) in [
+        ("cpython-3.14-wasm32-emscripten", &["for Pyodide", "loadBale", "without --target pyodide"][..]),
+        (&other, &[other.as_str(), "this machine", "pack it"][..]),
+    ] {
+        let bale = dir.path().join("app.bale");
+        bale_for(target, &bale);
+        // The interpreter does not exist: whatever tried to start it would say so.
+        let stderr = bale_fails(&["run", s(&bale), "--python", "/nonexistent/python"], 1);
+        let exe = bale_without_runners(&["exe", s(&bale), "-o", s(&program)], &runners);
+        let exe_stderr = String::from_utf8_lossy(&exe.stderr);
+        assert_eq!(exe.status.code(), Some(1), "{exe_stderr}");
+        for stderr in [&stderr[..], &exe_stderr[..]] {
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+            for said in says {
+                assert!(stderr.contains(said), "{target}: {said:?} not in {stderr}");
+            }
+            assert!(!stderr.contains("/nonexistent/python") && !stderr.contains("Traceback"), "{stderr}");
+            assert!(!stderr.contains("pip install") && !stderr.contains("runner"), "{stderr}");
+        }
+        assert!(!program.exists());
+    }
+    // A bale for any Python (source only) runs anywhere: it gets as far as the interpreter.
+    let any = dir.path().join("any.bale");
+    bale_for("any", &any);
+    let stderr = bale_fails(&["run", s(&any), "--python", "/nonexistent/python"], 1);
+    assert!(stderr.contains("/nonexistent/python"), "{stderr}");
+}
+
+#[test]
+fn bale_run_of_a_damaged_bale_exits_3_before_running() {
+    let dir = tempdir();
+    let root = dir.path().join("site");
+    write(&root, "app.py", b"print('ran')\n", false);
+    let good = dir.path().join("good.bale");
+    bale_ok(&["pack", s(&root), "-o", s(&good)]);
+    let mut bytes = std::fs::read(&good).unwrap();
+    let first = bale_format::Bale::open(&bytes[..]).unwrap().payload(bale_format::PayloadId(0)).unwrap();
+    bytes[first.offset as usize] ^= 0x55;
+    let bad = dir.path().join("bad.bale");
+    std::fs::write(&bad, &bytes).unwrap();
+    // Checked before the interpreter starts: a missing one is never reached.
+    for args in [&["run", s(&bad), "app.py"][..], &["run", s(&bad)], &["run", s(&bad), "-m", "app"]] {
+        let stderr = bale_fails(&[args, &["--python", "/nonexistent/python"]].concat(), 3);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("damaged") && stderr.contains("payload 0: checksum mismatch"), "{stderr}");
+        assert!(!stderr.contains("/nonexistent/python"), "{stderr}");
+    }
+}
+
+#[test]
+fn damage_is_said_once_and_where_it_is() {
+    let dir = tempdir();
+    let runners = dir.path().join("runners");
+    std::fs::create_dir(&runners).unwrap();
+    let corrupt = vectors().join("corrupt-payload.bale");
+    let out = bale_without_runners(&["exe", s(&corrupt), "-o", s(&dir.path().join("p"))], &runners);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("checksum mismatch").count(), 1, "said once: {stderr}");
+    assert!(stderr.contains("greet/data/messages.txt: corrupt bale: payload 6: checksum mismatch"), "{stderr}");
+    let stderr = bale_fails(&["inspect", s(&vectors().join("corrupt-header.bale"))], 3);
+    assert_eq!(stderr.matches("header checksum mismatch").count(), 1, "said once: {stderr}");
+
+    // The body checksum fails for the payload verify names with it: the changed bytes
+    // are inside a checked structure, not outside every one.
+    let stderr = bale_fails(&["verify", s(&corrupt)], 3);
+    assert!(stderr.contains("greet/data/messages.txt: corrupt bale: payload 6: checksum mismatch"), "{stderr}");
+    assert!(stderr.contains("body checksum mismatch") && !stderr.contains("outside"), "{stderr}");
+    // A byte of padding between two payloads: only the body checksum covers it.
+    let basic = std::fs::read(vectors().join("basic.bale")).unwrap();
+    let bale = bale_format::Bale::open(&basic[..]).unwrap();
+    let payloads: Vec<_> =
+        (0..bale.payload_count()).map(|i| bale.payload(bale_format::PayloadId(i)).unwrap()).collect();
+    let gap = payloads
+        .windows(2)
+        .map(|p| p[0].offset + p[0].stored_size)
+        .zip(payloads[1..].iter().map(|p| p.offset))
+        .find(|(end, next)| end < next)
+        .map(|(end, _)| end as usize)
+        .unwrap();
+    let mut padded = basic.clone();
+    padded[gap] ^= 0x55;
+    let path = dir.path().join("padding.bale");
+    std::fs::write(&path, &padded).unwrap();
+    let stderr = bale_fails(&["verify", s(&path)], 3);
+    assert!(stderr.contains("body checksum mismatch: bytes outside every checked structure changed"), "{stderr}");
+}
+
+#[test]
+fn an_entry_the_bale_lacks_exits_2_whatever_its_kind() {
+    let dir = tempdir();
+    let root = dir.path().join("site");
+    write(&root, "tool.py", b"print('tool')\n", false);
+    write(&root, "pkg/__init__.py", b"", false);
+    let out = dir.path().join("tool.bale");
+    bale_ok(&["pack", s(&root), "-o", s(&out), "--content", "source"]);
+    for (args, says) in [
+        (&["-m", "absent"][..], "no module absent in it"),
+        (&["absent.py"], "no script absent.py in it"),
+        (&["--entry", "absent:main"], "no module absent in it"),
+        // A package runs as its __main__, which this one lacks.
+        (&["-m", "pkg"], "no module pkg.__main__ in it"),
+    ] {
+        let stderr = bale_fails(&[&["run", s(&out)], args, &["--python", "/nonexistent/python"]].concat(), 2);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
 }

@@ -22,8 +22,9 @@ def _run(kind, text):
             package = __import__(text, fromlist=["__path__"])
             spec = _find_spec(text + ".__main__", package.__path__)
         if spec is None or spec.loader is None:
+            # 2, as `bale run` and `bale exe` exit for an entry the bale lacks.
             sys.stderr.write(f"{sys.argv[0]}: no module named {text} to run\n")
-            raise SystemExit(1)
+            raise SystemExit(2)
         code = spec.loader.get_code(spec.name)
         names = dict(__file__=spec.origin, __loader__=spec.loader, __package__=spec.parent, __spec__=spec)
     else:
@@ -34,7 +35,7 @@ def _run(kind, text):
             code = finder._script_code(text)
         except FileNotFoundError:
             sys.stderr.write(f"{sys.argv[0]}: no script {text} in this program\n")
-            raise SystemExit(1) from None
+            raise SystemExit(2) from None
         names = dict(__file__=path, __loader__=finder, __package__="", __spec__=None)
     for key in [k for k in main if k != "__builtins__"]:
         del main[key]

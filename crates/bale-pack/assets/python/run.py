@@ -99,6 +99,7 @@ def _main():
         # Its source, or the bytecode of the module of its name (`--content bytecode`).
         code = finder._script_code(target)
     except FileNotFoundError:
+        # 2, as `bale run` exits for any entry the bale lacks (which it checks first).
         sys.stderr.write(f"bale run: {target}: no such file in {finder.path}\n")
         raise SystemExit(2) from None
     sys.argv = [virtual, *args]
