@@ -9,7 +9,7 @@ bale="$ROOT/target/release/bale"
 out="$WORK/demo"
 rm -rf "$out" && mkdir -p "$out"
 
-log "bale pack examples/hello"
+log "bale pack examples/hello (each module as source and bytecode: --content both, the default)"
 "$bale" pack examples/hello -o "$out/hello.bale" --compress zstd:19
 log "bale inspect"
 "$bale" inspect "$out/hello.bale"
@@ -23,3 +23,9 @@ python3 -m venv "$out/venv"
 log "bale extract"
 "$bale" extract "$out/hello.bale" -C "$out/extracted"
 find "$out/extracted" -type f | sort
+# The three counts of files differ, each for its reason: said once, here.
+files=$(find "$out/extracted" -type f | wc -l)
+pycs=$(find "$out/extracted" -path '*/__pycache__/*.pyc' | wc -l)
+log "files counted: pack counts the files it packed (caches left out), verify the bale's files and its folders" \
+    "apart, extract the files it wrote: $files, the $((files - pycs)) packed and $pycs .pyc written from the bale's" \
+    "bytecode into __pycache__"

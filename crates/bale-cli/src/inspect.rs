@@ -10,17 +10,30 @@ use crate::exit::{EXIT_DAMAGED, Exit};
 pub fn run(path: &Path, json: bool) -> anyhow::Result<()> {
     let bale = open(path)?;
     let r = report(&bale).map_err(|e| anyhow::Error::new(e).context(path.display().to_string()))?;
+    // The report's `file_size` is the bale's own; a framed bale is smaller on disk.
+    let on_disk = std::fs::metadata(path).map_or(r.file_size, |m| m.len());
     if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        let mut value = serde_json::to_value(&r)?;
+        value["file_size_on_disk"] = on_disk.into();
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
-        print_report(path, &r);
+        print_report(path, &r, on_disk);
     }
     Ok(())
 }
 
-fn print_report(path: &Path, r: &Report) {
+/// A bale's size, labelled: `3.1 KiB on disk`, or for a framed bale (one zstd frame)
+/// `226.8 KiB on disk, 800.2 KiB decoded`.
+pub fn sizes(on_disk: u64, decoded: u64) -> String {
+    match on_disk == decoded {
+        true => format!("{} on disk", human(on_disk)),
+        false => format!("{} on disk, {} decoded", human(on_disk), human(decoded)),
+    }
+}
+
+fn print_report(path: &Path, r: &Report, on_disk: u64) {
     let writer = r.writer.as_ref().map(|w| format!(", written by bale {w}")).unwrap_or_default();
-    println!("{}: {}, bale format {}{writer}", path.display(), human(r.file_size), r.format_version);
+    println!("{}: {}, bale format {}{writer}", path.display(), sizes(on_disk, r.file_size), r.format_version);
     if let Some(e) = &r.entry {
         println!("entry point: {} {}", e.kind, e.entry);
     }
@@ -74,11 +87,13 @@ pub fn verify(path: &Path) -> anyhow::Result<()> {
     let bale = open(path)?;
     let problems = bale.verify();
     if problems.is_empty() {
+        // The file records count folders too: said apart, the files are those packed.
+        let folders = bale.files().flatten().filter(|f| f.is_dir()).count();
         println!(
-            "{}: ok ({} modules, {} files, {} payloads, every checksum matches)",
+            "{}: ok ({} modules, {} files and {folders} folders, {} payloads, every checksum matches)",
             path.display(),
             bale.module_count(),
-            bale.file_count(),
+            bale.file_count() as usize - folders,
             bale.payload_count()
         );
         return Ok(());

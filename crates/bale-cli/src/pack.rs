@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::args::PackArgs;
 use crate::common::{human, open};
+use crate::inspect::sizes;
 use crate::progress;
 use crate::settings::{self, Env};
 
@@ -59,24 +60,39 @@ fn as_json(summary: &PackSummary, report: &Report) -> serde_json::Value {
     })
 }
 
-/// What was written, then a row per package: its input against what the bale holds.
+/// What was written, then a row per package: its input against what the bale holds,
+/// and what those figures measure.
 fn print(summary: &PackSummary, report: &Report, inputs: usize) {
-    println!("wrote {} ({}, target {})", summary.output.display(), human(summary.written.file_size), summary.target);
+    let on_disk = summary.written.file_size;
+    let framed = on_disk != report.file_size;
+    println!("wrote {} ({}, target {})", summary.output.display(), sizes(on_disk, report.file_size), summary.target);
     println!(
-        "  {} modules ({} compiled), {} files from {} input(s){}",
-        summary.modules,
-        summary.compiled,
+        "  {} files from {} input(s){}; {} modules, {} compiled to bytecode",
         summary.input_files,
         inputs,
         match summary.filtered {
             0 => String::new(),
-            n => format!("; {n} left out by --include/--exclude"),
-        }
+            n => format!(", {n} left out by --include/--exclude"),
+        },
+        summary.modules,
+        summary.compiled,
     );
     if !summary.compile_failures.is_empty() {
         println!("  {} source file(s) did not compile and are kept as source only", summary.compile_failures.len());
     }
     println!();
+    print_table(summary, report);
+    println!(
+        "input: the files packed (caches left out); bale: what the bale stores for them{}; total: the whole {}",
+        if framed { ", decoded from its zstd frame" } else { "" },
+        if framed { "file on disk, the frame" } else { "file on disk, with its index" },
+    );
+    if on_disk > summary.input_bytes {
+        println!("{}", why_larger(report));
+    }
+}
+
+fn print_table(summary: &PackSummary, report: &Report) {
     println!("{:<28} {:>7} {:>8} {:>11} {:>11} {:>8}", "package", "files", "modules", "input", "bale", "change");
     let names: std::collections::BTreeSet<&str> = report
         .packages
@@ -107,6 +123,26 @@ fn print(summary: &PackSummary, report: &Report, inputs: usize) {
         human(summary.written.file_size),
         change(summary.input_bytes, summary.written.file_size)
     );
+}
+
+/// Why a bale came out larger than the files it holds (small packages, above all):
+/// the bytecode it holds besides, and its index.
+fn why_larger(r: &Report) -> String {
+    let bytecode = r.kinds.iter().find(|k| k.name == "bytecode").map_or(0, |k| k.stored);
+    let entries: u64 = r.codecs.iter().map(|c| c.stored).sum();
+    let mut holds = Vec::new();
+    if bytecode > 0 {
+        holds.push(match r.modules.with_source {
+            0 => format!("its modules' bytecode ({})", human(bytecode)),
+            _ => format!(
+                "its modules' bytecode ({}) beside their source (--content both: `--content bytecode` or \
+                 `source` keeps one)",
+                human(bytecode)
+            ),
+        });
+    }
+    holds.push(format!("an index and header ({})", human(r.file_size.saturating_sub(entries))));
+    format!("the bale is larger than its input: it holds {}", holds.join(", and "))
 }
 
 /// `-47.6%` for a bale 47.6% smaller than its input.

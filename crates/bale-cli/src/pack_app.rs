@@ -4,11 +4,13 @@ use std::path::PathBuf;
 
 use bale_pack::app::reduction::{Row, Side, Table};
 use bale_pack::app::{AppOptions, AppSummary, Validation};
+use bale_pack::sizes::Transfer;
 use bale_pack::target::{StartTime, StartTiming, TargetChoice};
 use serde_json::json;
 
 use crate::common::human;
 use crate::exit::Exit;
+use crate::inspect::sizes;
 use crate::progress;
 
 pub fn run(
@@ -28,7 +30,7 @@ pub fn run(
     if json {
         println!("{}", serde_json::to_string_pretty(&as_json(&summary))?);
     } else {
-        print(&summary);
+        print(&summary, options.pack.framed);
     }
     match &summary.validation {
         Some(v) if !v.passed() => {
@@ -58,11 +60,19 @@ fn as_json(s: &AppSummary) -> serde_json::Value {
     })
 }
 
-/// The summary for people (without `--json`).
-fn print(s: &AppSummary) {
-    println!("wrote {} ({}, target {})", s.pack.output.display(), human(s.pack.written.file_size), s.pack.target);
+/// The summary for people (without `--json`). `framed`: the bale was written in one
+/// zstd frame, so its size on disk is not the bale's (decoded) size.
+fn print(s: &AppSummary, framed: bool) {
+    let decoded = s.reduction.transfer.file;
+    println!(
+        "wrote {} ({}, target {})",
+        s.pack.output.display(),
+        sizes(s.pack.written.file_size, decoded),
+        s.pack.target
+    );
     println!();
-    print_reduction(&s.reduction);
+    print_reduction(&s.reduction, framed);
+    print_transfer(&s.reduction.transfer, s.pack.written.file_size, framed);
     print_side_files(s);
     print_notes(s);
     if let Some(v) = &s.validation {
@@ -75,7 +85,7 @@ fn print(s: &AppSummary) {
 }
 
 /// The reduction table, a row per package and the total, and what its columns measure.
-fn print_reduction(t: &Table) {
+fn print_reduction(t: &Table, framed: bool) {
     let width =
         t.rows.iter().map(|r| r.name.len() + r.version.as_ref().map_or(0, |v| v.len() + 1)).max().unwrap_or(5).max(12);
     println!(
@@ -114,22 +124,33 @@ fn print_reduction(t: &Table) {
         "size raw: installed files (caches left out; pip and setuptools only if used) -> the bale's entries\n\
          decoded (source and bytecode);"
     );
+    // The table measures the bale decoded, framed or not.
+    let bale = if framed { "the bale decoded from its frame" } else { "the bale file" };
     if t.packed_is_brotli {
         println!(
             "size packed: those files deflated as in a wheel -> as a web server sends the bale with brotli -9\n\
-             (each row's entries compressed together; the total: the bale file and its stdlib zip)"
+             (each row's entries compressed together; the total: {bale} and its stdlib zip)"
         );
     } else {
-        println!(
-            "size packed: those files deflated as in a wheel -> as stored in the bale (the total: the whole file)"
-        );
+        let total = if framed { bale } else { "the whole file" };
+        println!("size packed: those files deflated as in a wheel -> as stored in the bale (the total: {total})");
     }
-    println!(
-        "transfer: {} (gzip -9 {}, brotli -9 {})",
-        human(t.transfer.file),
-        human(t.transfer.gzip),
-        human(t.transfer.brotli)
-    );
+}
+
+/// The bale's sizes, each named: on disk, decoded (a framed bale), and over the wire.
+fn print_transfer(t: &Transfer, on_disk: u64, framed: bool) {
+    let (gzip, brotli) = (human(t.gzip), human(t.brotli));
+    match framed {
+        false => {
+            println!("the bale file: {} on disk; over the wire: gzip -9 {gzip}, brotli -9 {brotli}", human(on_disk))
+        }
+        true => println!(
+            "the bale file: {} on disk, a zstd frame sent as it is; {} decoded, which over the wire would be \
+             gzip -9 {gzip}, brotli -9 {brotli}",
+            human(on_disk),
+            human(t.file)
+        ),
+    }
 }
 
 /// The files written beside the bale: the stdlib zip, the rest bale.
@@ -137,7 +158,7 @@ fn print_side_files(s: &AppSummary) {
     if let Some(z) = &s.side_file {
         println!(
             "wrote {}: what a page imports before the bale, {} modules as bytecode, for loadPyodide's stdLibURL \
-             ({}, gzip -9 {}, brotli -9 {}; counted in the stdlib row)",
+             ({} on disk; over the wire gzip -9 {}, brotli -9 {}; counted in the stdlib row)",
             z.path.display(),
             z.modules,
             human(z.transfer.file),

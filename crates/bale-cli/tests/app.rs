@@ -496,3 +496,39 @@ fn bale_run_of_a_damaged_bale_exits_3_in_one_line_before_the_app_starts() {
     assert!(stderr.contains("payload 0: checksum mismatch") && !stderr.contains("Traceback"), "{stderr}");
     assert!(ran.stdout.is_empty(), "nothing ran");
 }
+
+#[test]
+fn the_pack_summary_names_the_size_on_disk_and_decoded() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    write(&app, "main.py", &b"print('ran')\n".repeat(400), false);
+    for name in ["app.bale", "app.bale.zst"] {
+        let out = dir.path().join(name);
+        let packed = Command::new(env!("CARGO_BIN_EXE_bale"))
+            .args(["pack", "-q", "--app", s(&app.join("main.py")), "-o", s(&out)])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&packed.stdout);
+        assert!(packed.status.success(), "{}", String::from_utf8_lossy(&packed.stderr));
+        let on_disk = std::fs::metadata(&out).unwrap().len();
+        let decoded = bale_format::Bale::open_path(&out).unwrap().bytes().len() as u64;
+        let line = text.lines().find(|l| l.starts_with("the bale file:")).unwrap_or_else(|| panic!("{text}"));
+        assert!(line.contains(&format!("{} on disk", human(on_disk))), "{line}");
+        assert!(line.contains("gzip -9") && line.contains("brotli -9"), "{line}");
+        if name.ends_with(".zst") {
+            assert!(on_disk < decoded);
+            assert!(line.contains(&format!("{} decoded", human(decoded))), "{line}");
+        } else {
+            assert_eq!(on_disk, decoded);
+            assert!(!line.contains("decoded"), "{line}");
+        }
+    }
+}
+
+/// A size as the command writes it for people (up to a MiB).
+fn human(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        _ => format!("{:.1} KiB", bytes as f64 / 1024.0),
+    }
+}

@@ -546,3 +546,49 @@ fn an_entry_the_bale_lacks_exits_2_whatever_its_kind() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
 }
+
+// ---- sizes and counts that say what they measure ----
+
+#[test]
+fn counts_and_sizes_say_what_they_count() {
+    let dir = tempdir();
+    // The demo's bale: examples/hello, source and bytecode, zstd.
+    let hello = dir.path().join("hello.bale");
+    let packed = bale_ok(&["pack", &example("hello"), "-o", s(&hello), "--compress", "zstd:19"]);
+    assert!(packed.contains("5 files from 1 input(s)") && packed.contains("3 compiled to bytecode"), "{packed}");
+    // Why the bale is larger than its five small files.
+    let larger = packed.lines().find(|l| l.contains("larger than its input")).unwrap_or_else(|| panic!("{packed}"));
+    assert!(larger.contains("bytecode") && larger.contains("source") && larger.contains("index"), "{larger}");
+    assert!(packed.contains(&format!("{} on disk", size_of(&hello))), "{packed}");
+    let verified = bale_ok(&["verify", s(&hello)]);
+    assert!(verified.contains("4 modules, 5 files and 2 folders, 8 payloads"), "{verified}");
+    let inspected = bale_ok(&["inspect", s(&hello)]);
+    assert!(inspected.lines().next().unwrap().contains(&format!("{} on disk", size_of(&hello))), "{inspected}");
+
+    // A framed bale: the file on disk and the bale it decodes to, each named.
+    let framed = dir.path().join("hello.bale.zst");
+    let packed = bale_ok(&["pack", &example("hello"), "-o", s(&framed)]);
+    let decoded = inspect_json(&framed)["file_size"].as_u64().unwrap();
+    let on_disk = std::fs::metadata(&framed).unwrap().len();
+    assert!(on_disk < decoded);
+    let wrote = packed.lines().next().unwrap();
+    assert!(wrote.contains(&format!("{} on disk", size_of(&framed))), "{wrote}");
+    assert!(wrote.contains(&format!("{} decoded", human(decoded))), "{wrote}");
+    let first = bale_ok(&["inspect", s(&framed)]).lines().next().unwrap().to_owned();
+    assert!(first.contains(&format!("{} on disk", size_of(&framed))), "{first}");
+    assert!(first.contains(&format!("{} decoded", human(decoded))), "{first}");
+    assert_eq!(inspect_json(&framed)["file_size_on_disk"].as_u64(), Some(on_disk));
+}
+
+/// A file's size as the command writes it for people.
+fn size_of(path: &Path) -> String {
+    human(std::fs::metadata(path).unwrap().len())
+}
+
+/// A size as the command writes it for people (up to a MiB).
+fn human(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        _ => format!("{:.1} KiB", bytes as f64 / 1024.0),
+    }
+}
