@@ -73,7 +73,7 @@ def test_an_uncaught_exception_exits_1_with_the_bale_source_in_the_traceback(too
 
 def test_bad_targets(tool_bale, tmp_path):
     done = bale_run(tool_bale, "-m", "no.such.module", "--python", sys.executable)
-    assert done.returncode == 1 and "no module no.such.module in it" in done.stderr
+    assert done.returncode == 2 and "no module no.such.module in it" in done.stderr
     done = bale_run(tool_bale, "nope.py", "--python", sys.executable)
     assert done.returncode == 2 and "no script nope.py in it" in done.stderr
     done = bale_run(tmp_path / "missing.bale", "-m", "x", "--python", sys.executable)
