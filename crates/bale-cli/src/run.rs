@@ -111,3 +111,24 @@ fn architecture_and_system(platform: &str) -> (&str, &str) {
     let os = rest.split('-').next().unwrap_or(rest);
     (arch, os)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::architecture_and_system;
+
+    #[test]
+    fn platforms_as_cpython_names_them_compare_as_rust_names_this_machine() {
+        for (platform, expected) in [
+            ("x86_64-linux-gnu", ("x86_64", "linux")),
+            ("x86_64-linux", ("x86_64", "linux")),
+            ("x86_64-linux-musl", ("x86_64", "linux")),
+            ("i386-linux-gnu", ("x86", "linux")),
+            ("arm-linux-gnueabihf", ("arm", "linux")),
+            ("aarch64-linux-gnu", ("aarch64", "linux")),
+            ("wasm32-emscripten", ("wasm32", "emscripten")),
+            ("darwin", ("", "darwin")),
+        ] {
+            assert_eq!(architecture_and_system(platform), expected, "{platform}");
+        }
+    }
+}
