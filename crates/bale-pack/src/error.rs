@@ -10,8 +10,9 @@ pub enum PackError {
     /// The options or inputs given cannot work together, or are missing.
     #[error("{0}")]
     Usage(String),
-    #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    /// Not a `source`: its message is in this one's, and `{:#}` would say it twice.
+    #[error("{}: {error}", path.display())]
+    Io { path: PathBuf, error: std::io::Error },
     /// An input that cannot be read as what it claims to be.
     #[error("{origin}: {reason}")]
     Input { origin: String, reason: String },
@@ -52,7 +53,7 @@ impl PackError {
     }
 
     pub fn io(path: &Path, source: std::io::Error) -> PackError {
-        PackError::Io { path: path.to_owned(), source }
+        PackError::Io { path: path.to_owned(), error: source }
     }
 
     /// A failed helper program, with the step it was doing.
