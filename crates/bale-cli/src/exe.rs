@@ -15,11 +15,12 @@ use crate::run::{check_runs_here, refuse_damaged};
 #[derive(clap::Args)]
 pub struct ExeArgs {
     /// The bale to embed: packed with the standard library (`pack --app ... --stdlib
-    /// used`, or `all`), for the Python of a runner.
-    bale: PathBuf,
+    /// used`, or `all`), for the Python of a runner [default: `bale` of
+    /// [tool.bale.exe], else `output` of [tool.bale], in pyproject.toml].
+    bale: Option<PathBuf>,
     /// The program to write (replaced atomically when complete).
     #[arg(short, long, value_name = "PROGRAM")]
-    output: PathBuf,
+    output: Option<PathBuf>,
     /// What the program runs: `MODULE` (as `python -m MODULE`) or `MODULE:FUNCTION`
     /// (its return value is the exit code, as for a console script). Default: the
     /// bale's `__main__` module.
@@ -34,8 +35,8 @@ pub struct ExeArgs {
     /// Where the program's extension modules load from: a per-user cache whose pages
     /// its processes share (the default), or memory, a private copy per process with
     /// nothing on disk. `BALE_NATIVE` overrides it when the program runs.
-    #[arg(long, value_enum, value_name = "cache|memory", default_value = "cache")]
-    native: crate::args::NativeArg,
+    #[arg(long, value_enum, value_name = "cache|memory [default: cache]")]
+    native: Option<crate::args::NativeArg>,
     /// The runner to build on. Default: `bale-runner-TARGET` (TARGET the bale's, such
     /// as cpython-3.11-x86_64-linux-gnu) in $BALE_RUNNERS, else next to this program.
     #[arg(long, value_name = "FILE")]
@@ -45,9 +46,52 @@ pub struct ExeArgs {
     /// `PROGRAM.rest.bale` beside itself.
     #[arg(long)]
     no_rest: bool,
+    #[command(flatten)]
+    config: crate::project::ConfigArgs,
+}
+
+/// `bale exe`'s settings, from its flags and the project's `[tool.bale.exe]`.
+struct Settings {
+    bale: PathBuf,
+    output: PathBuf,
+    entry: Option<String>,
+    keep_compression: bool,
+    native: crate::args::NativeArg,
+    runner: Option<PathBuf>,
+    no_rest: bool,
+}
+
+impl Settings {
+    /// Flags over the file over the defaults; a file that cannot be used, or a bale or
+    /// program named by neither, is a usage error (exit code 2).
+    fn resolve(args: ExeArgs) -> anyhow::Result<Settings> {
+        let usage = |message: String| anyhow::Error::new(crate::exit::Exit(2, message));
+        let project = crate::project::Project::find(&args.config).map_err(|e| usage(format!("{e:#}")))?;
+        let file = project.as_ref().map(crate::project::Project::exe).unwrap_or_default();
+        let native = match (args.native, &file.native) {
+            (Some(native), _) => native,
+            (None, Some(name)) => clap::ValueEnum::from_str(name, false)
+                .map_err(|_| usage(format!("[tool.bale.exe]: native = {name:?}: expected cache or memory")))?,
+            (None, None) => crate::args::NativeArg::Cache,
+        };
+        Ok(Settings {
+            bale: args.bale.or(file.bale).ok_or_else(|| {
+                usage("no bale to make a program of: name one, or set `output` in [tool.bale] of pyproject.toml".into())
+            })?,
+            output: args.output.or(file.output).ok_or_else(|| {
+                usage("no program to write: give -o PROGRAM, or `output` in [tool.bale.exe] of pyproject.toml".into())
+            })?,
+            entry: args.entry.or(file.entry),
+            keep_compression: args.keep_compression || file.keep_compression.unwrap_or(false),
+            native,
+            runner: args.runner.or(file.runner),
+            no_rest: args.no_rest || file.rest == Some(false),
+        })
+    }
 }
 
 pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
+    let args = Settings::resolve(args)?;
     let bale = open(&args.bale)?;
     refuse_damaged(bale.verify(), &args.bale, "not embedded")?;
     // Before any runner is looked for: there is none to install for such a bale.
@@ -56,10 +100,7 @@ pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     if !target.starts_with("cpython-") {
         bail!("{}: built for {target}: a program needs a bale of bytecode for one CPython", args.bale.display());
     }
-    let runner = match args.runner {
-        Some(r) => r,
-        None => find_runner(&target, &crate::settings::runner_folders(env))?,
-    };
+    // What is wrong with the bale first: installing a runner would not mend it.
     if bale.module("encodings")?.is_none() {
         bail!(
             "{}: carries no standard library, which a program has nowhere else to find: pack it with \
@@ -67,6 +108,10 @@ pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
             args.bale.display()
         );
     }
+    let runner = match args.runner {
+        Some(r) => r,
+        None => find_runner(&target, &crate::settings::runner_folders(env))?,
+    };
     let given = crate::settings::Given { module: None, function: args.entry, script: None };
     let entry = crate::settings::entry_point(given, &bale, &args.bale)?;
 

@@ -166,7 +166,6 @@ impl Project {
 
     /// `[tool.bale.exe]`, its paths made relative to the working folder, and the bale
     /// it builds from by default: `[tool.bale]`'s output.
-    #[cfg_attr(not(test), expect(dead_code, reason = "bale exe reads it from the next commit on"))]
     pub fn exe(&self) -> ExeTable {
         let exe = &self.tool.exe;
         let path = |p: &Option<PathBuf>| p.as_ref().map(|p| self.folder.join(p));
