@@ -42,7 +42,16 @@ fn main() {
     // The bale target this runner runs, as the packer names it; `bale exe` checks it.
     println!("cargo:rustc-env=BALE_RUNNER_TARGET={target}");
 
+    println!("cargo:rerun-if-changed=src/compat.c");
     cc::Build::new().file("src/start.c").include(include).warnings(true).compile("bale_start");
+    // Whole: nothing in the runner calls most of it; the native code of the bale does,
+    // through the program's exported symbols.
+    cc::Build::new()
+        .file("src/compat.c")
+        .std("gnu11")
+        .warnings(true)
+        .link_lib_modifier("+whole-archive")
+        .compile("bale_compat");
 
     let archive = PathBuf::from(libpl).join(library);
     if library.ends_with(".a") && archive.is_file() {

@@ -124,18 +124,7 @@ pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     if embed::find(&program).ok().flatten().is_some() {
         bail!("{}: already a program with a bale in it; give the runner itself", runner.display());
     }
-    let mut compressed = false;
-    for i in 0..bale.payload_count() {
-        compressed |= bale.payload(bale_format::PayloadId(i))?.codec != bale_format::Codec::Stored;
-    }
-    let embedded = match compressed && !args.keep_compression {
-        true => {
-            let mut out = std::io::Cursor::new(Vec::new());
-            bale_format::Writer::from_bale(&bale)?.write(&mut out, &bale_format::WriteOptions::default())?;
-            out.into_inner()
-        }
-        false => bale.bytes().to_vec(),
-    };
+    let (embedded, portable) = program_bale(&bale, args.keep_compression)?;
     let rest = match args.no_rest {
         true => None,
         false => rest_beside(&bale, &args.bale)?,
@@ -155,6 +144,7 @@ pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
         human(program.len() as u64),
         human(embedded.len() as u64)
     );
+    report_portable(&portable);
     if let (None, Ok(Some((name, _)))) = (&rest, bale.rest()) {
         println!(
             "the bale's rest bale {name} is not inside: the program looks for {}.rest.bale beside itself",
@@ -162,6 +152,48 @@ pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The bale as the program carries it: its native code made to run on every Linux
+/// from glibc 2.28 on (`bale_pack::portable`), written again without compression,
+/// read in place from the mapped program; or, with `keep_compression`, compressed
+/// (as it is, where nothing had to change).
+fn program_bale<D: AsRef<[u8]>>(
+    bale: &bale_format::Bale<D>,
+    keep_compression: bool,
+) -> anyhow::Result<(Vec<u8>, bale_pack::portable::Portable)> {
+    let mut writer = bale_format::Writer::from_bale(bale)?;
+    let portable = bale_pack::portable::make_portable(&mut writer)?;
+    let unchanged = portable.lowered == 0 && portable.carried.is_empty();
+    if keep_compression && unchanged {
+        return Ok((bale.bytes().to_vec(), portable));
+    }
+    let compression = match keep_compression {
+        true => bale_format::Compression::Zstd { level: bale_format::codec::ZSTD_LEVEL },
+        false => bale_format::Compression::None,
+    };
+    let mut out = std::io::Cursor::new(Vec::new());
+    writer.write(&mut out, &bale_format::WriteOptions { compression, ..Default::default() })?;
+    Ok((out.into_inner(), portable))
+}
+
+/// Says what was done to the bale's native code, and what the program will need
+/// where it runs.
+fn report_portable(portable: &bale_pack::portable::Portable) {
+    if portable.lowered > 0 {
+        let floor = bale_pack::portable::FLOOR;
+        println!("native code: {} files lowered to run on glibc {floor}", portable.lowered);
+    }
+    for (name, from, size) in &portable.carried {
+        println!("carried {name} ({}, from {})", human(*size), from.display());
+    }
+    if !portable.missing.is_empty() {
+        eprintln!(
+            "warning: the bale's native code links {}, which this machine does not have: the program needs \
+             them where it runs",
+            portable.missing.join(", ")
+        );
+    }
 }
 
 /// The rest bale the bale names, from beside it, checked whole and against the hash

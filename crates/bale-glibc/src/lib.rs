@@ -108,6 +108,39 @@ pub fn requirements(elf: &[u8]) -> Result<Vec<Requirement>, Error> {
     Ok(out)
 }
 
+/// The libraries an object names in its dynamic section: its `DT_NEEDED` entries, in
+/// order, and the folders of its `DT_RUNPATH` or `DT_RPATH` (as written, `$ORIGIN`
+/// unexpanded).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dynamic {
+    pub needed: Vec<String>,
+    pub runpath: Vec<String>,
+}
+
+/// What [`Dynamic`] lists of an object.
+pub fn dynamic(elf: &[u8]) -> Result<Dynamic, Error> {
+    let tables = Tables::find(elf)?;
+    let mut out = Dynamic::default();
+    let Some((start, size)) = tables.dynamic else { return Ok(out) };
+    for entry in 0..size / 16 {
+        let tag = read_u64(elf, start, 16 * entry)?;
+        let value = read_u64(elf, start, 16 * entry + 8)?;
+        let text = || -> Result<String, Error> {
+            let offset = u32::try_from(value).map_err(|_| Error::OutOfBounds("a name"))?;
+            Ok(tables.string(elf, offset)?.to_owned())
+        };
+        match tag {
+            DT_NULL => break,
+            DT_NEEDED => out.needed.push(text()?),
+            DT_RPATH | DT_RUNPATH => {
+                out.runpath.extend(text()?.split(':').filter(|p| !p.is_empty()).map(str::to_owned))
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
 /// The object with every requirement of a glibc newer than `floor` made weak and the
 /// symbols taken at those versions unversioned (see the crate's documentation); none
 /// if it needs nothing newer.
@@ -146,7 +179,12 @@ pub fn lower(elf: &[u8], floor: Version) -> Result<Option<Vec<u8>>, Error> {
 /// binary literals, which older glibcs lack.
 const ISOC23: &str = "__isoc23_";
 
+const SHT_DYNAMIC: u32 = 6;
 const SHT_DYNSYM: u32 = 11;
+const DT_NULL: u64 = 0;
+const DT_NEEDED: u64 = 1;
+const DT_RPATH: u64 = 15;
+const DT_RUNPATH: u64 = 29;
 const SHT_GNU_VERNEED: u32 = 0x6fff_fffe;
 const SHT_GNU_VERSYM: u32 = 0x6fff_ffff;
 const SYM_SIZE: usize = 24;
@@ -162,6 +200,8 @@ struct Tables {
     dynstr_len: usize,
     versym: usize,
     verneed: Option<(usize, usize)>,
+    /// The dynamic section, whose strings are in the same table as the symbols'.
+    dynamic: Option<(usize, usize)>,
 }
 
 /// One version requirement: a `Vernaux` entry and the library of its `Verneed`.
@@ -192,12 +232,18 @@ impl Tables {
         let section = |i: usize| -> Result<(u32, usize, usize, u32), Error> {
             let at = shoff.checked_add(i.checked_mul(shentsize).ok_or(Error::OutOfBounds("section table"))?);
             let at = at.ok_or(Error::OutOfBounds("section table"))?;
-            Ok((read_u32(elf, at, 4)?, read_u64(elf, at, 24)? as usize, read_u64(elf, at, 32)? as usize, read_u32(elf, at, 40)?))
+            Ok((
+                read_u32(elf, at, 4)?,
+                read_u64(elf, at, 24)? as usize,
+                read_u64(elf, at, 32)? as usize,
+                read_u32(elf, at, 40)?,
+            ))
         };
-        let (mut dynsym, mut versym, mut verneed) = (None, None, None);
+        let (mut dynsym, mut versym, mut verneed, mut dynamic) = (None, None, None, None);
         for i in 0..shnum {
             let (kind, offset, size, link) = section(i)?;
             match kind {
+                SHT_DYNAMIC => dynamic = Some((offset, size)),
                 SHT_DYNSYM => dynsym = Some((offset, size, link)),
                 SHT_GNU_VERSYM => versym = Some(offset),
                 SHT_GNU_VERNEED => verneed = Some((offset, size)),
@@ -213,9 +259,12 @@ impl Tables {
             dynstr_len,
             versym: versym.unwrap_or(0),
             verneed: versym.and(verneed),
+            dynamic,
         };
         let ends = |start: usize, len: usize| start.checked_add(len).is_some_and(|end| end <= elf.len());
-        if !ends(dynsym, size) || !ends(dynstr, dynstr_len) || (versym.is_some() && !ends(tables.versym, 2 * tables.symbols))
+        if !ends(dynsym, size)
+            || !ends(dynstr, dynstr_len)
+            || (versym.is_some() && !ends(tables.versym, 2 * tables.symbols))
         {
             return Err(Error::OutOfBounds("dynamic symbol tables"));
         }

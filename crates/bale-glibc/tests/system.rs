@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
 
-use bale_glibc::{FLOOR, Version, lower, newest, requirements};
+use bale_glibc::{FLOOR, Version, dynamic, lower, newest, requirements};
 
 /// Libraries of the stdlib's extension modules, as a Debian 12 or newer has them.
 const LIBRARIES: [&str; 4] = ["libcrypto.so.3", "libsqlite3.so.0", "liblzma.so.5", "libssl.so.3"];
@@ -61,5 +61,14 @@ fn damaged_objects_are_refused_or_read_never_panicked_on() {
         damaged[at] ^= (seed >> 8) as u8 | 1;
         let _ = requirements(&damaged);
         let _ = lower(&damaged, FLOOR);
+    }
+}
+
+#[test]
+fn the_libraries_an_object_names_are_listed() {
+    for (path, data) in system_libraries() {
+        let listed = dynamic(&data).unwrap();
+        assert!(listed.needed.iter().any(|n| n == "libc.so.6"), "{path}: {listed:?}");
+        assert_eq!(dynamic(&lower(&data, FLOOR).unwrap().unwrap_or(data.clone())).unwrap(), listed, "{path}");
     }
 }

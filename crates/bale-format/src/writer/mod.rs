@@ -232,6 +232,15 @@ impl Writer {
         Ok(())
     }
 
+    /// Each file added so far (folders left out), its content to change in place: a
+    /// writer [`Writer::from_bale`] made, with some files rewritten.
+    pub fn files_mut(&mut self) -> impl Iterator<Item = (&str, FileKind, &mut Vec<u8>)> {
+        self.files
+            .iter_mut()
+            .filter(|(_, f)| f.kind != FileKind::Directory)
+            .map(|(path, f)| (path.as_str(), f.kind, &mut f.content))
+    }
+
     pub fn has_file(&self, path: &str) -> bool {
         self.files.contains_key(path)
     }
