@@ -328,6 +328,54 @@ mod tests {
         assert_eq!(selection.warnings.len(), 1, "{:?}", selection.warnings);
     }
 
+    /// Writes the outputs of earlier packs into the app's folder, under other names
+    /// than this pack's: a bale, a framed one, a rest bale, a program from `bale exe`
+    /// and a trimmed standard library.
+    fn earlier_outputs(env: &Env) {
+        let mut w = bale_format::Writer::new("any").unwrap();
+        w.add_file("x.txt", bale_format::FileKind::Resource, b"x".to_vec(), false).unwrap();
+        let mut bale = std::io::Cursor::new(Vec::new());
+        w.write(&mut bale, &bale_format::WriteOptions::default()).unwrap();
+        let bale = bale.into_inner();
+        let entry = bale_format::EntryPoint::Module("main".into());
+        let outputs = [
+            ("old.bale", bale.clone()),
+            ("old.bale.zst", bale_format::frame::frame(&bale, 3).unwrap()),
+            ("old.rest.bale", bale.clone()),
+            ("old", bale_format::embed::append(b"\x7fELF runner", &bale, &entry, false, Some(&bale))),
+            ("old.stdlib.zip", b"PK\x03\x04 a zip".to_vec()),
+        ];
+        for (name, bytes) in outputs {
+            std::fs::write(env.path("app").join(name), bytes).unwrap();
+        }
+    }
+
+    #[test]
+    fn earlier_outputs_in_the_app_folder_are_not_the_apps_unless_included_by_path() {
+        let env = Env::new();
+        earlier_outputs(&env);
+        let selection = env.select(Stdlib::Used, &[], &[]);
+        let rest = env.rest(&selection, &[], &[]);
+        assert!(!rest.iter().any(|r| r.starts_with("old")), "{rest:?}");
+        assert!(rest.contains(&"helper.py".to_owned()), "{rest:?}");
+        assert!(!selection.walk(RootKind::App).iter().any(|p| p.ends_with("old") || p.ends_with("old.bale")));
+
+        // A glob does not take them; their own path does.
+        let app = env.path("app");
+        let include = ["old*".to_owned(), "*.zip".to_owned(), "old.bale".to_owned()];
+        let choice = Choice {
+            app: Some(&app),
+            detect: Detect::Runtime,
+            stdlib: Stdlib::Used,
+            include: &include,
+            exclude: &[],
+            misses: &[],
+        };
+        let selection = select::select(&env.trace(), &[], &choice).unwrap();
+        let taken: Vec<&str> = keys(&selection).into_iter().filter(|k| k.starts_with("old")).collect();
+        assert_eq!(taken, ["old.bale"]);
+    }
+
     #[test]
     fn rest_path_sits_next_to_the_bale() {
         assert_eq!(rest_path(Path::new("out/report.bale")), PathBuf::from("out/report.rest.bale"));

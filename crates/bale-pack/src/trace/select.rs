@@ -147,6 +147,9 @@ pub fn select(trace: &Trace, statically: &[SeenModule], options: &Choice<'_>) ->
             }
         }
     }
+    for path in named_outputs(&s.roots, options.include) {
+        s.choose(&path, true);
+    }
     for miss in options.misses {
         for path in s.find_miss(miss) {
             if let Some(i) = s.distribution_of(&path) {
@@ -278,9 +281,9 @@ impl Selection {
     }
 
     /// The files a miss names, from the first root in `sys.path` order that has its
-    /// path (a folder: every file under it). The standard library's roots are passed
-    /// over when it is not carried: the interpreter's own serves it. A path in no
-    /// root is left out with a warning.
+    /// path (a folder: every file under it that [`walk_root`] finds). The standard
+    /// library's roots are passed over when it is not carried: the interpreter's own
+    /// serves it. A path in no root is left out with a warning.
     fn find_miss(&mut self, miss: &Miss) -> Vec<PathBuf> {
         let mut in_stdlib = false;
         let mut found = None;
@@ -293,10 +296,10 @@ impl Selection {
                 in_stdlib = true;
                 continue;
             }
-            found = Some(path);
+            found = Some((path, root.kind));
             break;
         }
-        let Some(path) = found else {
+        let Some((path, kind)) = found else {
             if !in_stdlib {
                 let module = miss.module.as_ref().map_or(String::new(), |m| format!(" (module {m})"));
                 self.warnings.push(format!(
@@ -310,14 +313,7 @@ impl Selection {
         if !path.is_dir() {
             return vec![path];
         }
-        walkdir::WalkDir::new(&path)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.file_name() != "__pycache__")
-            .flatten()
-            .filter(|e| e.file_type().is_file())
-            .map(|e| e.into_path())
-            .collect()
+        walk_root(&path, kind, &[])
     }
 
     /// The app's own files, by path in the bale.
@@ -345,30 +341,14 @@ impl Selection {
         zip
     }
 
-    /// Every file under the roots of `kind` that could be packed: no caches, no
-    /// hidden folders, no virtual environments, no site-packages inside the standard
-    /// library, and not the standard library's build folder (`config-3.X-...`).
+    /// Every file under the roots of `kind` that could be packed ([`walk_root`]), each
+    /// root without the roots inside it.
     pub fn walk(&self, kind: RootKind) -> Vec<PathBuf> {
         let mut out = Vec::new();
         for (i, root) in self.roots.iter().enumerate().filter(|(_, r)| r.kind == kind) {
             let nested: Vec<&Path> =
                 self.roots.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, r)| r.path.as_path()).collect();
-            let walker = walkdir::WalkDir::new(&root.path).sort_by_file_name().into_iter().filter_entry(|e| {
-                let name = e.file_name().to_string_lossy();
-                if e.depth() == 0 {
-                    return true;
-                }
-                if !e.file_type().is_dir() {
-                    return true;
-                }
-                !(name.starts_with('.')
-                    || name == "__pycache__"
-                    || name == "site-packages"
-                    || (kind == RootKind::Stdlib && e.depth() == 1 && name.starts_with("config-"))
-                    || e.path().join("pyvenv.cfg").exists()
-                    || nested.iter().any(|n| e.path() == *n))
-            });
-            out.extend(walker.flatten().filter(|e| e.file_type().is_file()).map(|e| e.into_path()));
+            out.extend(walk_root(&root.path, kind, &nested));
         }
         out
     }
@@ -377,6 +357,56 @@ impl Selection {
     pub fn read_files(&self) -> Result<BTreeMap<String, InputFile>, PackError> {
         read_files(&self.chosen)
     }
+}
+
+/// Every file under `root`, a root of `kind`, that could be packed: no caches, no
+/// hidden folders, no virtual environments, no site-packages inside the standard
+/// library, not the standard library's build folder (`config-3.X-...`), none of the
+/// `nested` roots, no symbolic links (a venv's `lib64` is its `lib`), and in the app's
+/// folder no earlier outputs ([`is_output`]). The one list of an app's files: what is
+/// packed, the rest, the reduction table and Pyodide's start without a bale all take it.
+pub fn walk_root(root: &Path, kind: RootKind, nested: &[&Path]) -> Vec<PathBuf> {
+    let walker = walkdir::WalkDir::new(root).sort_by_file_name().into_iter().filter_entry(|e| {
+        if e.depth() == 0 || !e.file_type().is_dir() {
+            return true;
+        }
+        let name = e.file_name().to_string_lossy();
+        !(name.starts_with('.')
+            || name == "__pycache__"
+            || name == "site-packages"
+            || (kind == RootKind::Stdlib && e.depth() == 1 && name.starts_with("config-"))
+            || e.path().join("pyvenv.cfg").exists()
+            || nested.contains(&e.path()))
+    });
+    walker
+        .flatten()
+        .filter(|e| e.file_type().is_file() && !(kind == RootKind::App && is_output(e.path())))
+        .map(walkdir::DirEntry::into_path)
+        .collect()
+}
+
+/// Whether a file is what `bale pack` or `bale exe` wrote: a bale (framed, or inside
+/// a program) or a trimmed standard library (`NAME.stdlib.zip`). Written into the
+/// app's folder, an earlier output is not the app's: packed again, each bale would
+/// carry the last. Only the app's folder is sniffed: what a distribution installed is
+/// its own, bale or not.
+fn is_output(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n.to_string_lossy().ends_with(".stdlib.zip"))
+        || bale_format::sniff::file_holds_bale(path).unwrap_or(false)
+}
+
+/// The earlier outputs in the app's folder that an `--include` names by their path
+/// (no pattern takes them).
+fn named_outputs(roots: &[Root], include: &[String]) -> Vec<PathBuf> {
+    let literal = include
+        .iter()
+        .map(|g| g.trim_matches('/'))
+        .filter(|g| !g.is_empty() && !g.contains(['*', '?', '[', ']', '{', '}', '\\']));
+    let app: Vec<&Path> = roots.iter().filter(|r| r.kind == RootKind::App).map(|r| r.path.as_path()).collect();
+    literal
+        .flat_map(|rel| app.iter().map(move |root| root.join(rel)))
+        .filter(|path| path.is_file() && is_output(path))
+        .collect()
 }
 
 /// The contents of `chosen` files, by path in the bale.
