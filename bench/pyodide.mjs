@@ -56,10 +56,14 @@ for (const app of APPS) {
 
   const [kind, target] = app.module ? ["module", app.module] : ["script", path.basename(app.app)];
   const appRoot = app.module ? path.resolve(root, app.app) : path.dirname(path.resolve(root, app.app));
+  // The app's files, listed for the timing script as the packer lists them for it.
+  const appFiles = tree(appRoot);
+  const appList = path.join(out, `${app.name}-app-files.json`);
+  fs.writeFileSync(appList, JSON.stringify({ root: appRoot, files: appFiles.map((f) => path.relative(appRoot, f)) }));
   const starts = {
     bale: [loader, importer, baleFile, stdlibOf(baleFile), kind, target],
     "bale, framed": [loader, importer, framedFile, stdlibOf(framedFile), kind, target],
-    wheels: [appRoot, app.requirements ? wheels : "-", kind, target],
+    wheels: [appList, app.requirements ? wheels : "-", kind, target],
     "pyodide-pack": [zip, stdlibOf(sources), kind, target],
   };
   const times = Object.fromEntries(Object.keys(starts).map((k) => [k, []]));
@@ -73,7 +77,6 @@ for (const app of APPS) {
   }
   const medians = mediansOf(times);
   const wheelFiles = app.requirements ? fs.readdirSync(wheels).map((f) => path.join(wheels, f)) : [];
-  const appFiles = tree(appRoot);
   const transfer = {
     bale: sent([baleFile, stdlibOf(baleFile)]),
     "bale, framed": sent([framedFile, stdlibOf(framedFile)]),

@@ -2,10 +2,12 @@
 // pyodide --validate` and the benchmarks. Prints one line of JSON: milliseconds per
 // phase.
 //   node timing.mjs bale   PYODIDE_DIR LOADER IMPORTER APP.bale STDLIB_ZIP|- KIND TARGET
-//   node timing.mjs wheels PYODIDE_DIR APP_ROOT|- WHEELS_DIR|- KIND TARGET
+//   node timing.mjs wheels PYODIDE_DIR APP_FILES.json|- WHEELS_DIR|- KIND TARGET
 //   node timing.mjs zip    PYODIDE_DIR APP.zip STDLIB_ZIP|- KIND TARGET
 // KIND is `module` or `script`; the app's output is discarded. STDLIB_ZIP: a trimmed
-// standard library (`stdLibURL`); the wheels start with Pyodide's own. `zip` is
+// standard library (`stdLibURL`); the wheels start with Pyodide's own. APP_FILES.json:
+// the app's own files as the packer lists them, `{"root": FOLDER, "files": [PATH,
+// ...]}` with paths from FOLDER (no venv, no links, no earlier bales). `zip` is
 // pyodide-pack's method, for the benchmarks: the app's files in one zip, unpacked into
 // the file system.
 import fs from "node:fs";
@@ -43,12 +45,12 @@ if (mode === "bale") {
   pyodide.unpackArchive(data, "zip", { extractDir: where });
   times.prepare = now() - t;
 } else {
-  const [root, wheels] = rest;
+  const [appFiles, wheels] = rest;
   [kind, target] = rest.slice(2);
   let t = now();
   const files = wheels === "-" ? [] : fs.readdirSync(wheels).filter((f) => f.endsWith(".whl"));
   const data = await Promise.all(files.map(async (f) => new Uint8Array(await fs.promises.readFile(path.join(wheels, f)))));
-  const app = root === "-" ? [] : tree(root);
+  const app = appFiles === "-" ? [] : listed(appFiles);
   times.fetch = now() - t;
   t = now();
   files.forEach((f, i) => pyodide.unpackArchive(data[i], "wheel"));
@@ -93,11 +95,8 @@ times.run = now() - t;
 times.total = now() - start;
 console.log(JSON.stringify(times));
 
-// The app's own files (not caches), as [relative path, bytes].
-function tree(root, rel = "") {
-  return fs.readdirSync(path.join(root, rel), { withFileTypes: true }).flatMap((e) => {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) return e.name === "__pycache__" ? [] : tree(root, r);
-    return [[r, fs.readFileSync(path.join(root, r))]];
-  });
+// The files an APP_FILES.json lists, as [relative path, bytes].
+function listed(file) {
+  const { root, files } = JSON.parse(fs.readFileSync(file, "utf8"));
+  return files.map((rel) => [rel, fs.readFileSync(path.join(root, rel))]);
 }

@@ -11,10 +11,12 @@ use crate::error::PackError;
 use crate::process;
 use crate::sizes::Transfer;
 use crate::target::{StartTime, StartTiming};
+use crate::trace::select::{self, RootKind};
 
 /// Times the app's start from the bale (with its trimmed standard library, if any)
 /// and from `wheels` (the folder `prepare` downloaded them to; none when the app has
-/// no requirements) plus its own folder.
+/// no requirements) plus its own folder's files: those the packer takes for the app's
+/// ([`select::walk_root`]), which both the start and the bytes it sends count.
 pub fn time_start(
     pyodide: &Path,
     importer: &Path,
@@ -29,6 +31,11 @@ pub fn time_start(
     };
     let script = write("timing.mjs", include_str!("../../../assets/node/timing.mjs"))?;
     let loader = write("loader.mjs", bale_loader::LOADER)?;
+    let app_files = app_root.map(|root| (root, select::walk_root(root, RootKind::App, &[])));
+    let listed = match &app_files {
+        Some((root, files)) => Some(write("app-files.json", &app_list(root, files).to_string())?),
+        None => None,
+    };
     let [kind, target] = crate::target::entry_args(entry);
     let dash = |p: Option<&Path>| p.map_or("-".into(), |p| p.as_os_str().to_owned());
     let run = |mode: &str, args: Vec<std::ffi::OsString>| -> Result<StartTime, PackError> {
@@ -36,14 +43,15 @@ pub fn time_start(
             .map_err(PackError::node(format!("timing the app's start ({mode})")))
     };
     let from_bale = run("bale", vec![pyodide.into(), loader.into(), importer.into(), bale.into(), dash(stdlib)])?;
-    let from_wheels = run("wheels", vec![pyodide.into(), dash(app_root), dash(wheels)])?;
+    let from_wheels = run("wheels", vec![pyodide.into(), dash(listed.as_deref()), dash(wheels)])?;
     let mut replaced: Vec<PathBuf> = Vec::new();
-    for dir in wheels.into_iter().chain(app_root) {
+    if let Some(dir) = wheels {
         let files = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| {
             e.depth() == 0 || !(e.file_name() == "__pycache__" || e.file_name().to_string_lossy().starts_with('.'))
         });
         replaced.extend(files.flatten().filter(|e| e.file_type().is_file()).map(|e| e.into_path()));
     }
+    replaced.extend(app_files.into_iter().flat_map(|(_, files)| files));
     if stdlib.is_some() {
         replaced.push(pyodide.join("python_stdlib.zip"));
     }
@@ -53,4 +61,14 @@ pub fn time_start(
         wheels_transfer.add(&Transfer::of(&bytes));
     }
     Ok(StartTiming { bale: from_bale, wheels: from_wheels, wheels_transfer })
+}
+
+/// What `timing.mjs` copies into Pyodide's file system for the start without a
+/// bale: the app's folder and its files' paths from there, `/`-separated.
+fn app_list(root: &Path, files: &[PathBuf]) -> serde_json::Value {
+    let relative = files.iter().filter_map(|f| {
+        let parts: Option<Vec<&str>> = f.strip_prefix(root).ok()?.iter().map(|c| c.to_str()).collect();
+        Some(parts?.join("/"))
+    });
+    serde_json::json!({ "root": root.to_string_lossy(), "files": relative.collect::<Vec<_>>() })
 }
