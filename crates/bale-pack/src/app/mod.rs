@@ -121,17 +121,22 @@ pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progre
         split.split(&mut selection);
     }
 
+    // What is written from here is removed again if the pack then fails.
+    let mut written_files = WrittenFiles::default();
     // The rest first: the bale records its header's hash.
     let rest = match rest_output {
         Some(out) => Some(pack_rest(out, &selection, split.as_deref(), &env, options, target, progress)?),
         None => None,
     };
+    written_files.add(rest.as_ref().map(|r| r.path.as_path()));
     let rest_name = rest.as_ref().map(|r| (crate::target::file_name(&r.path), r.header_hash));
     let summary = pack(output, &selection, &env, options, rest_name, target, progress)?;
+    written_files.add(Some(&summary.output));
     let side_file = match split.as_deref_mut() {
         Some(split) => Some(split.write(target.python(), &options.pack, progress)?),
         None => None,
     };
+    written_files.add(side_file.as_ref().map(|s| s.path.as_path()));
     let written =
         Written { bale: &summary.output, side: side_file.as_ref(), rest: rest.as_ref().map(|r| r.path.as_path()) };
 
@@ -150,6 +155,7 @@ pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progre
     let run_hint = target.run_hint(&written, &entry);
     // The split goes last: the reduction measured the files it extracted.
     drop((env, split));
+    written_files.keep();
     Ok(AppSummary {
         pack: summary,
         runs: records,
@@ -162,6 +168,32 @@ pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progre
         entry,
         run_hint,
     })
+}
+
+/// The files a pack has written (the bale, its rest bale, the file beside it): a pack
+/// that fails after writing them removes them, and leaves nothing behind that does
+/// not go together.
+#[derive(Default)]
+struct WrittenFiles(Vec<PathBuf>);
+
+impl WrittenFiles {
+    fn add(&mut self, path: Option<&Path>) {
+        self.0.extend(path.map(Path::to_owned));
+    }
+
+    /// The pack succeeded: its files stay.
+    fn keep(mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for WrittenFiles {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            // Best effort: the pack's own error is the one to report.
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Runs the app once per `--run` (once with no arguments if none), traced, and merges
