@@ -477,6 +477,147 @@ fn rest_holds_what_the_run_did_not_use_and_include_from_moves_a_miss_into_the_ba
     assert!(stderr.contains("--rest, --include-from need --app or -m"), "{stderr}");
 }
 
+/// An app folder as users have it: the app, a folder of notes it reads, a link to
+/// that folder (`ln -s notes notes-link`), a helper no run imports, and its virtual
+/// environment inside (`.venv`, whose `lib64` links to `lib`). The script.
+fn app_with_venv_and_link(root: &Path) -> PathBuf {
+    let main = b"import os\nprint(open(os.path.join(os.path.dirname(__file__), 'notes', 'a.txt')).read().strip())\n";
+    write(root, "main.py", main, false);
+    write(root, "helper.py", b"VALUE = 1\n", false);
+    write(root, "notes/a.txt", b"noted\n", false);
+    std::os::unix::fs::symlink("notes", root.join("notes-link")).unwrap();
+    let made = Command::new(python()).args(["-m", "venv", "--without-pip"]).arg(root.join(".venv")).status().unwrap();
+    assert!(made.success());
+    assert!(root.join(".venv/lib64").is_symlink(), "python -m venv made no lib64 link");
+    root.join("main.py")
+}
+
+/// The paths a bale holds files at.
+fn files_of(bale: &Path) -> Vec<String> {
+    let bale = bale_format::Bale::open_path(bale).unwrap();
+    bale.files().map(|f| f.unwrap().path.to_owned()).collect()
+}
+
+/// What [`app_with_venv_and_link`] packs to: its own three files, in the bale or the
+/// rest bale, and nothing of the venv or through the link.
+fn assert_only_the_apps_files(summary: &Value, bale: &Path, rest: &Path) {
+    let app = row(summary, "app");
+    assert_eq!(n(&app["before"]["files"]), 3, "{app}");
+    let packed = files_of(bale);
+    let rest = files_of(rest);
+    for rel in ["main.py", "notes/a.txt"] {
+        assert!(packed.iter().any(|p| p == rel), "{rel} not in the bale: {packed:?}");
+    }
+    assert!(rest.iter().any(|p| p == "helper.py"), "helper.py not in the rest bale: {rest:?}");
+    let stray: Vec<&String> =
+        packed.iter().chain(&rest).filter(|p| p.starts_with(".venv") || p.starts_with("notes-link")).collect();
+    assert!(stray.is_empty(), "packed from the venv or through the link: {stray:?}");
+}
+
+#[test]
+fn a_venv_and_a_linked_folder_in_the_app_folder_are_not_the_apps_files() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    let main = app_with_venv_and_link(&app);
+    // The venv inside the folder is the app's environment, as it most often is.
+    let out = dir.path().join("app.bale");
+    let venv = app.join(".venv");
+    let summary = pack_app_ok(&["--app", s(&main), "--venv", s(&venv), "-o", s(&out), "--validate", "--rest"]);
+    assert_only_the_apps_files(&summary, &out, &dir.path().join("app.rest.bale"));
+}
+
+/// Pyodide and the importer built for it: `BALE_PYODIDE` (the `pyodide` npm package's
+/// folder) and `BALE_PYODIDE_IMPORTER` (scripts/build-pyodide.sh's first line).
+/// Without them a test that needs Pyodide says so and passes.
+fn pyodide() -> Option<[PathBuf; 2]> {
+    let found = ["BALE_PYODIDE", "BALE_PYODIDE_IMPORTER"].map(|v| std::env::var_os(v).map(PathBuf::from));
+    match found {
+        [Some(pyodide), Some(importer)] => Some([pyodide, importer]),
+        _ => {
+            eprintln!("skipped: set BALE_PYODIDE and BALE_PYODIDE_IMPORTER to run it");
+            None
+        }
+    }
+}
+
+#[test]
+fn a_venv_and_a_linked_folder_in_the_app_folder_are_not_the_apps_files_in_pyodide() {
+    let Some([pyodide, importer]) = pyodide() else { return };
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    let main = app_with_venv_and_link(&app);
+    let out = dir.path().join("app.bale.zst");
+    let (summary, ran) = pack_app(&[
+        "--app",
+        s(&main),
+        "--target",
+        "pyodide",
+        "--pyodide",
+        s(&pyodide),
+        "--importer",
+        s(&importer),
+        "--stdlib",
+        "none",
+        "-o",
+        s(&out),
+        "--validate",
+        "--rest",
+    ]);
+    assert!(ran.status.success(), "{}\n{summary}", String::from_utf8_lossy(&ran.stderr));
+    assert!(summary["web_timing_ms"]["wheels"].is_object(), "the start without a bale was not timed: {summary}");
+    assert_only_the_apps_files(&summary, &out, &dir.path().join("app.rest.bale"));
+}
+
+#[test]
+fn a_pack_that_fails_after_writing_leaves_nothing_behind() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    let main = app_with_venv_and_link(&app);
+    // An interpreter without the importer: validation cannot start, once the bale and
+    // its rest bale are written.
+    let bare = dir.path().join("bare");
+    let made = Command::new(python()).args(["-m", "venv", "--without-pip"]).arg(&bare).status().unwrap();
+    assert!(made.success());
+    let out = app.join("app.bale");
+    let ran = Command::new(env!("CARGO_BIN_EXE_bale"))
+        .args(["pack", "--app", s(&main), "--python", s(&bare.join("bin/python")), "--validate", "--rest", "-o"])
+        .arg(&out)
+        .env_remove("BALE_IMPORTER")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert_eq!(ran.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("importer is not installed"), "{stderr}");
+    let mut left: Vec<String> =
+        std::fs::read_dir(&app).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    left.sort();
+    assert_eq!(left, [".venv", "helper.py", "main.py", "notes", "notes-link"]);
+}
+
+#[test]
+fn the_reduction_table_is_the_same_wherever_the_bale_is_written() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    lazy_app(&app);
+    let tool = app.join("tool.py");
+    // An empty site-packages: quicker to measure.
+    let venv = dir.path().join("venv");
+    let made = Command::new(python()).args(["-m", "venv", "--without-pip"]).arg(&venv).status().unwrap();
+    assert!(made.success());
+    let table = |out: &Path| {
+        let (summary, ran) = pack_json(&["--app", s(&tool), "--venv", s(&venv), "--detect", "runtime", "-o", s(out)]);
+        assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+        (row(&summary, "app").clone(), summary["reduction"]["total"]["before"].clone())
+    };
+    let outside = table(&dir.path().join("app.bale"));
+    assert_eq!(n(&outside.0["before"]["files"]), 3, "{}", outside.0);
+    // Into the app's folder (README's own command), and again with a bale there, and
+    // a framed one (its own table differs: its entries are not compressed twice).
+    assert_eq!(table(&app.join("app.bale")), outside);
+    table(&app.join("other.bale.zst"));
+    assert_eq!(table(&app.join("app.bale")), outside);
+}
+
 #[test]
 fn bale_run_of_a_damaged_bale_exits_3_in_one_line_before_the_app_starts() {
     let dir = tempdir();
