@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # Builds the runner that `bale exe` makes programs of, once per CPython version (from
 # pyenv), each linked with that Python (statically: pyenv's builds ship
-# libpython3.X.a), stripped, into target/runners/bale-runner-TARGET; prints that folder
-# (what `bale exe` looks in through BALE_RUNNERS).
+# libpython3.X.a) by zig for glibc 2.28, so that its programs run on every x86-64
+# Linux from glibc 2.28 on, whatever machine builds them; stripped, into
+# target/runners/bale-runner-TARGET; prints that folder (what `bale exe` looks in
+# through BALE_RUNNERS).
 #   scripts/build-runners.sh [VERSION ...]     (default: 3.11)
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 out="$ROOT/target/runners"
 mkdir -p "$out"
+tools=$(dist_tools)
+# zig comes from the `ziglang` package of the tools' environment.
+export PATH="$tools/bin:$PATH"
 for version in "${@:-3.11}"; do
     python=$(python_for "$version")
-    log "building the bale runner for CPython $version"
+    log "building the bale runner for CPython $version (glibc 2.28)"
     # A target folder per version: PyO3 and the runner are configured for one Python.
     PYO3_PYTHON="$python" CARGO_TARGET_DIR="$ROOT/target/runner-$version" \
-        cargo build -q --release -p bale-runner >&2
-    runner="$ROOT/target/runner-$version/release/bale-runner"
+        cargo zigbuild -q --release -p bale-runner --target x86_64-unknown-linux-gnu.2.28 >&2
+    runner="$ROOT/target/runner-$version/x86_64-unknown-linux-gnu/release/bale-runner"
     target=$("$runner" --target)
     # Stripped before anything is appended: strip rewrites the file, and would drop a bale.
     strip -o "$out/bale-runner-$target" "$runner"

@@ -174,3 +174,23 @@ pub fn venv() -> &'static Path {
         venv
     })
 }
+
+/// The folder of `bale exe`'s runners, with one for the test Python: `BALE_RUNNERS`
+/// (scripts/test.sh sets it), or else built here once by `scripts/build-runners.sh`.
+pub fn runners() -> &'static Path {
+    static RUNNERS: OnceLock<PathBuf> = OnceLock::new();
+    RUNNERS.get_or_init(|| {
+        if let Some(dir) = std::env::var_os("BALE_RUNNERS") {
+            return PathBuf::from(dir);
+        }
+        let version = python_eval("'%d.%d' % __import__('sys').version_info[:2]");
+        let out = Command::new(workspace().join("scripts/build-runners.sh")).arg(&version).output().unwrap();
+        assert!(out.status.success(), "building the runner failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    })
+}
+
+/// `bale exe ARGS`, with the runners the tests build.
+pub fn bale_exe(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bale")).arg("exe").args(args).env("BALE_RUNNERS", runners()).output().unwrap()
+}
