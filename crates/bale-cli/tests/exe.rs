@@ -429,3 +429,32 @@ if sys.argv[1:2] == ["--extra"]:
     std::fs::copy(dir.path().join("app.rest.bale"), alone.join("app.rest.bale")).unwrap();
     assert_eq!(stdout(&run_isolated(&program, &["--extra", "fancy"])), "base\nfancy data\n");
 }
+
+#[test]
+fn packing_and_making_the_program_again_in_the_apps_folder_gives_the_same_program() {
+    let dir = tempdir();
+    let app = dir.path().join("app");
+    write(&app, "main.py", b"print('hello')\n", false);
+    write(&app, "unused.py", b"print('not imported')\n", false);
+    let venv = dir.path().join("venv");
+    let made = Command::new(python()).args(["-m", "venv", "--without-pip"]).arg(&venv).status().unwrap();
+    assert!(made.success());
+    // README's flow, all in the app's folder: the earlier bales, rest bales and
+    // programs there are not the app's files.
+    let bale = app.join("app.bale");
+    let program = app.join("app");
+    let mut sizes = Vec::new();
+    for _ in 0..2 {
+        let main = app.join("main.py");
+        bale_ok(&["pack", "-q", "--app", s(&main), "--venv", s(&venv), "--stdlib", "used", "--rest", "-o", s(&bale)]);
+        let made = bale_exe(&[s(&bale), "-o", s(&program)]);
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        sizes.push(std::fs::metadata(&program).unwrap().len());
+        let rest = bale_format::Bale::open_path(app.join("app.rest.bale")).unwrap();
+        let files: Vec<String> = rest.files().map(|f| f.unwrap().path.to_owned()).collect();
+        assert!(files.contains(&"unused.py".to_owned()), "{files:?}");
+        let outputs = ["app", "app.bale", "app.rest.bale"];
+        assert!(!files.iter().any(|f| outputs.contains(&f.as_str())), "an earlier output in the rest bale: {files:?}");
+    }
+    assert!(sizes.windows(2).all(|w| w[0] == w[1]), "the program grew: {sizes:?}");
+}
