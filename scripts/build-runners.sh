@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the runner that `bale exe` makes programs of, once per CPython version (from
-# pyenv), each linked with that Python (statically: pyenv's builds ship
+# Builds the runner that `bale exe` makes programs of, once per CPython version (3.10
+# to 3.13 from pyenv, 3.14 and 3.15 from Debian sid's packages in a root made by
+# scripts/debian-root.sh), each linked with that Python (statically: both ship
 # libpython3.X.a) by zig for glibc 2.28, so that its programs run on every x86-64
 # Linux from glibc 2.28 on, whatever machine builds them; stripped, into
 # target/runners/bale-runner-TARGET; prints that folder (what `bale exe` looks in
@@ -14,7 +15,18 @@ tools=$(dist_tools)
 # zig comes from the `ziglang` package of the tools' environment.
 export PATH="$tools/bin:$PATH"
 for version in "${@:-3.11}"; do
-    python=$(python_for "$version")
+    case "$version" in
+    3.14 | 3.15)
+        # Asked inside its root; its headers and libraries are found under it.
+        root=$(scripts/debian-root.sh sid)
+        python=$(root_python "$root" "$version")
+        export BALE_RUNNER_ROOT="$root"
+        ;;
+    *)
+        python=$(python_for "$version")
+        unset BALE_RUNNER_ROOT
+        ;;
+    esac
     log "building the bale runner for CPython $version (glibc 2.28)"
     # A target folder per version: PyO3 and the runner are configured for one Python.
     PYO3_PYTHON="$python" CARGO_TARGET_DIR="$ROOT/target/runner-$version" \

@@ -141,6 +141,17 @@ python_for() {
     echo "$(pyenv prefix "$full")/bin/python$1"
 }
 
+# A command that runs CPython VERSION of a Debian root (scripts/debian-root.sh) in
+# that root, for what only asks it questions (`python -c`, a script on stdin); prints
+# its path. `root_python ROOT 3.14`.
+root_python() {
+    local wrapper="$WORK/root-python/python$2"
+    mkdir -p "$WORK/root-python"
+    printf '#!/bin/sh\nexec chroot "%s" /usr/bin/python%s "$@"\n' "$1" "$2" >"$wrapper"
+    chmod +x "$wrapper"
+    echo "$wrapper"
+}
+
 # Builds the importer's abi3 wheel into $WORK/wheels and prints its path.
 # The importer's extension module alone (from a fresh wheel), for loading by file:
 # BALE_IMPORTER for `bale run` and the tests.

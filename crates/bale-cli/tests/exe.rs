@@ -16,29 +16,10 @@ use std::sync::OnceLock;
 
 use common::*;
 
-/// The folder of runners, with one for the test Python.
-fn runners() -> &'static Path {
-    static RUNNERS: OnceLock<PathBuf> = OnceLock::new();
-    RUNNERS.get_or_init(|| {
-        if let Some(dir) = std::env::var_os("BALE_RUNNERS") {
-            return PathBuf::from(dir);
-        }
-        let version = python_eval("'%d.%d' % __import__('sys').version_info[:2]");
-        let out = Command::new(workspace().join("scripts/build-runners.sh")).arg(&version).output().unwrap();
-        assert!(out.status.success(), "building the runner failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-    })
-}
-
 /// The Python installation the venv comes from: what the programs must not need.
 fn python_home() -> &'static Path {
     static HOME: OnceLock<PathBuf> = OnceLock::new();
     HOME.get_or_init(|| PathBuf::from(python_eval("__import__('sys').base_prefix")))
-}
-
-/// `bale exe ARGS`, with the runners the tests build.
-fn bale_exe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bale")).arg("exe").args(args).env("BALE_RUNNERS", runners()).output().unwrap()
 }
 
 /// `bale pack --app` with the standard library, then `bale exe`; the program, copied

@@ -13,12 +13,14 @@
 #include <signal.h>
 #include <unistd.h>
 
-/* Two private parts of CPython's initialization: `PyConfig._init_main` and
- * `_Py_InitializeMain`, which stop after the core phase and finish it. They have this
- * meaning in CPython 3.10 to 3.13, the versions this runner is built and tested for;
- * for any other, the build stops here rather than guessing. */
-#if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x030E0000
-#error "start.c relies on PyConfig._init_main and _Py_InitializeMain as CPython 3.10 to 3.13 have them"
+/* One private part of CPython's initialization: `PyConfig._init_main`, which stops
+ * `Py_InitializeFromConfig` after the core phase; called again with it set, the
+ * function finishes the main phase. CPython 3.10 to 3.15 have it so (3.14 removed
+ * `_Py_InitializeMain`, the other way to finish, and PEP 741's `PyInitConfig` has no
+ * way to stop between the phases); for any other, the build stops here rather than
+ * guessing. */
+#if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x03100000
+#error "start.c relies on PyConfig._init_main as CPython 3.10 to 3.15 have it"
 #endif
 
 /* The importer (`bale`), linked into this program and registered as built in. */
@@ -127,13 +129,22 @@ int bale_run(int argc, char **argv, const char *executable, const char *folder, 
         status = PyStatus_Error("cannot register the bale importer");
     }
     if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
-    PyConfig_Clear(&config);
-    if (PyStatus_Exception(status)) return failed(status, program);
+    if (PyStatus_Exception(status)) {
+        PyConfig_Clear(&config);
+        return failed(status, program);
+    }
 
     PyObject *finder = install_finder(bale, len, executable);
-    if (finder == NULL) return python_failed(program, "cannot read the bale inside this program");
+    if (finder == NULL) {
+        PyConfig_Clear(&config);
+        return python_failed(program, "cannot read the bale inside this program");
+    }
 
-    status = _Py_InitializeMain();
+    /* The main phase, by the same config: `encodings` and the rest now come from the
+     * bale. */
+    config._init_main = 1;
+    status = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
     if (PyStatus_Exception(status)) return failed(status, program);
     /* Now the rest of what `bale.install` does: the path hook, the bale's path on
      * sys.path and file access under it, which need the main phase's modules. */
