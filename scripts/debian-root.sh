@@ -14,7 +14,8 @@ case "$suite" in
 bullseye) include="" ;;
 sid)
     include="python3.14,python3.14-venv,python3.14-dev,libpython3.14-dev,python3.15,python3.15-venv"
-    include="$include,python3.15-dev,libpython3.15-dev,ca-certificates"
+    # A C compiler: the importer's tests build small shared libraries.
+    include="$include,python3.15-dev,libpython3.15-dev,ca-certificates,gcc,libc6-dev"
     ;;
 *) echo "debian-root.sh: no such root: $suite (bullseye or sid)" >&2 && exit 2 ;;
 esac
@@ -30,6 +31,14 @@ if [ ! -x "$root/bin/sh" ]; then
     for f in /etc/resolv.conf /etc/ssl/certs/ca-certificates.crt /etc/pip.conf; do
         [ -f "$f" ] && mkdir -p "$root.tmp$(dirname "$f")" && cp "$f" "$root.tmp$f"
     done
+    echo "$include" >"$root.tmp/.bale-packages"
     mv "$root.tmp" "$root"
+fi
+# A root made from an older list gets what the list added since.
+if [ -n "$include" ] && [ "$(cat "$root/.bale-packages" 2>/dev/null)" != "$include" ]; then
+    log "installing ${include//,/ } into $root"
+    chroot "$root" /usr/bin/env DEBIAN_FRONTEND=noninteractive sh -c \
+        "apt-get -o Acquire::Check-Valid-Until=false update -qq && apt-get install -y -qq ${include//,/ } >/dev/null" >&2
+    echo "$include" >"$root/.bale-packages"
 fi
 echo "$root"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command inside a Debian root of scripts/debian-root.sh (made first if need
-# be), with this machine's /work, /tmp and the caches the project's scripts keep in
-# ~/.cache at the same paths there, /proc and /dev mounted, in a mount namespace of
+# be), with this machine's /work, /tmp, pyenv's Pythons and the caches the project's
+# scripts keep in ~/.cache at the same paths there, /proc and /dev mounted, in a mount namespace of
 # its own (nothing is left mounted after), in the same working folder:
 #   scripts/in-root.sh sid python3.14 -m pytest ...
 # So a CPython of the root (3.14 and 3.15 from sid) runs this checkout's tests and the
@@ -14,7 +14,7 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}
 exec unshare --mount --propagation private bash -euo pipefail -c '
 root=$1 cache=$2 folder=$3
 shift 3
-for place in /work /tmp "$cache/bale" "$cache/pip" /proc /dev; do
+for place in /work /tmp "$cache/bale" "$cache/pip" "$HOME/.pyenv" /proc /dev; do
     [ -d "$place" ] || continue
     mkdir -p "$root$place"
     case "$place" in

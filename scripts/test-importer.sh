@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # The importer's tests: builds its abi3 wheel once, then runs importer/tests with
-# pytest under each CPython version (default 3.10 to 3.13; BALE_PYTHONS to choose),
-# each in its own virtual environment with the packages the tests pack.
+# pytest under each CPython version (default 3.10 to 3.15; BALE_PYTHONS to choose),
+# each in its own virtual environment with the packages the tests pack: 3.10 to 3.13
+# from pyenv, 3.14 and 3.15 from Debian sid's packages, run inside their root
+# (scripts/in-root.sh) with this checkout at the same path.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 cargo build -q -p bale-cli
 wheel=$(build_importer_wheel)
 status=0
-for version in ${BALE_PYTHONS:-3.10 3.11 3.12 3.13}; do
-    python=$(python_for "$version")
+for version in ${BALE_PYTHONS:-3.10 3.11 3.12 3.13 3.14 3.15}; do
+    case "$version" in
+    3.14 | 3.15) python="/usr/bin/python$version" run=(scripts/in-root.sh sid) ;;
+    *) python=$(python_for "$version") run=() ;;
+    esac
     venv="$WORK/venv-$version"
-    if [ ! -x "$venv/bin/python" ]; then
+    # pyvenv.cfg: its python links to an interpreter that may exist only in its root.
+    if [ ! -f "$venv/pyvenv.cfg" ]; then
         log "creating $venv"
-        "$python" -m venv "$venv"
+        "${run[@]}" "$python" -m venv "$venv"
     fi
-    "$venv/bin/pip" install -q --disable-pip-version-check -r importer/tests/requirements.txt
-    "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
+    "${run[@]}" "$venv/bin/pip" install -q --disable-pip-version-check -r importer/tests/requirements.txt
+    "${run[@]}" "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
     log "importer tests on CPython $version"
-    BALE_CLI="$ROOT/target/debug/bale" "$venv/bin/python" -m pytest importer/tests -q -p no:cacheprovider "$@" || status=1
+    BALE_CLI="$ROOT/target/debug/bale" "${run[@]}" "$venv/bin/python" -m pytest importer/tests -q -p no:cacheprovider "$@" ||
+        status=1
 done
 exit $status

@@ -27,10 +27,15 @@ pub fn register(slf: &Bound<'_, BaleFinder>, new: Option<(String, String)>) -> P
         return Ok(());
     };
     let pending = std::mem::take(&mut *lock()?);
+    let module_spec = crate::state::runtime(py)?.module_spec.bind(py);
     for (origin, name) in pending {
         let globals = PyDict::new(py);
+        // A spec whose loader is `__loader__`: from 3.15, `linecache` warns (importing
+        // `warnings` to do so) about module globals without one.
+        let spec = module_spec.call1((&name, slf))?;
         globals.set_item(intern!(py, "__name__"), name)?;
         globals.set_item(intern!(py, "__loader__"), slf)?;
+        globals.set_item(intern!(py, "__spec__"), spec)?;
         lazycache.call1((origin, globals))?;
     }
     Ok(())

@@ -124,7 +124,10 @@ fn app_pack(args: &PackArgs, env: &Env, pack: PackOptions) -> anyhow::Result<Pac
     let installed = Installed::find();
     let (target, installed_importer) = match app.target.unwrap_or(TargetArg::Native) {
         TargetArg::Native => {
-            (TargetChoice::Native { python: args.python.clone() }, installed.as_ref().and_then(Installed::importer))
+            // The app's environment's interpreter is the one its bale is for.
+            let venv_python = app.venv.as_deref().map(|v| absolute(v).join("bin/python"));
+            let python = args.python.clone().or(venv_python);
+            (TargetChoice::Native { python }, installed.as_ref().and_then(Installed::importer))
         }
         TargetArg::Pyodide => (
             TargetChoice::Pyodide { distribution: absolute(&pyodide(app, env)?) },
