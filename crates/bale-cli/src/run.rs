@@ -20,10 +20,12 @@ pub struct RunArgs {
     /// Run this file of the bale (a path inside it, such as `app/main.py`). Default:
     /// the entry point `bale pack --app` recorded in the bale.
     script: Option<String>,
-    /// The interpreter to run (default: python3 on PATH). The `bale` Python package
-    /// (the importer) must be installed for it, or named by `BALE_IMPORTER`.
-    #[arg(long, value_name = "PYTHON", default_value = "python3")]
-    python: PathBuf,
+    /// The interpreter to run. Default: one that runs the bale's Python build:
+    /// `python3` or `python3.X` on PATH, else pyenv's, uv's or the system's CPython
+    /// 3.X. The importer comes with the `bale` command (any CPython 3.10 and later),
+    /// or from `BALE_IMPORTER`.
+    #[arg(long, value_name = "PYTHON")]
+    python: Option<PathBuf>,
     /// Where extension modules load from (default: `BALE_NATIVE`, else cache).
     #[arg(long, value_enum, value_name = "cache|memory")]
     native: Option<crate::args::NativeArg>,
@@ -44,13 +46,15 @@ pub fn run(args: RunArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
     check_runs_here(&opened, &args.bale)?;
     let given = crate::settings::Given { module: args.module, function: args.entry, script: args.script };
     let entry = crate::settings::entry_point(given, &opened, &args.bale)?;
-    let importer = crate::settings::run_importer(&args.python, env)?;
-    let mut command = bale_pack::run::command(&args.python, &importer, &bale, &entry, &args.args);
+    let target: Target = opened.target().parse().with_context(|| args.bale.display().to_string())?;
+    let python = bale_pack::run::choose_python(&target, args.python.as_deref())?.path;
+    let importer = crate::settings::run_importer(&python, env)?;
+    let mut command = bale_pack::run::command(&python, &importer, &bale, &entry, &args.args);
     if let Some(native) = args.native {
         command.env("BALE_NATIVE", native.name());
     }
     let error = command.exec();
-    Err(error).with_context(|| format!("cannot run {}", args.python.display()))
+    Err(error).with_context(|| format!("cannot run {}", python.display()))
 }
 
 /// Fails for a damaged bale (exit code 3), with its first problem, the most precise
