@@ -119,6 +119,8 @@ fn main() {
     println!("cargo:rerun-if-env-changed=BALE_RUNNER_ROOT");
     println!("cargo:rerun-if-changed=src/start.c");
     println!("cargo:rerun-if-changed=src/compat.c");
+    // Set where libpython calls CPython's HACL* hash functions without holding them.
+    println!("cargo::rustc-check-cfg=cfg(bale_hacl)");
     let python = std::env::var("PYO3_PYTHON").unwrap_or_else(|_| "python3".into());
     let build = Build::ask(&python);
     // Named by the same facts and rule as the packer names a bale's Python.
@@ -151,6 +153,9 @@ fn link_python(build: &Build) {
         println!("cargo:rustc-link-arg={}", archive.display());
         println!("cargo:rustc-link-arg=-Wl,--no-whole-archive");
         println!("cargo:rustc-env=BALE_RUNNER_LINKED=static {}", archive.display());
+        if lacks_hacl(&archive) {
+            println!("cargo:rustc-cfg=bale_hacl");
+        }
         for lib in &build.module_libs {
             match build.static_archive(lib) {
                 Some(path) => println!("cargo:rustc-link-arg={}", path.display()),
@@ -172,4 +177,61 @@ fn link_python(build: &Build) {
     for lib in &build.libs {
         println!("cargo:rustc-link-lib={lib}");
     }
+}
+
+/// One function of each of CPython's HACL* hash modules (`_md5`, `_sha1`, `_sha2`,
+/// `_sha3`, `_blake2`), by the name `python_hacl_namespaces.h` gives it.
+const HACL: [&[u8]; 5] = [
+    b"_Py_LibHacl_Hacl_Hash_MD5_malloc",
+    b"_Py_LibHacl_Hacl_Hash_SHA1_malloc",
+    b"_Py_LibHacl_Hacl_Hash_SHA2_malloc_256",
+    b"_Py_LibHacl_Hacl_Hash_SHA3_malloc",
+    b"_Py_LibHacl_Hacl_Hash_Blake2b_malloc_with_params_and_key",
+];
+
+/// Whether a static libpython calls CPython's HACL* hash functions without holding
+/// them, as Debian's 3.14 and 3.15 do (their `_md5`, `_sha2`, ... are built in, HACL*
+/// itself only into the shared library): then the runner brings its own
+/// (`src/hacl.rs`). A name the archive holds (in a member's string table) but does not
+/// define (in its symbol index) is one its members call.
+fn lacks_hacl(archive: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(archive) else {
+        return false;
+    };
+    let defined = defined_symbols(&bytes);
+    let prefix = b"_Py_LibHacl_Hacl_Hash_";
+    let mut named = std::collections::BTreeSet::new();
+    let mut at = 0;
+    while let Some(found) = bytes[at..].windows(prefix.len()).position(|w| w == prefix) {
+        let start = at + found;
+        let end = bytes[start..].iter().position(|&b| b == 0).map_or(bytes.len(), |n| start + n);
+        named.insert(&bytes[start..end]);
+        at = end;
+    }
+    HACL.iter().any(|name| named.contains(name) && !defined.contains(name))
+}
+
+/// The names a GNU archive's symbol index lists (the first member, `/` or `/SYM64/`: a
+/// big-endian count, as many member offsets, then the names, each ended by a NUL): what
+/// its members define.
+fn defined_symbols(bytes: &[u8]) -> std::collections::BTreeSet<&[u8]> {
+    let mut names = std::collections::BTreeSet::new();
+    let (Some(magic), Some(header)) = (bytes.get(..8), bytes.get(8..68)) else {
+        return names;
+    };
+    let word = match &header[..16] {
+        _ if magic != b"!<arch>\n" => return names,
+        name if name.starts_with(b"/SYM64/ ") => 8,
+        name if name.starts_with(b"/ ") => 4,
+        _ => return names,
+    };
+    let size = std::str::from_utf8(&header[48..58]).ok().and_then(|s| s.trim().parse::<usize>().ok());
+    let Some(body) = size.and_then(|size| bytes.get(68..68 + size)) else {
+        return names;
+    };
+    let count = body.get(..word).map_or(0, |c| c.iter().fold(0usize, |n, &b| n << 8 | usize::from(b)));
+    if let Some(table) = body.get(word + word * count..) {
+        names.extend(table.split(|&b| b == 0).filter(|name| !name.is_empty()).take(count));
+    }
+    names
 }

@@ -10,6 +10,11 @@ use std::ffi::{CString, c_char, c_int};
 use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 
+// CPython's HACL* hash functions, for a libpython that leaves them out (`build.rs`
+// says which).
+#[cfg(bale_hacl)]
+mod hacl;
+
 unsafe extern "C" {
     fn bale_run(
         argc: c_int,
