@@ -124,7 +124,10 @@ fn all_misses(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyList>> {
     rest::all_misses(py)
 }
 
-#[pymodule]
+/// Declared not to need the GIL: the importer's own state is once-cells, atomics,
+/// mutexes and Python lists (see `state.rs`), so a free-threaded build of it (which
+/// the abi3 wheel is not) would need no redesign.
+#[pymodule(gil_used = false)]
 fn bale(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<BaleFinder>()?;
     m.add_class::<BalePathFinder>()?;
