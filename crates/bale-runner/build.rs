@@ -61,7 +61,8 @@ impl Build {
             Some(root) => root.join(p.trim_start_matches('/')),
             None => PathBuf::from(p),
         };
-        let flags = |text: &str| text.split_whitespace().filter_map(|f| f.strip_prefix("-l")).map(str::to_owned).collect();
+        let flags =
+            |text: &str| text.split_whitespace().filter_map(|f| f.strip_prefix("-l")).map(str::to_owned).collect();
         let mut libs: Vec<String> = flags(libs);
         libs.extend(flags(syslibs));
         let mut module_libs: Vec<String> = flags(modlibs);
@@ -146,7 +147,10 @@ fn main() {
 
 /// Links libpython, and what it needs.
 fn link_python(build: &Build) {
-    let archive = build.libpl.join(&build.library);
+    // Debian ships its objects twice: `libpython3.X.a` built for a fixed address, which
+    // a position-independent program cannot link, and `libpython3.X-pic.a`.
+    let pic = build.libpl.join(build.library.replace(".a", "-pic.a"));
+    let archive = if pic.is_file() { pic } else { build.libpl.join(&build.library) };
     if build.library.ends_with(".a") && archive.is_file() {
         // All of it: extension modules in the bale use parts the runner itself does not.
         println!("cargo:rustc-link-arg=-Wl,--whole-archive");
@@ -156,7 +160,8 @@ fn link_python(build: &Build) {
         if lacks_hacl(&archive) {
             println!("cargo:rustc-cfg=bale_hacl");
         }
-        for lib in &build.module_libs {
+        // zstd (3.15's `_zstd`, built in) is in the program already: bale-format links it.
+        for lib in build.module_libs.iter().filter(|lib| *lib != "zstd") {
             match build.static_archive(lib) {
                 Some(path) => println!("cargo:rustc-link-arg={}", path.display()),
                 None => println!("cargo:rustc-link-lib={lib}"),

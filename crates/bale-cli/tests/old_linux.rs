@@ -117,3 +117,46 @@ fn programs_run_on_debian_11_as_here() {
         assert_eq!(text(&run_in_old_root(program, &[])), expected, "{} on Debian 11", program.display());
     }
 }
+
+/// What `command` prints, run inside the Debian sid root (scripts/in-root.sh), where
+/// CPython 3.14 and 3.15 are.
+fn in_sid(command: &[&str]) -> String {
+    text(&Command::new(workspace().join("scripts/in-root.sh")).arg("sid").args(command).output().unwrap())
+}
+
+#[test]
+fn programs_for_the_newest_pythons_run_on_debian_11_as_their_python_runs_the_app() {
+    let mut checked = 0;
+    for version in ["3.14", "3.15"] {
+        let runner = runners().join(format!("bale-runner-cpython-{version}-x86_64-linux-gnu"));
+        if !runner.is_file() {
+            continue;
+        }
+        // Under /tmp, which the sid root shares.
+        let dir = tempfile::Builder::new().prefix("bale-newest-").tempdir_in("/tmp").unwrap();
+        let app = example("batteries/batteries.py");
+        let python = format!("/usr/bin/python{version}");
+        let expected = in_sid(&[&python, &app]);
+        let bale = dir.path().join("batteries.bale");
+        in_sid(&[
+            env!("CARGO_BIN_EXE_bale"),
+            "pack",
+            "-q",
+            "--app",
+            &app,
+            "--python",
+            &python,
+            "--stdlib",
+            "used",
+            "-o",
+            s(&bale),
+        ]);
+        let program = dir.path().join("batteries");
+        let out = bale_exe(&[s(&bale), "-o", s(&program), "--runner", s(&runner)]);
+        assert!(out.status.success(), "bale exe failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(expected.contains(&format!("python {version}")), "{expected}");
+        assert_eq!(text(&run_in_old_root(&program, &[])), expected, "CPython {version}'s program on Debian 11");
+        checked += 1;
+    }
+    assert!(checked > 0, "no runner for CPython 3.14 or 3.15 in {}", runners().display());
+}

@@ -19,6 +19,7 @@ use bale_format::{FileKind, Writer};
 pub use bale_glibc::FLOOR;
 use bale_glibc::Version;
 
+use crate::collect::InputFile;
 use crate::error::PackError;
 
 /// Where carried libraries go in the bale.
@@ -115,6 +116,53 @@ fn carry_libraries(writer: &mut Writer, portable: &mut Portable) -> Result<(), P
         writer.add_file(&format!("{CARRIED}/{name}"), FileKind::SharedLibrary, content, false)?;
     }
     Ok(())
+}
+
+/// For a bale that carries the standard library (one meant to run where its Python is
+/// not, as a program): adds to `files`, under [`CARRIED`], the libraries its native
+/// files need (and those need) that not every system has, as `python`'s dynamic loader
+/// finds them in the app's environment, which is where those files were built for
+/// (a Debian sid's `_ssl` needs sid's libssl, not this machine's). Returns what it
+/// carried: name, path, size.
+pub fn carry_from_environment(
+    files: &mut BTreeMap<String, InputFile>,
+    python: &Path,
+) -> Result<Vec<(String, PathBuf, u64)>, PackError> {
+    let mut held: BTreeSet<String> = BTreeSet::new();
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
+    let needs = |content: &[u8]| bale_glibc::dynamic(content).map(|d| d.needed).unwrap_or_default();
+    for (path, file) in files.iter() {
+        if crate::classify::is_shared_library(file_name(path)) {
+            held.insert(file_name(path).to_owned());
+            wanted.extend(needs(&file.content));
+        }
+    }
+    let mut carried = Vec::new();
+    loop {
+        let ask: Vec<String> =
+            wanted.iter().filter(|n| !SYSTEM.contains(&n.as_str()) && !held.contains(*n)).cloned().collect();
+        if ask.is_empty() {
+            return Ok(carried);
+        }
+        wanted.clear();
+        for (name, found) in find_libraries(python, &ask)? {
+            held.insert(name.clone());
+            // One this environment cannot load: `bale exe` says so, from this machine.
+            let Some(found) = found else { continue };
+            let content = std::fs::read(&found).map_err(|e| PackError::io(&found, e))?;
+            wanted.extend(needs(&content));
+            carried.push((name.clone(), found.clone(), content.len() as u64));
+            let file = InputFile { content, executable: false, origin: found.display().to_string() };
+            files.insert(format!("{CARRIED}/{name}"), file);
+        }
+    }
+}
+
+/// Where `python`'s dynamic loader finds each of `names` (`assets/python/find_libraries.py`).
+fn find_libraries(python: &Path, names: &[String]) -> Result<BTreeMap<String, Option<PathBuf>>, PackError> {
+    let script = include_str!("../assets/python/find_libraries.py");
+    crate::process::json(std::process::Command::new(python).args(["-I", "-c", script]).args(names), &[])
+        .map_err(PackError::helper("finding the libraries the native code links"))
 }
 
 fn file_name(path: &str) -> &str {

@@ -84,7 +84,13 @@ impl Target for Native {
         Ok(None)
     }
 
-    fn extra_files(&self, _: &PackOptions, _: &mut BTreeMap<String, InputFile>) -> Result<(), PackError> {
+    /// A bale that carries the standard library is one to run where its Python is not
+    /// (a program of `bale exe`): the libraries its native code links come with it,
+    /// as this interpreter finds them.
+    fn extra_files(&self, _: &PackOptions, files: &mut BTreeMap<String, InputFile>) -> Result<(), PackError> {
+        if files.contains_key("encodings/__init__.py") {
+            crate::portable::carry_from_environment(files, &self.python.path)?;
+        }
         Ok(())
     }
 
