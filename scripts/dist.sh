@@ -3,7 +3,7 @@
 #   - the `bale` wheel (manylinux2014, x86-64, abi3 for CPython 3.10+): the `bale`
 #     command, the importer (the `bale` package, with its types), and under
 #     `bale/_data/web/` the loader and the importer built for Pyodide;
-#   - one companion wheel per CPython 3.10 to 3.13, `bale-runner-cpXY`, holding the
+#   - one companion wheel per CPython 3.10 to 3.15, `bale-runner-cpXY`, holding the
 #     runner `bale exe` makes programs of (each ~8 MB: too large to ship four in the
 #     main wheel);
 #   - the npm package of the loader, `bale-loader-VERSION.tgz`, the importer's
@@ -32,7 +32,7 @@ log "the importer wheel (maturin, manylinux2014 with zig)"
 
 log "the importer for Pyodide and the runners"
 wasm=$(scripts/build-pyodide.sh | sed -n 1p)
-runners=$(scripts/build-runners.sh 3.10 3.11 3.12 3.13)
+runners=$(scripts/build-runners.sh 3.10 3.11 3.12 3.13 3.14 3.15)
 
 cp importer/js/loader.mjs importer/js/loader.d.mts importer/js/embedded.mjs importer/js/rest.mjs importer/js/xxh3.mjs \
     importer/js/package.json importer/js/README.md "$build/web/"
@@ -41,7 +41,7 @@ cp "$wasm" "$build/web/bale.abi3.so"
 log "assembling the wheels"
 "$tools/bin/python" scripts/dist/wheel.py complete "$build"/bale-*.whl --command "$build/bale" \
     --web "$build/web" --out "$dist" >/dev/null
-for runner in "$runners"/bale-runner-cpython-3.1[0-3]-*; do
+for runner in "$runners"/bale-runner-cpython-3.1[0-5]-*; do
     "$tools/bin/python" scripts/dist/wheel.py runner "$runner" --version "$version" --out "$dist" >/dev/null
 done
 wheel=$(ls "$dist"/bale-"$version"-*.whl)

@@ -28,6 +28,9 @@ mkdir -p "$out/mixed-app" && cp -r examples/hello/hello "$out/wordstats-app/word
 "$bale" pack -q --app examples/hello -m hello --target pyodide --stdlib none -o "$out/hello.bale.zst"
 "$bale" pack -q examples/hello -o "$out/hello-native.bale"
 
+log "an app folder holding a venv and a linked folder, packed for Pyodide (cargo test)"
+BALE_PYODIDE_IMPORTER="$BALE_IMPORTER" cargo test -q -p bale-cli --test app in_pyodide
+
 # rich-report's wheels (pure Python), for the web example's start without a bale.
 python3 -m pip download -q --disable-pip-version-check --only-binary=:all: \
     -r examples/rich-report/requirements.txt -d "$out/rich-report-wheels"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the Rust tests (unit, property, vectors, the real
-# CLI on real packages, programs made by `bale exe` for CPython 3.10 to 3.13 run with
-# no Python in reach), the importer's tests under CPython 3.10 to 3.13, the
+# CLI on real packages, programs made by `bale exe` for CPython 3.10 to 3.15 run with
+# no Python in reach, here and in a Debian 11 root), the importer's tests under
+# CPython 3.10 to 3.15 (3.14 and 3.15 in a Debian sid root), the
 # WebAssembly builds, bale in Pyodide on Node, the built wheels and npm package used
 # as README.md's quick start says, a bounded fuzzing run, and a single
 # pass of each benchmark (to prove they run; figures come from scripts in bench/).
@@ -16,10 +17,14 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 log "building the importer"
 BALE_IMPORTER=$(importer_module)
 export BALE_IMPORTER
-# The runners of `bale exe`, one per CPython, for crates/bale-cli/tests/exe.rs.
-BALE_RUNNERS=$(scripts/build-runners.sh 3.10 3.11 3.12 3.13)
+# The runners of `bale exe`, one per CPython, for crates/bale-cli/tests/exe.rs and
+# old_linux.rs and importer/tests/test_exe.py; the Debian roots those run programs in
+# (made once, cached outside the checkout).
+BALE_OLD_ROOT=$(scripts/debian-root.sh bullseye)
+scripts/debian-root.sh sid >/dev/null
+BALE_RUNNERS=$(scripts/build-runners.sh 3.10 3.11 3.12 3.13 3.14 3.15)
 BALE_RUNNER_PYTHONS="$(python_for 3.10) $(python_for 3.11) $(python_for 3.12) $(python_for 3.13)"
-export BALE_RUNNERS BALE_RUNNER_PYTHONS
+export BALE_OLD_ROOT BALE_RUNNERS BALE_RUNNER_PYTHONS
 log "cargo test"
 cargo test -q --workspace
 log "the packer's Python helpers (pytest)"
