@@ -7,4 +7,4 @@
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 bench_app_tools
-"$BENCH_TOOLS/bin/python" bench/python/apps.py "$ROOT/target/release/bale" "$WORK/bench/apps" "${1:-10}"
+"$BENCH_TOOLS/bin/python" bench/python/apps.py "$TARGET/release/bale" "$WORK/bench/apps" "${1:-10}"

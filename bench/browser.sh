@@ -8,4 +8,4 @@
 cd "$ROOT"
 dir="$WORK/bench/pyodide"
 browser_bench_env
-node bench/browser.mjs "$dir" "${1:-5}" "$ROOT/target/browser-bench.json"
+node bench/browser.mjs "$dir" "${1:-5}" "$TARGET/browser-bench.json"

@@ -10,5 +10,5 @@ cargo build -q --release -p bale-cli
 BALE_RUNNERS=$(scripts/build-runners.sh 3.11)
 export BALE_RUNNERS
 python=$(python_for 3.11)
-"$python" "$ROOT/bench/python/exe_start.py" "$ROOT/target/release/bale" "$WORK/bench/exe" "${1:-30}" \
-    "$ROOT/target/exe-bench.json"
+"$python" "$ROOT/bench/python/exe_start.py" "$TARGET/release/bale" "$WORK/bench/exe" "${1:-30}" \
+    "$TARGET/exe-bench.json"

@@ -18,10 +18,10 @@ for version in ${BALE_BENCH_PYTHONS:-3.11 3.13}; do
     log "preparing CPython $version ($dir)"
     "$python" bench/python/stdlib.py "$dir"
     echo "$python" > "$dir/python.txt"
-    target/release/bale pack "$dir/tree" -o "$dir/stdlib.bale" --python "$python" --quiet >/dev/null
-    target/release/bale pack "$dir/tree" -o "$dir/stdlib-zstd.bale" --python "$python" --quiet \
+    "$TARGET"/release/bale pack "$dir/tree" -o "$dir/stdlib.bale" --python "$python" --quiet >/dev/null
+    "$TARGET"/release/bale pack "$dir/tree" -o "$dir/stdlib-zstd.bale" --python "$python" --quiet \
         --compress zstd:19 --dictionary >/dev/null
-    target/release/bale pack "$dir/tree" -o "$dir/stdlib-zstd-nodict.bale" --python "$python" --quiet \
+    "$TARGET"/release/bale pack "$dir/tree" -o "$dir/stdlib-zstd-nodict.bale" --python "$python" --quiet \
         --compress zstd:19 >/dev/null
     # Warm the PathFinder's .pyc cache for these modules.
     "$python" -I -S -W ignore bench/python/import_all.py pathfinder - "$dir/modules.txt" >/dev/null
@@ -33,8 +33,8 @@ if [ "${1:-}" != "--test" ]; then
     for version in ${BALE_BENCH_PYTHONS:-3.11 3.13}; do
         echo "CPython $version"
         "$(cat "$out/$version/python.txt")" -I -S bench/python/finder_costs.py "$out/$version" "$out/bale.abi3.so" 9
-    done | tee target/finder-costs.txt
+    done | tee "$TARGET"/finder-costs.txt
     tools=$(tools_venv)
     "$tools/bin/pip" install -q --disable-pip-version-check "matplotlib==3.10.7"
-    "$tools/bin/python" bench/python/plot_import_all.py target/import-all.json bench/import-all.png
+    "$tools/bin/python" bench/python/plot_import_all.py "$TARGET"/import-all.json bench/import-all.png
 fi

@@ -21,5 +21,5 @@ fi
 rm -rf "$out/importer" && mkdir -p "$out/importer/bale"
 cp "$importer" "$out/importer/bale/"
 printf 'from .bale import *\nfrom .bale import __version__\n' >"$out/importer/bale/__init__.py"
-"$venv/bin/python" bench/python/native.py "$ROOT/target/release/bale" "$out/importer" "$out" "${1:-5}" \
-    "$ROOT/target/native-bench.json"
+"$venv/bin/python" bench/python/native.py "$TARGET/release/bale" "$out/importer" "$out" "${1:-5}" \
+    "$TARGET/native-bench.json"

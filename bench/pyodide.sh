@@ -11,4 +11,4 @@ cargo build -q --release -p bale-cli
 out="$WORK/bench/pyodide"
 rm -rf "$out" && mkdir -p "$out"
 pyodide_apps "$out"
-node bench/pyodide.mjs "$ROOT/target/release/bale" "$out" "${1:-5}" "$ROOT/target/pyodide-bench.json"
+node bench/pyodide.mjs "$TARGET/release/bale" "$out" "${1:-5}" "$TARGET/pyodide-bench.json"

@@ -15,4 +15,4 @@ BALE_PLAYWRIGHT=$(browser_tools)
 export BALE_PYODIDE BALE_PLAYWRIGHT
 out="$WORK/bench/rest"
 rm -rf "$out" && mkdir -p "$out"
-node bench/rest.mjs "$ROOT/target/release/bale" "$wasm" "$out" "${1:-5}" "$ROOT/target/rest-bench.json"
+node bench/rest.mjs "$TARGET/release/bale" "$wasm" "$out" "${1:-5}" "$TARGET/rest-bench.json"

@@ -7,5 +7,5 @@
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 bench_app_tools
-"$BENCH_TOOLS/bin/python" bench/python/sizes.py "$ROOT/target/release/bale" "$(python_for 3.11)" "$WORK/bench/sizes" \
-    "$ROOT/target/sizes.json"
+"$BENCH_TOOLS/bin/python" bench/python/sizes.py "$TARGET/release/bale" "$(python_for 3.11)" "$WORK/bench/sizes" \
+    "$TARGET/sizes.json"

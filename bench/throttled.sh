@@ -9,7 +9,7 @@
 cd "$ROOT"
 dir="$WORK/bench/pyodide"
 browser_bench_env
-node bench/throttled.mjs "$dir" "${1:-5}" "$ROOT/target/throttled-bench.json"
+node bench/throttled.mjs "$dir" "${1:-5}" "$TARGET/throttled-bench.json"
 tools=$(tools_venv)
 "$tools/bin/pip" install -q --disable-pip-version-check "matplotlib==3.10.7"
-"$tools/bin/python" bench/python/plot_throttled.py "$ROOT/target/throttled-bench.json" bench/throttled.png
+"$tools/bin/python" bench/python/plot_throttled.py "$TARGET/throttled-bench.json" bench/throttled.png

@@ -10,7 +10,7 @@ cd "$ROOT"
 wasm_c_env
 node_dir=$(pyodide_node)
 export CARGO_TARGET_WASM32_UNKNOWN_EMSCRIPTEN_LINKER="$ROOT/scripts/wasm/emscripten-link.py"
-out="$ROOT/target/wasm32-unknown-emscripten/release"
+out="$TARGET/wasm32-unknown-emscripten/release"
 log "building the importer and wordstats._native for wasm32-unknown-emscripten"
 cargo build -q --release --target wasm32-unknown-emscripten \
     -p bale-importer --features bale-importer/extension-module -p wordstats-native

@@ -9,7 +9,7 @@
 #   scripts/build-runners.sh [VERSION ...]     (default: 3.11)
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-out="$ROOT/target/runners"
+out="$TARGET/runners"
 mkdir -p "$out"
 tools=$(dist_tools)
 # zig comes from the `ziglang` package of the tools' environment.
@@ -29,9 +29,9 @@ for version in "${@:-3.11}"; do
     esac
     log "building the bale runner for CPython $version (glibc 2.28)"
     # A target folder per version: PyO3 and the runner are configured for one Python.
-    PYO3_PYTHON="$python" CARGO_TARGET_DIR="$ROOT/target/runner-$version" \
+    PYO3_PYTHON="$python" CARGO_TARGET_DIR="$TARGET/runner-$version" \
         cargo zigbuild -q --release -p bale-runner --target x86_64-unknown-linux-gnu.2.28 >&2
-    runner="$ROOT/target/runner-$version/x86_64-unknown-linux-gnu/release/bale-runner"
+    runner="$TARGET/runner-$version/x86_64-unknown-linux-gnu/release/bale-runner"
     target=$("$runner" --target)
     # Stripped before anything is appended: strip rewrites the file, and would drop a bale.
     strip -o "$out/bale-runner-$target" "$runner"

@@ -10,4 +10,4 @@ cargo build -q -p bale-format --no-default-features --target wasm32-unknown-emsc
 
 log "bale-format for wasm32-unknown-unknown, run in Node on format-spec/vectors"
 cargo build -q -p bale-wasm-probe --release --target wasm32-unknown-unknown
-node scripts/check-wasm.mjs target/wasm32-unknown-unknown/release/bale_wasm_probe.wasm format-spec/vectors
+node scripts/check-wasm.mjs "$TARGET"/wasm32-unknown-unknown/release/bale_wasm_probe.wasm format-spec/vectors

@@ -5,7 +5,7 @@
 cd "$ROOT"
 log "building bale"
 cargo build --release -q -p bale-cli
-bale="$ROOT/target/release/bale"
+bale="$TARGET/release/bale"
 out="$WORK/demo"
 rm -rf "$out" && mkdir -p "$out"
 

@@ -24,7 +24,7 @@ version=$(cargo metadata --no-deps --format-version 1 |
 
 log "the bale command for glibc 2.17 (cargo zigbuild)"
 cargo zigbuild -q --release -p bale-cli --target x86_64-unknown-linux-gnu.2.17 >&2
-strip -o "$build/bale" target/x86_64-unknown-linux-gnu/release/bale
+strip -o "$build/bale" "$TARGET"/x86_64-unknown-linux-gnu/release/bale
 
 log "the importer wheel (maturin, manylinux2014 with zig)"
 "$tools/bin/maturin" build -q --release --strip --zig --compatibility manylinux2014 \

@@ -19,7 +19,7 @@ python3 -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.arg
 # stored, compressed with a dictionary, and framed.
 "$tools/bin/python" -c "import sys; sys.path.insert(0, 'importer/tests'); from conftest import APP, write_tree; write_tree(sys.argv[1], APP)" "$out/seed"
 python=$(python_for 3.11)
-bale=target/debug/bale
+bale="$TARGET"/debug/bale
 "$bale" pack "$out/seed" -o "$out/plain.bale" --python "$python" -q >/dev/null
 "$bale" pack "$out/seed" -o "$out/zstd.bale" --python "$python" --compress zstd:3 --dictionary 4096 -q >/dev/null
 "$bale" pack "$out/seed" -o "$out/framed.bale.zst" --python "$python" -q >/dev/null

@@ -14,7 +14,8 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}
 exec unshare --mount --propagation private bash -euo pipefail -c '
 root=$1 cache=$2 folder=$3
 shift 3
-for place in /work /tmp "$cache/bale" "$cache/pip" "$HOME/.pyenv" /proc /dev; do
+# And where the scripts install and build, when CI keeps that outside the checkout.
+for place in /work /tmp "$cache/bale" "$cache/pip" "$HOME/.pyenv" ${BALE_WORK:-} ${CARGO_TARGET_DIR:-} /proc /dev; do
     [ -d "$place" ] || continue
     mkdir -p "$root$place"
     case "$place" in

@@ -3,7 +3,11 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-WORK="$ROOT/.work"
+# What the scripts install (.work) and build (target): in the checkout by default; CI
+# (.ci/run) keeps both outside it, so that a warm run does not redo them.
+WORK="${BALE_WORK:-$ROOT/.work}"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+export CARGO_TARGET_DIR="$TARGET"
 mkdir -p "$WORK"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -23,7 +23,7 @@ for version in ${BALE_PYTHONS:-3.10 3.11 3.12 3.13 3.14 3.15}; do
     "${run[@]}" "$venv/bin/pip" install -q --disable-pip-version-check -r importer/tests/requirements.txt
     "${run[@]}" "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
     log "importer tests on CPython $version"
-    BALE_CLI="$ROOT/target/debug/bale" "${run[@]}" "$venv/bin/python" -m pytest importer/tests -q -p no:cacheprovider "$@" ||
+    BALE_CLI="$TARGET/debug/bale" "${run[@]}" "$venv/bin/python" -m pytest importer/tests -q -p no:cacheprovider "$@" ||
         status=1
 done
 exit $status

@@ -10,7 +10,7 @@ out="$WORK/pyodide-test"
 rm -rf "$out" && mkdir -p "$out"
 pyodide_apps "$out"
 cargo build -q -p bale-cli
-bale="$ROOT/target/debug/bale"
+bale="$TARGET/debug/bale"
 
 log "bale pack --target pyodide: hello, wordstats (an extension module), rich-report (with its rest bale) and sympy-solve (wheels from PyPI)"
 "$bale" pack -q --app examples/hello -m hello --target pyodide --validate -o "$out/hello.bale"

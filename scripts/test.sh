@@ -34,7 +34,7 @@ log "cargo package: every publishable crate builds from its own files"
 # built from those would stand in for changed ones of the same version: the unpacked
 # files all carry one fixed time, so cargo takes the old build as fresh. So the check
 # builds in a target folder of its own, without any bale crate built before.
-verify=target/package-verify
+verify="$TARGET"/package-verify
 rm -rf "$verify"/package "$verify"/debug/.fingerprint/bale-* "$verify"/debug/deps/*bale_* \
     "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/bale-{cli,format,loader,pack,target}-[0-9]*
 CARGO_TARGET_DIR="$verify" cargo package -q --workspace --allow-dirty --exclude bale-runner --exclude bale-importer \
