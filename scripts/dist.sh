@@ -6,6 +6,8 @@
 #   - one companion wheel per CPython 3.10 to 3.15, `bale-runner-cpXY`, holding the
 #     runner `bale exe` makes programs of (each ~8 MB: too large to ship four in the
 #     main wheel);
+#   - the `bale` wheel for Pyodide 314 (`cp314-cp314-pyemscripten_2026_0_wasm32`), for
+#     micropip, PyScript's `packages` and JupyterLite's `%pip install`;
 #   - the npm package of the loader, `bale-loader-VERSION.tgz`, the importer's
 #     WebAssembly inside.
 # The command and the importer are linked against glibc 2.17 with zig, without a
@@ -47,6 +49,12 @@ done
 wheel=$(ls "$dist"/bale-"$version"-*.whl)
 shown=$("$tools/bin/auditwheel" show "$wheel" 2>&1)
 grep -q 'manylinux_2_17_x86_64' <<<"$shown" || { echo "$shown" >&2; echo "the bale wheel is not manylinux2014" >&2; exit 1; }
+
+log "the importer's wheel for Pyodide (micropip)"
+"$(esbuild_bin)" --bundle --format=esm --platform=neutral --log-level=warning importer/js/loader.mjs \
+    --outfile="$build/loader.bundle.mjs"
+"$tools/bin/python" scripts/dist/wheel.py pyodide "$wasm" --loader "$build/loader.bundle.mjs" \
+    --python importer/python/bale --version "$version" --out "$dist" >/dev/null
 
 log "the loader's npm package"
 (cd "$build/web" && npm pack -q --pack-destination "$dist" >/dev/null)

@@ -110,6 +110,19 @@ pyodide_node() {
     echo "$dir"
 }
 
+# Another Pyodide of the 314.0 series, for Node (PyScript's default is 314.0.2,
+# JupyterLite's 314.0.6), in $WORK/node-VERSION; prints the pyodide package's folder.
+pyodide_release() {
+    [ "$1" = 314.0.7 ] && { echo "$(pyodide_node)/node_modules/pyodide"; return; }
+    local dir="$WORK/node-$1"
+    if [ ! -f "$dir/node_modules/pyodide/pyodide.asm.wasm" ]; then
+        log "npm install pyodide@$1"
+        mkdir -p "$dir"
+        (cd "$dir" && { [ -f package.json ] || npm init -y >/dev/null; } && npm install -s "pyodide@$1" >/dev/null)
+    fi
+    echo "$dir/node_modules/pyodide"
+}
+
 # Builds the WebAssembly modules and sets BALE_IMPORTER (the importer for Pyodide) and
 # BALE_PYODIDE (the pyodide package's folder); then makes DIR/wordstats-app, the
 # wordstats example as a user would have it, with its extension module built for
@@ -122,6 +135,15 @@ pyodide_apps() {
     export BALE_IMPORTER BALE_PYODIDE
     mkdir -p "$1/wordstats-app" && cp -r "$ROOT/examples/wordstats/wordstats" "$1/wordstats-app/"
     cp "$(sed -n 2p <<<"$modules")" "$1/wordstats-app/wordstats/_native.abi3.so"
+}
+
+# esbuild, in $WORK/node: bundles the loader into one module (the Pyodide wheel's) and
+# a page as a bundler would (the tests); prints its path.
+esbuild_bin() {
+    local dir
+    dir=$(pyodide_node)
+    [ -x "$dir/node_modules/.bin/esbuild" ] || (cd "$dir" && npm install -s esbuild@0.25.12 >/dev/null)
+    echo "$dir/node_modules/.bin/esbuild"
 }
 
 # Headless Chromium (Debian's) and playwright-core to drive it, for the browser test;

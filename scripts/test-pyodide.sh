@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bale in Pyodide: builds the WebAssembly modules, packs example apps with `bale pack
 # --target pyodide --validate` (traced, compiled and validated in Pyodide on Node),
-# runs the loader's tests in real Pyodide on Node and the web example in headless
-# Chromium, and checks the loader's size (at most 3 KB minified and gzipped) and its
+# installs bale's Pyodide wheel with micropip and loads bales from Python in Pyodide
+# 314.0.2, 314.0.6 and 314.0.7, runs the loader's tests in real Pyodide on Node and
+# the web example in headless Chromium, and checks the loader's size (at most 3 KB minified and gzipped) and its
 # TypeScript types.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -40,6 +41,19 @@ python3 -m venv "$out/rich-report-venv"
 "$out/rich-report-venv/bin/pip" install -q --disable-pip-version-check --no-index \
     --find-links "$out/rich-report-wheels" -r examples/rich-report/requirements.txt
 (cd examples/rich-report && "$out/rich-report-venv/bin/python" report.py --appendix rust >"$out/rich-report-appendix.txt")
+
+log "bale's wheel for Pyodide, installed by micropip in Pyodide 314.0.2, 314.0.6 and 314.0.7"
+version=$(cargo metadata --no-deps --format-version 1 |
+    python3 -c "import json, sys; print(next(p['version'] for p in json.load(sys.stdin)['packages'] if p['name'] == 'bale-cli'))")
+"$(esbuild_bin)" --bundle --format=esm --platform=neutral --log-level=warning importer/js/loader.mjs \
+    --outfile="$out/loader.bundle.mjs"
+wheel=$(python3 scripts/dist/wheel.py pyodide "$BALE_IMPORTER" --loader "$out/loader.bundle.mjs" \
+    --python importer/python/bale --version "$version" --out "$out")
+# micropip and what it needs, from PyPI: Pyodide's own package index is not reachable.
+python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+    micropip==0.11.1 packaging==25.0 -d "$out"
+pyodides="$(pyodide_release 314.0.2) $(pyodide_release 314.0.6) $(pyodide_release 314.0.7)"
+BALE_PYODIDES="$pyodides" BALE_TEST_BALES="$out" BALE_WHEEL="$wheel" node --test importer/js/wheel.test.mjs
 
 log "loader tests in Pyodide"
 BALE_TEST_BALES="$out" node --test importer/js/loader.test.mjs

@@ -13,9 +13,11 @@ export interface LoadBaleOptions {
   /**
    * The importer (the `bale` package's extension module built for Pyodide). Default:
    * the one the bale carries at `bale/bale.abi3.so`, else `bale.abi3.so` next to this
-   * loader. Installed once per Pyodide instance.
+   * loader. Installed once per Pyodide instance. `"installed"`: the `bale` package this
+   * Pyodide already has, from its wheel (micropip, PyScript's `packages`, JupyterLite's
+   * `%pip install`), as `await bale.load(...)` in Python uses it.
    */
-  importer?: BaleSource;
+  importer?: BaleSource | "installed";
   /** The virtual path the bale is mounted at (`__file__` of its modules). Default: `/bale/<file name>`. */
   path?: string;
   /** Serve `open`, `os.stat` and `os.listdir` under that path from the bale (default true). */

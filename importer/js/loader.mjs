@@ -25,6 +25,9 @@ const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
 const IMPORTER = "bale/bale.abi3.so";
 // One importer per Pyodide instance, however many bales are loaded into it.
 const importers = new WeakMap();
+// The Pyodide ABIs (pyodide-lock.json's `abi_version`: Emscripten's and CPython's)
+// this importer is built for: Pyodide 0.29 and the 314.0 series.
+const ABIS = ["2025_0", "2026_0"];
 
 /**
  * Loads a bale into a Pyodide instance and installs its finder first on
@@ -37,7 +40,8 @@ export async function loadBale(pyodide, source, options = {}) {
   const fetched = bytes(source);
   // The importer too, unless this Pyodide (given itself) has it already; and the rest
   // bale's index, when asked for.
-  const early = importers.has(pyodide) ? undefined : fetchImporter(options);
+  const installed = options.importer === "installed";
+  const early = importers.has(pyodide) || installed ? undefined : fetchImporter(options);
   const rest = options.rest ? import("./rest.mjs").then((r) => r.openRest(source, options.rest)) : undefined;
   // Settled later; marked handled now so that a failure while Pyodide starts is not
   // reported as unhandled before it is awaited.
@@ -45,6 +49,8 @@ export async function loadBale(pyodide, source, options = {}) {
   early?.catch(() => {});
   rest?.catch(() => {});
   pyodide = await pyodide;
+  checkAbi(pyodide);
+  if (installed && !importers.has(pyodide)) importers.set(pyodide, Promise.resolve(installedImporter(pyodide)));
   let data = await fetched;
   const target = pythonTarget(pyodide);
   // A framed bale (one zstd frame, for transport) is decoded by the importer, into a
@@ -94,6 +100,28 @@ export async function loadBale(pyodide, source, options = {}) {
     throw /^loadBale: /.test(e.message) ? e : new Error(`loadBale: ${name}: ${lastLine(e.message)}`);
   }
   return finder;
+}
+
+// Refuses a Pyodide this importer is not built for, naming both, before anything of
+// it is loaded: a WebAssembly module of another ABI would fail to link, or worse.
+function checkAbi(pyodide) {
+  const abi = pyodide.lockfile?.info?.abi_version ?? pyodide._api?.abiVersion;
+  if (abi && !ABIS.includes(abi)) {
+    throw new Error(
+      `loadBale: this is Pyodide ${pyodide.version}, of ABI ${abi}; the bale importer is built for Pyodide ABI ` +
+        `${ABIS.join(" and ")} (Pyodide 0.29 and 314.0.x): use one of those, or a bale release built for this one`,
+    );
+  }
+}
+
+// The `bale` package this Pyodide already has, installed from its wheel (micropip,
+// PyScript's `packages`, JupyterLite's `%pip`): what `bale.load` asks for.
+function installedImporter(pyodide) {
+  try {
+    return pyodide.pyimport("bale");
+  } catch {
+    throw new Error("loadBale: importer: 'installed', but this Pyodide has no `bale` package: install its wheel first");
+  }
 }
 
 // The importer of this Pyodide, installed from `source()` the first time.

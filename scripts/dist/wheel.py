@@ -9,6 +9,12 @@
       A companion wheel `bale-runner-cpXY` holding one runner of `bale exe`, tagged
       manylinux for the newest glibc symbol version the runner needs.
 
+  wheel.py pyodide WASM --loader BUNDLE --python DIR --version V --out DIST
+      The `bale` wheel for Pyodide 314 (`cp314-cp314-pyemscripten_2026_0_wasm32`, what
+      micropip installs there): the package's Python (DIR), the importer built for
+      Pyodide (WASM) and the loader bundled into one module (BUNDLE), which
+      `await bale.load(url)` hands its work to.
+
 Each prints the path of the wheel it wrote. RECORD is written anew, with the hash and
 size of every file (PEP 376, PEP 427).
 """
@@ -57,6 +63,30 @@ def complete(importer_wheel, command, web, out):
     write_wheel(Path(out) / Path(importer_wheel).name, entries)
 
 
+# Pyodide 314's platform, as its lock file names it (`abi_version` 2026_0), and the
+# CPython it runs.
+PYODIDE_TAG = "cp314-cp314-pyemscripten_2026_0_wasm32"
+
+
+def pyodide(wasm, loader, python, version, out):
+    entries = [(f"bale/{p.name}", p.read_bytes(), False) for p in sorted(Path(python).iterdir()) if p.is_file()]
+    entries.append(("bale/bale.abi3.so", Path(wasm).read_bytes(), False))
+    entries.append(("bale/_web/loader.mjs", Path(loader).read_bytes(), False))
+    dist_info = f"bale-{version}.dist-info"
+    entries.append((f"{dist_info}/METADATA", (
+        "Metadata-Version: 2.1\n"
+        "Name: bale\n"
+        f"Version: {version}\n"
+        "Summary: Import Python modules, resources, metadata and extension modules straight from a .bale file "
+        "(the importer built for Pyodide).\n"
+        "Requires-Python: >=3.14\n"
+    ).encode(), False))
+    entries.append((f"{dist_info}/WHEEL", (
+        f"Wheel-Version: 1.0\nGenerator: bale scripts/dist/wheel.py\nRoot-Is-Purelib: false\nTag: {PYODIDE_TAG}\n"
+    ).encode(), False))
+    write_wheel(Path(out) / f"bale-{version}-{PYODIDE_TAG}.whl", entries)
+
+
 def glibc_needed(binary):
     """The newest GLIBC_x.y symbol version `binary` needs, as (x, y)."""
     symbols = subprocess.run(["objdump", "-T", binary], capture_output=True, text=True, check=True).stdout
@@ -102,6 +132,9 @@ def main(argv):
     elif argv[:1] == ["runner"] and len(argv) == 6:
         options = dict(zip(argv[2::2], argv[3::2]))
         runner(argv[1], options["--version"], options["--out"])
+    elif argv[:1] == ["pyodide"] and len(argv) == 10:
+        options = dict(zip(argv[2::2], argv[3::2]))
+        pyodide(argv[1], options["--loader"], options["--python"], options["--version"], options["--out"])
     else:
         sys.exit(__doc__)
 
