@@ -41,6 +41,7 @@ python3 -m venv "$out/rich-report-venv"
 "$out/rich-report-venv/bin/pip" install -q --disable-pip-version-check --no-index \
     --find-links "$out/rich-report-wheels" -r examples/rich-report/requirements.txt
 (cd examples/rich-report && "$out/rich-report-venv/bin/python" report.py --appendix rust >"$out/rich-report-appendix.txt")
+(cd examples/rich-report && "$out/rich-report-venv/bin/python" report.py >"$out/rich-report.txt")
 
 log "bale's wheel for Pyodide, installed by micropip in Pyodide 314.0.2, 314.0.6 and 314.0.7"
 version=$(cargo metadata --no-deps --format-version 1 |
@@ -62,8 +63,8 @@ BALE_TEST_BALES="$out" BALE_FUZZ_CASES="${BALE_LOADER_FUZZ_CASES:-1000}" node --
 
 log "the web example in headless Chromium"
 BALE_PLAYWRIGHT=$(browser_tools)
-BALE_TEST_BALES="$out" BALE_PLAYWRIGHT="$BALE_PLAYWRIGHT" \
-    node --test examples/web/browser.test.mjs
+BALE_TEST_BALES="$out" BALE_PLAYWRIGHT="$BALE_PLAYWRIGHT" BALE_WHEEL="$wheel" \
+    node --test examples/web/browser.test.mjs examples/web/readme.test.mjs
 
 log "loader size and types"
 node_dir=$(pyodide_node)

@@ -94,6 +94,57 @@ test("runs rich-report with an option its trace did not take: what the bale lack
   assert.ok(rest.length - misses.misses.length >= 1 && rest.length - misses.misses.length <= 2, rest.join("\n"));
 });
 
+test("runs rich-report in a module worker, what the bale lacks from its rest bale by synchronous XMLHttpRequest", async () => {
+  const before = requests.length;
+  const shown = await open({
+    worker: "1",
+    bale: "/bales/rich-report.bale",
+    stdlib: "/bales/rich-report.stdlib.zip",
+    rest: "1",
+    run: "script:report.py",
+    args: "--appendix rust",
+  });
+  assert.equal(shown.state, "done", `${shown.status}\n${shown.output}\n${shown.errors.join("\n")}`);
+  const expected = fs.readFileSync(path.join(BALE_TEST_BALES, "rich-report-appendix.txt"), "utf8");
+  assert.equal(shown.output, expected, "the output is python's");
+  const { misses } = JSON.parse(shown.timing);
+  assert.equal(misses.via, "XMLHttpRequest");
+  assert.ok(misses.misses.some((m) => m.path === "report_extras.py"), JSON.stringify(misses));
+  // The worker fetched the bale and Pyodide, and counted them itself.
+  assert.ok(shown.downloaded > shown.pyodideDownloaded && shown.pyodideDownloaded > 0, JSON.stringify(shown));
+  const log = requests.slice(before);
+  assert.ok(log.some((l) => l.startsWith("GET /worker.mjs ")), log.join("\n"));
+  assert.ok(log.some((l) => /^GET \/bales\/rich-report\.rest\.bale bytes=/.test(l)), log.join("\n"));
+});
+
+test("an extension module from the bale, compiled and imported in a module worker", async () => {
+  const shown = await open({ worker: "1", bale: "/bales/wordstats.bale", stdlib: "/bales/wordstats.stdlib.zip", run: "module:wordstats" });
+  assert.equal(shown.state, "done", `${shown.status}\n${shown.output}\n${shown.errors.join("\n")}`);
+  assert.match(shown.output, /the most frequent:\n\s+\d+ is\n/);
+});
+
+test("micropip installs bale's Pyodide wheel on a plain page; Python loads the bale with await bale.load", async () => {
+  const before = requests.length;
+  const names = fs.readdirSync(BALE_TEST_BALES);
+  const pick = (pattern) => `/bales/${names.find((f) => pattern.test(f))}`;
+  const pip = [pick(/^micropip-.*\.whl$/), pick(/^packaging-.*\.whl$/), pick(/^bale-.*pyemscripten.*\.whl$/)];
+  const shown = await open({
+    pip: pip.join(","),
+    // Pyodide's whole standard library: micropip needs more of it than the app does.
+    bale: "/bales/rich-report.bale",
+    rest: "1",
+    run: "script:report.py",
+    args: "--appendix rust",
+  });
+  assert.equal(shown.state, "done", `${shown.status}\n${shown.output}\n${shown.errors.join("\n")}`);
+  const expected = fs.readFileSync(path.join(BALE_TEST_BALES, "rich-report-appendix.txt"), "utf8");
+  assert.equal(shown.output, expected, "the output is python's");
+  const log = requests.slice(before);
+  // The importer came from the wheel, not from the loader's URL.
+  assert.ok(!log.some((l) => l.startsWith("GET /loader/bale.abi3.so ")), log.join("\n"));
+  assert.ok(log.some((l) => /^GET \/bales\/bale-.*pyemscripten.*\.whl 200 /.test(l)), log.join("\n"));
+});
+
 test("a bale that is not there fails on the page with the URL and the HTTP status", async () => {
   const shown = await open({ bale: "/bales/missing.bale", run: "module:missing" });
   assert.equal(shown.state, "error");

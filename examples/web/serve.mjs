@@ -7,7 +7,8 @@
 // brotli (or gzip) when the browser accepts it, except what is compressed already
 // (wheels, and zips that are not stored). A Range request (the loader's, for a rest
 // bale) is answered with those bytes alone, uncompressed, unless `ranges: false`
-// (a server that ignores them). `log`, if given, gets one line per request. Prints
+// (a server that ignores them). `log`, if given, gets one line per request; `mounts`,
+// more [URL prefix, folder] pairs, served before these (other pages' tests). Prints
 // the URL, then serves until killed.
 import fs from "node:fs";
 import http from "node:http";
@@ -17,8 +18,9 @@ import zlib from "node:zlib";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export function serve({ pyodide, importer, bales, port = 0, ranges = true, log }) {
+export function serve({ pyodide, importer, bales, port = 0, ranges = true, log, mounts: extra = [] }) {
   const mounts = [
+    ...extra,
     ["/pyodide/", pyodide],
     ["/bales/", bales],
     ["/examples/", path.join(here, "..")],
