@@ -109,6 +109,20 @@ fn unframe<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py
     pyo3::types::PyBytes::new_with(py, len, |out| bale_format::frame::unframe_into(framed, out).map_err(fail))
 }
 
+/// Checks a whole bale's bytes (its header, then one pass of XXH3 over the rest) and
+/// gives its `header_hash` as 16 hex digits: the name of its content, under which a
+/// cluster node keeps the one copy its workers share. A damaged or truncated bale
+/// raises `BaleError`, so a cached copy is never used unchecked. Read in place, with
+/// the GIL held, as `unframe` reads.
+#[pyfunction]
+fn check(data: &Bound<'_, PyAny>) -> PyResult<String> {
+    let buffer = storage::Buffer::new(data)?;
+    let fail = |e: bale_format::Error| BaleError::new_err(format!("not an intact bale: {e}"));
+    let bale = bale_format::Bale::open(buffer.as_slice()).map_err(fail)?;
+    bale.check_body().map_err(fail)?;
+    Ok(format!("{:016x}", bale.header().header_hash))
+}
+
 /// This interpreter as a bale target, such as `cpython-3.11-x86_64-linux-gnu`: the
 /// bales whose bytecode and extension modules it can load.
 #[pyfunction]
@@ -136,6 +150,7 @@ fn bale(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MissWarning", m.py().get_type::<misses::MissWarning>())?;
     m.add_function(wrap_pyfunction!(install_bale, m)?)?;
     m.add_function(wrap_pyfunction!(unframe, m)?)?;
+    m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(host_target, m)?)?;
     m.add("path_hook", path_finder::hook(m.py())?)?;
     m.add("BaleError", m.py().get_type::<BaleError>())?;

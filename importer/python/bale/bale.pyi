@@ -122,6 +122,11 @@ def install(
 def unframe(data: _Source) -> bytes:
     """The bale inside a framed bale (one zstd frame)."""
 
+def check(data: _Buffer) -> str:
+    """Checks a whole bale (header, then every byte after it) and gives its header hash
+    as 16 hex digits, the name of its content; raises BaleError if it is damaged or
+    truncated."""
+
 def host_target() -> str:
     """This interpreter as a bale target, such as `cpython-3.11-x86_64-linux-gnu`."""
 
