@@ -161,6 +161,18 @@ browser_tools() {
     echo "$dir/node_modules/playwright-core"
 }
 
+# PyScript (@pyscript/core 0.7.31), served from its own files rather than a CDN, for
+# the PyScript example's test, in $WORK/pyscript-0.7.31; prints the package's folder.
+pyscript_core() {
+    local dir="$WORK/pyscript-0.7.31"
+    if [ ! -f "$dir/node_modules/@pyscript/core/dist/core.js" ]; then
+        log "npm install @pyscript/core@0.7.31"
+        mkdir -p "$dir"
+        (cd "$dir" && { [ -f package.json ] || npm init -y >/dev/null; } && npm install -s @pyscript/core@0.7.31 >/dev/null)
+    fi
+    echo "$dir/node_modules/@pyscript/core"
+}
+
 # The interpreter of a CPython version from pyenv: `python_for 3.12`.
 python_for() {
     local full

@@ -3,7 +3,7 @@
 # --target pyodide --validate` (traced, compiled and validated in Pyodide on Node),
 # installs bale's Pyodide wheel with micropip and loads bales from Python in Pyodide
 # 314.0.2, 314.0.6 and 314.0.7, runs the loader's tests in real Pyodide on Node and
-# the web example in headless Chromium, and checks the loader's size (at most 3 KB minified and gzipped) and its
+# the web example and the JupyterLite example in headless Chromium, and checks the loader's size (at most 3 KB minified and gzipped) and its
 # TypeScript types.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -65,6 +65,17 @@ log "the web example in headless Chromium"
 BALE_PLAYWRIGHT=$(browser_tools)
 BALE_TEST_BALES="$out" BALE_PLAYWRIGHT="$BALE_PLAYWRIGHT" BALE_WHEEL="$wheel" \
     node --test examples/web/browser.test.mjs examples/web/readme.test.mjs
+
+log "PyScript 0.7.31 with the bale plugin in headless Chromium, on the main thread and in a worker"
+BALE_TEST_BALES="$out" BALE_PLAYWRIGHT="$BALE_PLAYWRIGHT" BALE_PYSCRIPT=$(pyscript_core) \
+    BALE_PYSCRIPT_PYODIDE=$(pyodide_release 314.0.2) node --test examples/pyscript/browser.test.mjs
+
+log "JupyterLite: a notebook installs bale with %pip from the site and runs rich-report from its bale, in headless Chromium"
+# rich-report's wheels too, for bench/jupyterlite.mjs to install with %pip on this site.
+scripts/jupyterlite-site.sh "$out/jupyterlite" "$wheel" "$out"/rich-report-wheels/*.whl \
+    "$out/rich-report.bale" "$out/rich-report.rest.bale"
+BALE_JUPYTERLITE="$out/jupyterlite" BALE_TEST_BALES="$out" BALE_PLAYWRIGHT="$BALE_PLAYWRIGHT" \
+    node --test examples/jupyterlite/browser.test.mjs
 
 log "loader size and types"
 node_dir=$(pyodide_node)

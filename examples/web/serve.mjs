@@ -8,7 +8,9 @@
 // (wheels, and zips that are not stored). A Range request (the loader's, for a rest
 // bale) is answered with those bytes alone, uncompressed, unless `ranges: false`
 // (a server that ignores them). `log`, if given, gets one line per request; `mounts`,
-// more [URL prefix, folder] pairs, served before these (other pages' tests). Prints
+// more [URL prefix, folder] pairs, served before these (other pages' tests);
+// `isolated`, the headers that make a page cross-origin isolated (COOP and COEP), which
+// SharedArrayBuffer needs: PyScript's workers reach the page's DOM through it. Prints
 // the URL, then serves until killed.
 import fs from "node:fs";
 import http from "node:http";
@@ -18,7 +20,7 @@ import zlib from "node:zlib";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export function serve({ pyodide, importer, bales, port = 0, ranges = true, log, mounts: extra = [] }) {
+export function serve({ pyodide, importer, bales, port = 0, ranges = true, log, mounts: extra = [], isolated = false }) {
   const mounts = [
     ...extra,
     ["/pyodide/", pyodide],
@@ -41,6 +43,7 @@ export function serve({ pyodide, importer, bales, port = 0, ranges = true, log, 
     }
     const size = fs.statSync(file).size;
     const headers = { "Content-Type": type(file, read(file, 0, 4)), "Cache-Control": "no-store", "Accept-Ranges": ranges ? "bytes" : "none" };
+    if (isolated) Object.assign(headers, { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" });
     if (range) {
       const start = Number(range[1]);
       const end = Math.min(range[2] ? Number(range[2]) : size - 1, size - 1);

@@ -25,6 +25,22 @@ def pack(inputs, out, *args, python=None):
     return Path(out)
 
 
+def other_python():
+    """Another CPython of this machine than the one running the tests: pyenv's (3.10
+    to 3.13), or the system's (3.14 and 3.15 in the Debian root the tests run those
+    in)."""
+    import glob
+
+    for v in ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15"):
+        if v == "%d.%d" % sys.version_info[:2]:
+            continue
+        found = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{v}.*/bin/python{v}")))
+        found += glob.glob(f"/usr/bin/python{v}")
+        if found:
+            return found[-1]
+    raise AssertionError("no other CPython than this one to pack with")
+
+
 def write_tree(root, files):
     """Writes {relative path: text or bytes} under `root`."""
     root = Path(root)

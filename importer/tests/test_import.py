@@ -3,7 +3,7 @@
 import json
 import sys
 
-from conftest import pack, write_tree
+from conftest import other_python, pack, write_tree
 
 
 def test_modules_import_from_the_bale_with_virtual_paths(python, app_bale):
@@ -183,9 +183,7 @@ def test_a_bale_in_memory(python, app_bale):
 
 def test_a_bale_for_another_python_falls_back_to_source(python, tmp_path):
     # A bale whose bytecode is for another CPython falls back to the source.
-    versions = ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
-    others = [v for v in versions if v != "%d.%d" % sys.version_info[:2]]
-    other = _other_python(others)
+    other = other_python()
     tree = write_tree(tmp_path / "t", {"m.py": "X = 41 + 1\n"})
     both = pack([tree], tmp_path / "both.bale", "--content", "both", python=other)
     only = pack([tree], tmp_path / "only.bale", "--content", "bytecode", python=other)
@@ -213,17 +211,3 @@ def test_a_bale_for_another_python_falls_back_to_source(python, tmp_path):
     assert lines[0] == "BaleError True m"
     assert f"{only}: m: the bale was packed for cpython-{out.split()[1]}" in lines[1]
     assert "cannot load that bytecode" in lines[1]
-
-
-def _other_python(versions):
-    """Another CPython of this machine: pyenv's (3.10 to 3.13), or the system's (3.14
-    and 3.15 in the Debian root the tests run those in)."""
-    import glob
-    import os
-
-    for v in versions:
-        found = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{v}.*/bin/python{v}")))
-        found += glob.glob(f"/usr/bin/python{v}")
-        if found:
-            return found[-1]
-    raise AssertionError(f"no other CPython among {versions} to pack with")
