@@ -25,6 +25,14 @@ def pack(inputs, out, *args, python=None):
     return Path(out)
 
 
+def readme_block(label):
+    """README.md's code block labelled `label`, as written (scripts/dist/readme_blocks.py):
+    the tests run it, so that README cannot drift."""
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, root / "scripts/dist/readme_blocks.py", root / "README.md", label],
+                          capture_output=True, text=True, check=True).stdout
+
+
 def other_python():
     """Another CPython of this machine than the one running the tests: pyenv's (3.10
     to 3.13), or the system's (3.14 and 3.15 in the Debian root the tests run those

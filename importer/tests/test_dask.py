@@ -9,10 +9,11 @@ installs it for CPython 3.11)."""
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from conftest import other_python, pack, write_tree
+from conftest import other_python, pack, readme_block, write_tree
 
 pytest.importorskip("distributed")
 
@@ -129,3 +130,27 @@ def test_every_worker_imports_from_one_bale_per_node(tmp_path):
     assert "could not be installed in 6 worker(s)" in seen["other"]
     assert f"is a bale for cpython-{Path(other_python()).name.removeprefix('python')}-" in seen["other"]
     assert "this worker runs cpython-%d.%d" % sys.version_info[:2] in seen["other"]
+
+
+def test_readmes_block_runs_as_written(tmp_path):
+    # A cluster as README says it is started, and app.bale beside it; then the block.
+    app = pack([write_tree(tmp_path / "src", {"app/__init__.py": "def work(n):\n    return n * n\n"})],
+               tmp_path / "app.bale")
+    assert app.parent == tmp_path
+    started = []
+    try:
+        for command in (["dask_scheduler"], ["dask_worker", "--nworkers", "2", "--local-directory", "node"]):
+            started.append(subprocess.Popen(
+                [sys.executable, "-m", f"distributed.cli.{command[0]}", *command[1:], "--scheduler-file",
+                 "scheduler.json", "--host", "127.0.0.1", "--no-dashboard"], cwd=tmp_path, stderr=subprocess.DEVNULL))
+            while not (tmp_path / "scheduler.json").exists():
+                time.sleep(0.1)
+        done = subprocess.run([sys.executable, "-c", readme_block("dask")], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)
+    finally:
+        for process in reversed(started):
+            process.terminate()
+            process.wait()
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert done.stdout == "[0, 1, 4, 9]\n"
+    assert len((tmp_path / "node/dask-scratch-space/bale/fetches.log").read_text().splitlines()) == 1

@@ -8,12 +8,13 @@ quickstart-native): the label is how a test finds it.
   readme_blocks.py README.md --check-all [TEST_SCRIPT]
       Fails if a block has no language or no label, if two blocks share a label, or if
       a label is run by no test: TEST_SCRIPT (default scripts/test-dist.sh) must
-      extract it (`block LABEL`), or a browser test of examples/ read it
-      (`readmeBlock("LABEL")`), unless it is a label CI runs itself (SELF_RUN).
+      extract it (`block LABEL`), or a browser test of examples/ or an importer test
+      read it (`readmeBlock("LABEL")`, `readme_block("LABEL")`), unless it is a label
+      CI runs itself (SELF_RUN).
       Also fails if a link of README.md to a heading (`#anchor`, `FILE.md#anchor`)
       names none.
   readme_blocks.py README.md --check-ran FILE
-      Fails unless every label of README.md but SELF_RUN's and the browser tests' is
+      Fails unless every label of README.md but SELF_RUN's and the other tests' is
       in FILE (one a line): the labels a test run extracted, so that none goes unrun.
 """
 
@@ -59,19 +60,23 @@ def labels_run_by(script):
     return set(re.findall(r"\bblock\s+\"?([A-Za-z0-9_.-]+)\"?", Path(script).read_text(encoding="utf-8")))
 
 
-def labels_run_in_browsers():
-    """The labels the browser tests (scripts/test-pyodide.sh runs them) read with
-    examples/web/readme.mjs: `readmeBlock("LABEL")` in a `*.test.mjs` of examples/."""
+def labels_run_by_tests():
+    """The labels other tests of the same CI run read: the browser tests with
+    examples/web/readme.mjs (`readmeBlock("LABEL")` in a `*.test.mjs` of examples/),
+    the importer's with conftest.py (`readme_block("LABEL")` in importer/tests)."""
+    root = Path(__file__).resolve().parents[2]
     found = set()
-    for test in (Path(__file__).resolve().parents[2] / "examples").rglob("*.test.mjs"):
-        found |= set(re.findall(r"\breadmeBlock\(\s*\"([A-Za-z0-9_.-]+)\"", test.read_text(encoding="utf-8")))
+    for pattern, tests in ((r"\breadmeBlock\(\s*\"([A-Za-z0-9_.-]+)\"", (root / "examples").rglob("*.test.mjs")),
+                           (r"\breadme_block\(\s*\"([A-Za-z0-9_.-]+)\"", (root / "importer/tests").glob("test_*.py"))):
+        for test in tests:
+            found |= set(re.findall(pattern, test.read_text(encoding="utf-8")))
     return found
 
 
 def check_all(found, script):
     problems = []
     seen = {}
-    run = labels_run_by(script) | labels_run_in_browsers()
+    run = labels_run_by(script) | labels_run_by_tests()
     for line, language, label, _ in found:
         if not language or not label:
             problems.append(f"README.md:{line}: a block without a label (```LANGUAGE LABEL): no test runs it")
@@ -135,7 +140,7 @@ def main(argv):
         print(f"{len(found)} blocks, each labelled and run by {Path(script).name} or CI")
     elif argv[1] == "--check-ran":
         ran = set(Path(argv[2]).read_text(encoding="utf-8").split())
-        ran |= set(SELF_RUN) | labels_run_in_browsers()
+        ran |= set(SELF_RUN) | labels_run_by_tests()
         missed = [f"{label} (README.md:{line})" for line, _, label, _ in found if label not in ran]
         if missed:
             sys.exit("README.md blocks this run never extracted: " + ", ".join(missed))
