@@ -179,7 +179,11 @@ fn link_python(build: &Build) {
         println!("cargo:rustc-link-lib=dylib=python{}", build.version);
         println!("cargo:rustc-env=BALE_RUNNER_LINKED=shared {}/{}", build.libdir.display(), build.ldlibrary);
     }
-    for lib in &build.libs {
+    // `-lcrypt` is in 3.10's LIBS where its build host had libcrypt, for the `crypt`
+    // module, which is an extension of lib-dynload that links libcrypt itself:
+    // libpython never calls it, and zig has no libcrypt for an old glibc. Were that
+    // wrong, the link would fail on `crypt`, not pass silently.
+    for lib in build.libs.iter().filter(|lib| *lib != "crypt") {
         println!("cargo:rustc-link-lib={lib}");
     }
 }
