@@ -197,7 +197,19 @@ fn ctrl_c_is_keyboard_interrupt_and_ends_the_program_as_python_does() {
     use std::io::BufRead;
     let dir = tempdir();
     let program = probe_program(dir.path());
-    let mut child = Command::new(&program).arg("sleep").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut command = Command::new(&program);
+    command.arg("sleep").stdout(Stdio::piped()).stderr(Stdio::piped());
+    // A shell starts a program in the foreground with SIGINT at its default; these
+    // tests may run in a background job, where SIGINT is ignored, and Python keeps an
+    // ignored SIGINT ignored. So the child gets the default, as from a shell.
+    // SAFETY: runs in the forked child before exec; signal() is async-signal-safe.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().unwrap();
     let mut line = String::new();
     std::io::BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
     assert_eq!(line, "sleeping\n");
