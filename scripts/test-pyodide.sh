@@ -24,6 +24,11 @@ mkdir -p "$out/mixed-app" && cp -r examples/hello/hello "$out/wordstats-app/word
 "$bale" pack -q --app "$out/mixed-app" -m hello --target pyodide --rest -o "$out/mixed.bale"
 "$bale" pack -q --app examples/sympy-solve/solve.py -r examples/sympy-solve/requirements.txt \
     --target pyodide --validate -o "$out/sympy-solve.bale.zst"
+# README's quick start for the web, as it packs: rich-report as app.py, framed, with
+# its rest bale (examples/web/readme.test.mjs runs README's blocks on it).
+mkdir -p "$out/quickstart" && cp examples/rich-report/report.py "$out/quickstart/app.py"
+"$bale" pack -q --app "$out/quickstart/app.py" -r examples/rich-report/requirements.txt --target pyodide --rest \
+    -o "$out/quickstart/app.bale.zst"
 "$bale" pack -q --app examples/hello -m hello --target pyodide --embed-importer --compress none \
     --stdlib none -o "$out/hello-embedded.bale"
 "$bale" pack -q --app examples/hello -m hello --target pyodide --stdlib none -o "$out/hello.bale.zst"
@@ -51,7 +56,8 @@ version=$(cargo metadata --no-deps --format-version 1 |
 wheel=$(python3 scripts/dist/wheel.py pyodide "$BALE_IMPORTER" --loader "$out/loader.bundle.mjs" \
     --python importer/python/bale --version "$version" --out "$out")
 # micropip and what it needs, from PyPI: Pyodide's own package index is not reachable.
-python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+# For Pyodide's Python (micropip 0.11 requires 3.13 or newer), not this machine's.
+python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: --python-version 3.14 \
     micropip==0.11.1 packaging==25.0 -d "$out"
 pyodides="$(pyodide_release 314.0.2) $(pyodide_release 314.0.6) $(pyodide_release 314.0.7)"
 BALE_PYODIDES="$pyodides" BALE_TEST_BALES="$out" BALE_WHEEL="$wheel" node --test importer/js/wheel.test.mjs

@@ -116,7 +116,7 @@ del bale_run
 // it needs, as Pyodide's own index would give them), then Python awaits `bale.load`.
 async function fromPython(pyodide, bale, rest, wheels) {
   const absolute = (url) => new URL(url, location.href).href;
-  await pyodide.loadPackage(wheels.slice(0, -1).map(absolute));
+  await pyodide.loadPackage(wheels.slice(0, -1).map(absolute), { messageCallback: () => {} }); // not the app's output
   pyodide.globals.set("bale_args", pyodide.toPy({ wheel: absolute(wheels.at(-1)), bale, rest: rest ?? null }));
   return await pyodide.runPythonAsync(`
 import micropip

@@ -1,9 +1,9 @@
 // README.md's browser blocks as written, in headless Chromium: the module worker
 // (`worker`) and micropip with `bale.load` (`micropip`). They run in a folder laid out
 // as README's quick start leaves it: node_modules/pyodide and node_modules/bale-loader
-// (the loader's files and the importer beside it), rich-report's bale as app.bale.zst
-// (the loader tells a frame from a bale by its first bytes), its stdlib zip and rest
-// bale, and bale's Pyodide wheel. Environment as for browser.test.mjs, plus BALE_WHEEL.
+// (the loader's files and the importer beside it), the quick start's pack of
+// rich-report as app.py (app.bale.zst, app.stdlib.zip, app.rest.bale; made by
+// scripts/test-pyodide.sh), and bale's Pyodide wheel. Environment as for browser.test.mjs, plus BALE_WHEEL.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -26,8 +26,8 @@ before(async () => {
   fs.symlinkSync(BALE_PYODIDE, path.join(site, "node_modules/pyodide"));
   for (const f of loaderFiles) fs.copyFileSync(path.resolve("importer/js", f), path.join(loader, f));
   fs.copyFileSync(BALE_IMPORTER, path.join(loader, "bale.abi3.so"));
-  for (const [from, to] of [["rich-report.bale", "app.bale.zst"], ["rich-report.stdlib.zip", "app.stdlib.zip"], ["rich-report.rest.bale", "app.rest.bale"]]) {
-    fs.copyFileSync(path.join(BALE_TEST_BALES, from), path.join(site, to));
+  for (const file of ["app.bale.zst", "app.stdlib.zip", "app.rest.bale"]) {
+    fs.copyFileSync(path.join(BALE_TEST_BALES, "quickstart", file), path.join(site, file));
   }
   fs.copyFileSync(BALE_WHEEL, path.join(site, path.basename(BALE_WHEEL)));
   fs.writeFileSync(path.join(site, "index.html"), "<!doctype html><title>README's blocks</title>");
@@ -72,5 +72,6 @@ test("README's micropip block installs bale's wheel and imports from the bale wi
     },
     { block, micropip },
   );
-  assert.equal(where, "/bale/app.bale/rich/__init__.py");
+  // Bytecode alone for a library (`--content app-source`): its file is the .pyc.
+  assert.equal(where, "/bale/app.bale/rich/__init__.pyc");
 });

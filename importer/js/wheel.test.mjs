@@ -78,11 +78,14 @@ finder.rest.via`);
 
 test("bale.load outside Pyodide says where it works", async () => {
   const { execFileSync } = await import("node:child_process");
-  // The package's Python alone, natively: load is there, and refuses plainly.
+  // The package's Python module alone (without the extension module its package
+  // imports), natively: load is there, and refuses plainly.
   const said = execFileSync("python3", ["-c", `
-import asyncio, sys
-sys.path.insert(0, ${JSON.stringify(path.resolve("importer/python"))})
-from bale._pyodide import load
+import asyncio, importlib.util
+spec = importlib.util.spec_from_file_location("_pyodide", ${JSON.stringify(path.resolve("importer/python/bale/_pyodide.py"))})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+load = module.load
 try:
     asyncio.run(load("app.bale"))
 except RuntimeError as e:
