@@ -8,7 +8,7 @@
 # notebook, at files/ in the site. Built with jupyterlite-core 0.8.6 and
 # jupyterlite-pyodide-kernel 0.8.6 (@jupyterlite/pyodide-kernel 0.8.6, Pyodide
 # 314.0.6) in $WORK/jupyterlite, where `jupyter lite build` keeps what it did: a
-# second run redoes only what changed, in about a second, then copies the site to OUT.
+# second run redoes only what changed, in seconds, then copies the site to OUT.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 [ $# -ge 2 ] || { echo "usage: scripts/jupyterlite-site.sh OUT FILE..." >&2; exit 2; }
@@ -33,7 +33,7 @@ fi
 # need) at the lock file's versions, and the lock names their hashes. Any other
 # package it names on Pyodide's CDN, as a site on the web would have it.
 pyodide_kernel_packages="micropip ipython jedi"
-if [ "$(cat "$lite/static/pyodide/.made" 2>/dev/null)" != "314.0.6 $pyodide_kernel_packages" ]; then
+if [ "$(cat "$lite/pyodide.made" 2>/dev/null)" != "314.0.6 $pyodide_kernel_packages" ]; then
     log "Pyodide 314.0.6 and the packages its kernel loads, for the JupyterLite site"
     rm -rf "$lite/static/pyodide" && mkdir -p "$lite/static"
     cp -r "$(pyodide_release 314.0.6)" "$lite/static/pyodide"
@@ -62,14 +62,15 @@ for name, entry in packages.items():
         entry["file_name"] = "https://cdn.jsdelivr.net/pyodide/v314.0.6/full/" + entry["file_name"]
 (folder / "pyodide-lock.json").write_text(json.dumps(lock))
 PY
-    echo "314.0.6 $pyodide_kernel_packages" >"$lite/static/pyodide/.made"
+    echo "314.0.6 $pyodide_kernel_packages" >"$lite/pyodide.made"
 fi
 
 # The site's own PyPI, its notebook's folder and settings, made anew each time; the
 # output's copies of the folders go too, so that no file of an earlier run is left.
 rm -rf "$lite/pypi" "$lite/files" "$site/pypi" "$site/files" "$site/api"
 mkdir -p "$lite/pypi" "$lite/files" "$dir/downloads"
-# comm: the kernel installs it with %pip at its start, and Pyodide has none.
+# comm: the kernel installs it with piplite as it starts (pyodide-kernel requires it),
+# and Pyodide's lock file has none.
 [ -f "$dir/downloads/comm-0.2.3-py3-none-any.whl" ] ||
     "$venv/bin/pip" download -q --disable-pip-version-check --no-deps --only-binary=:all: comm==0.2.3 -d "$dir/downloads"
 cp "$dir/downloads/comm-0.2.3-py3-none-any.whl" "$lite/pypi/"

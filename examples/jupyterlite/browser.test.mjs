@@ -66,19 +66,23 @@ test("the notebook installs bale with %pip from the site and runs rich-report fr
 });
 
 test("the app's packages come from the bale, what its trace missed from the rest bale; the kernel keeps its own", async () => {
+  // Not `import rich`: before a cell runs, the kernel loads the packages of Pyodide's
+  // distribution that its imports name, from Pyodide's CDN, bale or not.
   const said = await runInKernel(page, `
-import sys, pygments, rich
-print(rich.__file__, report.__file__, pygments.__file__.startswith(sys.prefix), finder.rest.via, sep="\\n")
+import sys
+print(sys.modules["rich"].__file__, report.__file__, sys.modules["pygments"].__file__, finder.rest.via, sep="\\n")
 print(*sorted(m["path"] for m in finder.misses()), sep="\\n")`);
-  const [richFile, reportFile, pygmentsInKernel, via, ...missed] = said.trimEnd().split("\n");
-  assert.equal(richFile, "/bale/rich-report.bale/rich/__init__.py");
+  const [richFile, reportFile, pygmentsFile, via, ...missed] = said.trimEnd().split("\n");
+  // The libraries' bytecode alone, the app's source beside its bytecode.
+  assert.equal(richFile, "/bale/rich-report.bale/rich/__init__.pyc");
   assert.equal(reportFile, "/bale/rich-report.bale/report.py");
   // IPython imported pygments as the kernel started: a package imported before the
   // bale was installed stays the kernel's (the bale's finder serves submodules of
   // its own packages alone), so its rust lexer is not a miss.
-  assert.equal(pygmentsInKernel, "True");
+  assert.match(pygmentsFile, /^\/lib\/python3\.14\/site-packages\/pygments\/__init__\.py$/);
   assert.equal(via, "XMLHttpRequest");
   assert.ok(missed.includes("report_extras.py") && missed.includes("snippets/hello.rs"), missed.join("\n"));
+  assert.ok(!missed.some((m) => m.startsWith("pygments/")), missed.join("\n"));
   // The rest bale's index, then one ranged GET per miss: never the whole file.
   const rest = served.filter((l) => l.includes("/lite/files/rich-report.rest.bale"));
   assert.ok(rest.length > 0 && rest.every((l) => /^GET \S+ bytes=\d+-\d+ 206 /.test(l)), rest.join("\n"));
