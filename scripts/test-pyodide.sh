@@ -3,7 +3,8 @@
 # --target pyodide --validate` (traced, compiled and validated in Pyodide on Node),
 # installs bale's Pyodide wheel with micropip and loads bales from Python in Pyodide
 # 314.0.2, 314.0.6 and 314.0.7, runs the loader's tests in real Pyodide on Node and
-# the web example and the JupyterLite example in headless Chromium, and checks the loader's size (at most 3 KB minified and gzipped) and its
+# the web example, PyScript (main thread and worker) and JupyterLite in headless
+# Chromium, and checks the loader's size (at most 3 KB minified and gzipped) and its
 # TypeScript types.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"

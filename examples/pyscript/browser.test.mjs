@@ -29,6 +29,11 @@ for (const page of ["index.html", "worker.html"]) {
   const html = fs.readFileSync(path.join(here, page), "utf8").replace('bale="app.bale.zst"', 'bale="missing.bale.zst"');
   fs.writeFileSync(path.join(scratch, `missing-${page}`), html);
 }
+// A worker that prints the app's output (to the console) rather than put it on the
+// page, which it cannot reach where the page is not cross-origin isolated.
+fs.writeFileSync(path.join(scratch, "print.py"), "import report  # from the bale\nreport.main([])\n");
+const printing = fs.readFileSync(path.join(here, "worker.html"), "utf8").replace('src="main.py"', 'src="print.py"');
+fs.writeFileSync(path.join(scratch, "print-worker.html"), printing);
 
 const mounts = [
   ["/app/node_modules/@pyscript/core/", BALE_PYSCRIPT],
@@ -39,6 +44,8 @@ const mounts = [
   ["/app/app.rest.bale", path.join(BALE_TEST_BALES, "rich-report.rest.bale")],
   ["/app/missing-index.html", path.join(scratch, "missing-index.html")],
   ["/app/missing-worker.html", path.join(scratch, "missing-worker.html")],
+  ["/app/print-worker.html", path.join(scratch, "print-worker.html")],
+  ["/app/print.py", path.join(scratch, "print.py")],
   ["/app/", here],
 ];
 
@@ -59,33 +66,43 @@ after(async () => {
 });
 
 // Opens a page and waits until main.py has put the app's output on it, or PyScript
-// shows an error (or `until` resolves). Gives the output, the errors, and each
-// request's moment (ms from the navigation) and path, in order.
+// shows an error (or `until` resolves). Gives the output, the errors, what was logged
+// (a worker's prints), and the timeline: the moment (ms from the navigation) each
+// request was made and ended ("PATH (done)"), and PyScript's Pyodide was ready.
 async function open(server, page, until = (tab) => tab.waitForSelector("#output:not(:empty), .py-error", { timeout: 300_000 })) {
   const tab = await browser.context.newPage();
-  const errors = [];
-  const requests = [];
+  const [errors, logs, timeline] = [[], [], []];
+  const start = performance.now();
+  const at = (what) => timeline.push([Math.round(performance.now() - start), what]);
   tab.on("pageerror", (e) => errors.push(e.message));
   tab.on("console", (m) => m.type() === "error" && !/favicon|status of 404/.test(m.text()) && errors.push(m.text()));
+  tab.on("console", (m) => m.type() === "log" && logs.push(m.text()));
+  // PyScript's progress events (a worker's reach the page where it is isolated).
+  await tab.addInitScript(() =>
+    addEventListener("py:progress", ({ detail }) => detail === "Loaded interpreter" && console.debug("test: Pyodide ready")),
+  );
+  tab.on("console", (m) => m.text() === "test: Pyodide ready" && at("(Pyodide ready)"));
   // The page's requests and its worker's, as the browser issues them.
-  const start = performance.now();
-  tab.on("request", (r) => requests.push([Math.round(performance.now() - start), new URL(r.url()).pathname]));
+  tab.on("request", (r) => at(new URL(r.url()).pathname));
+  tab.on("requestfinished", (r) => at(`${new URL(r.url()).pathname} (done)`));
   await tab.goto(`http://127.0.0.1:${server.address().port}/app/${page}`);
   await until(tab);
-  const shown = { output: await tab.textContent("#output"), banner: await tab.locator(".py-error").allTextContents(), errors, requests };
+  const [output, banner] = [await tab.textContent("#output"), await tab.locator(".py-error").allTextContents()];
   await tab.close();
-  return shown;
+  return { output, banner, errors, logs, timeline };
 }
 
-// When each of these was first requested.
-function moments(requests) {
-  const first = (pattern) => requests.find(([, p]) => pattern.test(p))?.[0];
+// When each of these first happened.
+function moments(timeline) {
+  const first = (pattern) => timeline.find(([, what]) => pattern.test(what))?.[0];
   return {
     bale: first(/\/app\.bale\.zst$/),
+    baleDone: first(/\/app\.bale\.zst \(done\)$/),
     importer: first(/\/bale\.abi3\.so$/),
     pyscriptConfig: first(/\/pyscript\.toml$/),
     pyodide: first(/\/pyodide\.mjs$/),
     pyodideWasm: first(/\/pyodide\.asm\.wasm$/),
+    pyodideReady: first(/^\(Pyodide ready\)$/),
     restIndex: first(/\/app\.rest\.bale$/),
   };
 }
@@ -99,12 +116,13 @@ test("PyScript on the main thread runs rich-report from its bale, which download
   const shown = await open(plain, "index.html");
   assert.deepEqual(shown.banner, [], shown.errors.join("\n"));
   assert.equal(shown.output, expected("rich-report.txt"), "the output is python's");
-  const at = moments(shown.requests);
-  t.diagnostic(`requested at (ms from navigation): ${JSON.stringify(at)}`);
-  // The bale and the importer before PyScript has even read its config, so before
+  const at = moments(shown.timeline);
+  t.diagnostic(`moments (ms from the navigation): ${JSON.stringify(at)}`);
+  // The bale and the importer as soon as PyScript asks for its config, so before
   // Pyodide; the rest bale's index too.
-  assert.ok(at.bale < at.pyscriptConfig && at.pyscriptConfig < at.pyodide, JSON.stringify(at));
+  assert.ok(at.bale <= at.pyscriptConfig && at.pyscriptConfig < at.pyodide, JSON.stringify(at));
   assert.ok(at.importer < at.pyodide && at.restIndex < at.pyodide, JSON.stringify(at));
+  assert.ok(at.baleDone < at.pyodideReady, JSON.stringify(at));
 });
 
 test("PyScript on the main thread: what the bale lacks comes from its rest bale", async () => {
@@ -117,11 +135,12 @@ test("a PyScript worker runs rich-report from its bale, downloaded by the page w
   const shown = await open(isolated, "worker.html");
   assert.deepEqual(shown.errors, []);
   assert.equal(shown.output, expected("rich-report.txt"), "the output is python's");
-  const at = moments(shown.requests);
-  t.diagnostic(`requested at (ms from navigation): ${JSON.stringify(at)}`);
-  assert.ok(at.bale < at.pyodide && at.importer < at.pyodide, JSON.stringify(at));
-  // The worker fetches the rest bale's index itself, once its Pyodide is ready.
-  assert.ok(at.restIndex > at.pyodideWasm, JSON.stringify(at));
+  const at = moments(shown.timeline);
+  t.diagnostic(`moments (ms from the navigation): ${JSON.stringify(at)}`);
+  assert.ok(at.bale < at.pyodide && at.importer < at.pyodide && at.baleDone < at.pyodideReady, JSON.stringify(at));
+  // The worker fetches the rest bale's index itself, from its hook: once its Pyodide
+  // is ready, when the bale's download would only start if a hook started it.
+  assert.ok(at.restIndex > at.pyodideReady, JSON.stringify(at));
 });
 
 test("a PyScript worker: what the bale lacks comes from its rest bale, by synchronous XMLHttpRequest", async () => {
@@ -129,12 +148,25 @@ test("a PyScript worker: what the bale lacks comes from its rest bale, by synchr
   assert.deepEqual(shown.errors, []);
   assert.equal(shown.output, expected("rich-report-appendix.txt"), "the output is python's");
   // The index, then one ranged request per entry the bale lacks.
-  const rest = shown.requests.filter(([, p]) => p.endsWith("/app.rest.bale"));
+  const rest = shown.timeline.filter(([, p]) => p.endsWith("/app.rest.bale"));
   assert.ok(rest.length >= 3, JSON.stringify(rest));
 });
 
+test("a PyScript worker without cross-origin isolation loads its bale too (its prints go to the console)", async () => {
+  const want = expected("rich-report.txt");
+  let lines = want.split("\n").length - 1;
+  const shown = await open(plain, "print-worker.html", (tab) =>
+    tab.waitForEvent("console", { predicate: (m) => m.type() === "log" && --lines === 0, timeout: 300_000 }),
+  );
+  assert.equal(shown.logs.join("\n") + "\n", want, "the output is python's");
+});
+
 test("a bale that is not there: PyScript shows the URL and the HTTP status, and the code does not run", async () => {
-  const shown = await open(plain, "missing-index.html");
+  // Its code would run at once after the banner, and fail on `import report`.
+  const shown = await open(plain, "missing-index.html", async (tab) => {
+    await tab.waitForSelector(".py-error", { timeout: 300_000 });
+    await tab.waitForTimeout(2000);
+  });
   assert.equal(shown.output, "");
   assert.equal(shown.banner.length, 1, shown.banner.join("\n"));
   assert.match(shown.banner[0], /\/app\/missing\.bale\.zst failed: HTTP 404/);

@@ -99,7 +99,21 @@ export async function loadBale(pyodide, source, options = {}) {
     finder.destroy();
     throw /^loadBale: /.test(e.message) ? e : new Error(`loadBale: ${name}: ${lastLine(e.message)}`);
   }
+  markLoaded(pyodide, path);
   return finder;
+}
+
+// Pyodide loads the packages of its own distribution that `import` statements name
+// (`loadPackagesFromImports`, which JupyterLite's kernel runs before every cell), though
+// the bale's are the ones imported: those the bale holds are marked loaded, from
+// "bale", so that nothing is fetched for them.
+function markLoaded(pyodide, path) {
+  const found = pyodide.runPython(`[m.name for m in __import__("pkgutil").iter_modules([${JSON.stringify(path)}])]`);
+  const tops = new Set(found.toJs());
+  found.destroy();
+  for (const info of Object.values(pyodide.lockfile?.packages ?? {})) {
+    if (!pyodide.loadedPackages[info.name] && info.imports?.some((m) => tops.has(m))) pyodide.loadedPackages[info.name] = "bale";
+  }
 }
 
 // Refuses a Pyodide this importer is not built for, naming both, before anything of

@@ -141,6 +141,23 @@ test("loads an extension module from the bale, compiled before the first import"
   assert.match(out.join("\n"), /the most frequent:\n\s+\d+ is\n/);
 });
 
+test("what the bale holds of Pyodide's own packages is marked loaded: an import of it fetches nothing", async () => {
+  const { pyodide, out } = await pyodideWithOutput();
+  const lock = pyodide.lockfile.packages;
+  assert.ok(lock.rich?.imports.includes("rich"), "Pyodide's distribution has rich");
+  await loadBale(pyodide, bale("rich-report.bale"), { importer, rest: false, path: "/bale/rich-report.bale" });
+  assert.equal(pyodide.loadedPackages.rich, "bale");
+  assert.equal(pyodide.loadedPackages.Pygments, "bale", "by the lock file's name of the package that has `pygments`");
+  assert.equal(pyodide.loadedPackages.numpy, undefined, "what the bale does not hold stays Pyodide's");
+  // As JupyterLite's kernel does before a cell: nothing is loaded (a fetch would fail here).
+  const messages = [];
+  const loaded = await pyodide.loadPackagesFromImports("import rich\nimport pygments", { messageCallback: (m) => messages.push(m) });
+  assert.deepEqual(loaded, []);
+  assert.ok(messages.every((m) => /already loaded from bale|No new packages to load/.test(m)), messages.join("\n"));
+  assert.match(pyodide.runPython("import rich; rich.__file__"), /^\/bale\/rich-report\.bale\/rich\//);
+  assert.ok(!out.some((l) => /Loading rich/.test(l)), out.join("\n"));
+});
+
 test("loads two bales into one Pyodide with one importer", async () => {
   const { pyodide } = await pyodideWithOutput();
   await loadBale(pyodide, bale("hello.bale"), { importer });

@@ -6,15 +6,15 @@
 //
 // `bale` is the bale's URL, relative to the page as `src` is; `bale-rest`, if present,
 // the rest bale's URL, or nothing for NAME.rest.bale beside the bale. Load this module
-// before PyScript's core.js; it imports PyScript's hooks from "@pyscript/core".
+// before PyScript's core.js; it imports PyScript's hooks from "@pyscript/core" (an
+// import map names it, without a bundler).
 //
 // Attributes rather than a key of pyscript.toml: PyScript names what concerns one
-// script in its attributes (`worker`, `config`, `target`), and attributes are there in
-// the DOM when this module runs, before PyScript has fetched any config. So the bale's
-// download starts at once for every script, worker or not, before PyScript starts to
-// download Pyodide, as `loadBale` given the promise of a Pyodide starts it. A worker's
-// config, by contrast, is parsed inside PyScript, where no hook sees it, and the hooks
-// of a worker run only once its Pyodide is ready.
+// script in its attributes (`worker`, `config`, `target`), and they are in the DOM when
+// this module runs. So every bale's download starts at once, worker or not, while
+// PyScript reads its config, before it downloads Pyodide: as `loadBale`, given the
+// promise of a Pyodide, overlaps its start. A worker's config is parsed inside
+// PyScript, where no hook sees it, and a worker's hooks run once its Pyodide is ready.
 //
 // On the main thread, `loadBale` gets a promise of the interpreter, which `onReady`
 // (awaited by PyScript before the code runs) fulfils. For a worker, the page downloads
@@ -64,17 +64,27 @@ async function download(url, rest) {
   return { loader: LOADER, bale, options: { importer, rest, path: `/bale/${pathname.split("/").pop().replace(/\.zst$/, "")}` } };
 }
 
+let failed; // why the main thread's bales could not be loaded
+
 hooks.main.onReady.add(async (wrap) => {
+  if (wrap.type !== "py") return; // MicroPython's scripts (`mpy`) share these hooks
   interpreterReady(wrap.interpreter);
   // All main-thread scripts share one interpreter: each one's code waits for every bale.
   const main = [...document.querySelectorAll(SCRIPTS)].filter((s) => !s.hasAttribute("worker"));
-  try {
-    await Promise.all(main.map(start));
-  } catch (e) {
-    wrap.io.stderr(e); // on the page, through PyScript's error plugin
-    throw e; // and the code that needs the bale does not run
-  }
+  await Promise.all(main.map(start)).catch((e) => (failed = e));
 });
+
+// A failure is reported once every onReady hook has run, PyScript's error plugin's
+// too, which from then on shows on the page what `io.stderr` gets; and the code, which
+// needs the bale, does not run.
+const stop = (wrap) => {
+  if (failed && wrap.type === "py") {
+    wrap.io.stderr(failed);
+    throw failed;
+  }
+};
+hooks.main.onBeforeRun.add(stop);
+hooks.main.onBeforeRunAsync.add(stop);
 
 hooks.main.onWorker.add((_, xworker) => {
   let asked = false;
@@ -85,7 +95,8 @@ hooks.main.onWorker.add((_, xworker) => {
     if (!script) return null;
     const bale = start(script);
     // The blob: URLs, once the worker has run its code (or failed).
-    const revoke = () => bale.then(({ bale, options }) => [bale, options.importer].forEach((u) => u && URL.revokeObjectURL(u)), () => {});
+    const revoke = () =>
+      bale.then(({ bale, options }) => [bale, options.importer].forEach((u) => u && URL.revokeObjectURL(u)), () => {});
     xworker.ready.then(revoke, revoke);
     return bale;
   };
