@@ -130,6 +130,7 @@ def test_every_worker_imports_from_one_bale_per_node(tmp_path):
     assert "could not be installed in 6 worker(s)" in seen["other"]
     assert f"is a bale for cpython-{Path(other_python()).name.removeprefix('python')}-" in seen["other"]
     assert "this worker runs cpython-%d.%d" % sys.version_info[:2] in seen["other"]
+    assert "BaleError(" not in seen["other"], "the worker's message, not its exception's repr"
 
 
 def test_readmes_block_runs_as_written(tmp_path):

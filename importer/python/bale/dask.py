@@ -69,7 +69,7 @@ class BalePlugin(SchedulerPlugin):
             await scheduler.unregister_worker_plugin(None, self.name)
             address, reply = next(iter(failed.items()))
             raise BaleError(f"{self.source} could not be installed in {len(failed)} worker(s); {address}: "
-                            f"{reply.get('exception_text') or reply.get('text') or reply}")
+                            f"{_said(reply)}")
 
     def _serve(self, comm, which):
         """The bale's bytes (or its rest bale's), for a worker of a node without them."""
@@ -114,6 +114,20 @@ class _Worker(WorkerPlugin):
     def teardown(self, worker):
         if self.finder is not None:
             self.finder.uninstall()
+
+
+def _said(reply):
+    """What a worker's failed reply says: its exception's message, not its repr."""
+    import ast
+    import re
+
+    text = reply.get("exception_text") or reply.get("text") or str(reply)
+    one = re.fullmatch(r"\w+\((.*)\)", text, re.S)
+    try:
+        message = ast.literal_eval(one.group(1)) if one else text
+    except (ValueError, SyntaxError):
+        return text
+    return message if isinstance(message, str) else text
 
 
 def _install_here(source, target, data, rest):
