@@ -108,7 +108,10 @@ cmp "$app/bale.abi3.so" <(tar -xOzf "$tarball" package/bale.abi3.so)
 
 log "quick start: one program (the runner missing first: bale exe names its package)"
 user 'pip uninstall -q -y bale-runner-cp311'
-stderr=$(user 'bale exe app.bale -o prog' 2>&1 >/dev/null) && exit 1
+# A bale that carries its standard library, as the block packs it: the runner is
+# then what is missing.
+user 'bale pack --app app.py -r requirements.txt --stdlib used -q -o withstdlib.bale'
+stderr=$(user 'bale exe withstdlib.bale -o prog' 2>&1 >/dev/null) && exit 1
 grep -q "pip install bale-runner-cp311" <<<"$stderr" || { echo "$stderr"; exit 1; }
 user 'pip install -q bale-runner-cp311'
 out=$(user "$(block quickstart-exe)")
