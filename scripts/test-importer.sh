@@ -6,6 +6,7 @@
 # (scripts/in-root.sh) with this checkout at the same path.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+ensure_apt util-linux iproute2  # the Ray tests' own network and process namespaces
 cargo build -q -p bale-cli
 wheel=$(build_importer_wheel)
 status=0

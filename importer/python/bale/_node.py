@@ -1,5 +1,5 @@
 """A node's one copy of a bale, shared by all its workers: the store the cluster
-plugins (`bale.dask`) keep bales in.
+plugins (`bale.dask`, `bale.ray`) keep bales in.
 
 A bale is stored under its header hash (`bale.check` gives it), which names its whole
 content: `ROOT/HASH.bale`. Workers of one node start together and all ask for it; the
@@ -27,6 +27,12 @@ TARGET = slice(32, 80)  # the header's `target` field (format-spec §4)
 def target_of(data):
     """The target a bale's header names, such as `cpython-3.11-x86_64-linux-gnu`."""
     return bytes(data[TARGET]).rstrip(b"\0").decode("ascii", "replace")
+
+
+def rest_path(source):
+    """`NAME.rest.bale` beside `NAME.bale`, as `bale pack --rest` writes it."""
+    stem = source[: -len(".bale")] if source.endswith(".bale") else source
+    return f"{stem}.rest.bale"
 
 
 def obtain(root, digest, fetch, *, name="bale"):

@@ -47,7 +47,7 @@ class BalePlugin(SchedulerPlugin):
         self.target = _node.target_of(self.data)
         self.rest = None
         if rest:
-            path = _rest_path(self.source) if rest is True else os.fspath(rest)
+            path = _node.rest_path(self.source) if rest is True else os.fspath(rest)
             with open(path, "rb") as f:
                 self.rest = (path, f.read())
             self.rest_digest = check(self.rest[1])
@@ -141,8 +141,3 @@ def _install_here(source, target, data, rest):
         return None
     return install(data, path=f"/bale/{os.path.basename(source)}", rest=rest if rest else False)
 
-
-def _rest_path(source):
-    """`NAME.rest.bale` beside `NAME.bale`, as `bale pack --rest` writes it."""
-    stem = source[: -len(".bale")] if source.endswith(".bale") else source
-    return f"{stem}.rest.bale"
