@@ -26,6 +26,14 @@ pub struct ExeArgs {
     /// bale's `__main__` module.
     #[arg(long, value_name = "MODULE[:FUNC]")]
     entry: Option<String>,
+    /// Make a program that behaves as a Python interpreter with the bale installed:
+    /// its arguments are Python's (`-m MODULE`, `-c CODE`, a script, stdin, `-u`,
+    /// `-I`...) and `PYTHONPATH` is searched after the bale; for engines that start
+    /// workers as `PYTHON -m ...` (`PYSPARK_PYTHON=./PROGRAM`). The bale must carry
+    /// the whole standard library (`pack --stdlib all`): workers run code the app
+    /// never ran.
+    #[arg(long, conflicts_with = "entry")]
+    interpreter: bool,
     /// Embed the bale as it is, compressed entries and all: a smaller program, which
     /// decompresses each module as it imports it. By default the bale goes in written
     /// again without compression, read in place from the mapped program: faster (for
@@ -55,6 +63,7 @@ struct Settings {
     bale: PathBuf,
     output: PathBuf,
     entry: Option<String>,
+    interpreter: bool,
     keep_compression: bool,
     native: crate::args::NativeArg,
     runner: Option<PathBuf>,
@@ -82,6 +91,7 @@ impl Settings {
                 usage("no program to write: give -o PROGRAM, or `output` in [tool.bale.exe] of pyproject.toml".into())
             })?,
             entry: args.entry.or(file.entry),
+            interpreter: args.interpreter,
             keep_compression: args.keep_compression || file.keep_compression.unwrap_or(false),
             native,
             runner: args.runner.or(file.runner),
@@ -108,12 +118,20 @@ pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
             args.bale.display()
         );
     }
+    if args.interpreter {
+        check_whole_stdlib(&bale, &args.bale)?;
+    }
     let runner = match args.runner {
         Some(r) => r,
         None => find_runner(&target, &crate::settings::runner_folders(env))?,
     };
-    let given = crate::settings::Given { module: None, function: args.entry, script: None };
-    let entry = crate::settings::entry_point(given, &bale, &args.bale)?;
+    let start = match args.interpreter {
+        true => embed::Start::Interpreter,
+        false => {
+            let given = crate::settings::Given { module: None, function: args.entry, script: None };
+            embed::Start::Entry(crate::settings::entry_point(given, &bale, &args.bale)?)
+        }
+    };
 
     let program = std::fs::read(&runner).with_context(|| format!("runner {}", runner.display()))?;
     match runner_target(&program) {
@@ -130,15 +148,19 @@ pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
         false => rest_beside(&bale, &args.bale)?,
     };
     let in_memory = args.native == crate::args::NativeArg::Memory;
-    let out = embed::append(&program, &embedded, &entry, in_memory, rest.as_ref().map(|(_, r)| &r[..]));
+    let out = embed::append(&program, &embedded, &start, in_memory, rest.as_ref().map(|(_, r)| &r[..]));
     let file = bale_pack::AtomicFile::create(&args.output)?.executable();
     file.write_with(|w| std::io::Write::write_all(w, &out).map_err(|e| bale_pack::PackError::io(&args.output, e)))?;
     let carried = match &rest {
         Some((name, bytes)) => format!(", rest bale {name} {}", human(bytes.len() as u64)),
         None => String::new(),
     };
+    let running = match &start {
+        embed::Start::Entry(entry) => format!("running {entry}"),
+        embed::Start::Interpreter => "a Python interpreter with the bale installed".into(),
+    };
     println!(
-        "wrote {} ({}: runner {}, bale {}{carried}), running {entry}",
+        "wrote {} ({}: runner {}, bale {}{carried}), {running}",
         args.output.display(),
         human(out.len() as u64),
         human(program.len() as u64),
@@ -149,6 +171,28 @@ pub fn run(args: ExeArgs, env: &crate::settings::Env) -> anyhow::Result<()> {
         println!(
             "the bale's rest bale {name} is not inside: the program looks for {}.rest.bale beside itself",
             args.output.display()
+        );
+    }
+    Ok(())
+}
+
+/// Refuses, for an interpreter program, a bale that carries only the part of the
+/// standard library its app used: the modules here are what starting `-m`, `-c` and
+/// the workers of engines need, and what `--stdlib used` leaves out for most apps.
+fn check_whole_stdlib<D: AsRef<[u8]>>(bale: &bale_format::Bale<D>, path: &std::path::Path) -> anyhow::Result<()> {
+    const NEEDED: [&str; 7] = ["runpy", "pkgutil", "pickle", "socket", "selectors", "subprocess", "json"];
+    let mut missing = Vec::new();
+    for name in NEEDED {
+        if bale.module(name)?.is_none() {
+            missing.push(name);
+        }
+    }
+    if !missing.is_empty() {
+        bail!(
+            "{}: lacks {} of the standard library; an interpreter runs code the app never ran: pack it with \
+             `--stdlib all`",
+            path.display(),
+            missing.join(", ")
         );
     }
     Ok(())

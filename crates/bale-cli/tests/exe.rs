@@ -53,21 +53,28 @@ fn run_isolated(program: &Path, args: &[&str]) -> Output {
 
 /// [`run_isolated`], hiding the folders `more` too.
 fn run_hiding(program: &Path, args: &[&str], more: &[PathBuf]) -> Output {
+    isolated(program, args, more)
+        .stdin(Stdio::null())
+        .output()
+        .expect("unshare (util-linux) runs the program in a mount namespace")
+}
+
+/// The command [`run_hiding`] runs.
+fn isolated(program: &Path, args: &[&str], more: &[PathBuf]) -> Command {
     let hidden = [python_home().to_owned(), venv().to_owned()];
     let hide: Vec<String> =
         hidden.iter().chain(more).map(|p| format!("mount -t tmpfs none '{}'", p.display())).collect();
     let script = format!("{} && exec \"$@\"", hide.join(" && "));
-    Command::new("unshare")
+    let mut command = Command::new("unshare");
+    command
         .args(["--mount", "--propagation", "private", "sh", "-c", &script, "sh"])
         .arg(program)
         .args(args)
         .current_dir(program.parent().unwrap())
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
-        .env("LANG", "C.UTF-8")
-        .stdin(Stdio::null())
-        .output()
-        .expect("unshare (util-linux) runs the program in a mount namespace")
+        .env("LANG", "C.UTF-8");
+    command
 }
 
 fn stdout(out: &Output) -> String {
@@ -450,4 +457,95 @@ fn packing_and_making_the_program_again_in_the_apps_folder_gives_the_same_progra
         assert!(!files.iter().any(|f| outputs.contains(&f.as_str())), "an earlier output in the rest bale: {files:?}");
     }
     assert!(sizes.windows(2).all(|w| w[0] == w[1]), "the program grew: {sizes:?}");
+}
+
+/// `bale exe --interpreter`: a program that is a Python interpreter with the bale
+/// installed, as PySpark's `PYSPARK_PYTHON` runs one, takes Python's command lines
+/// (`-c`, `-m`, a script, stdin, `-u`, `-I`, `-E`) and `PYTHONPATH`, and gives what
+/// the venv's `python` gives, alone, with Python out of reach.
+#[test]
+fn an_interpreter_program_takes_pythons_command_lines() {
+    let dir = tempdir();
+    let root = dir.path();
+    write(root, "app/mylib/__init__.py", b"def hello():\n    return 'hello'\n", false);
+    write(root, "app/main.py", b"import mylib\nprint(mylib.hello())\n", false);
+    write(root, "elsewhere/extra/__init__.py", b"X = 42\n", false);
+    let python = venv().join("bin/python");
+    let bale = root.join("app.bale");
+    let pack = |stdlib: &str| {
+        bale_ok(
+            &["pack", "-q", "--app", s(&root.join("app/main.py")), "--stdlib", stdlib, "--python", s(&python)]
+                .into_iter()
+                .chain(["-o", s(&bale)])
+                .collect::<Vec<_>>(),
+        )
+    };
+    // The part of the standard library an app used is not enough.
+    pack("used");
+    let out = bale_exe(&[s(&bale), "--interpreter", "-o", s(&root.join("refused"))]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("an interpreter runs code the app never ran") && stderr.contains("--stdlib all"),
+        "{stderr}"
+    );
+    let out = bale_exe(&[s(&bale), "--interpreter", "--entry", "main", "-o", s(&root.join("refused"))]);
+    assert_eq!(out.status.code(), Some(2), "--interpreter with --entry is a usage error: {out:?}");
+    assert!(!root.join("refused").exists());
+
+    pack("all");
+    let built = root.join("pyapp-built");
+    let out = bale_exe(&[s(&bale), "--interpreter", "-o", s(&built)]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("a Python interpreter with the bale installed"), "{out:?}");
+    std::fs::create_dir(root.join("alone")).unwrap();
+    let program = root.join("alone/pyapp");
+    std::fs::copy(&built, &program).unwrap();
+    write(&root.join("alone"), "script.py", b"import sys, mylib\nprint(mylib.hello(), sys.argv)\n", false);
+    let pythonpath = root.join("elsewhere");
+    let cases: [(&[&str], bool, &str, &str, i32); 9] = [
+        (&["-c", "import mylib, sys; print(mylib.hello(), sys.argv)", "a"], false, "", "hello ['-c', 'a']\n", 0),
+        (&["-m", "json.tool", "--compact"], false, "{\"a\": [1, 2]}", "{\"a\":[1,2]}\n", 0),
+        (&["script.py", "x"], false, "", "hello ['script.py', 'x']\n", 0),
+        (&[], false, "import mylib\nprint(mylib.hello() * 2)\n", "hellohello\n", 0),
+        (&["-u", "-c", "import sys; print(sys.stdout.write_through)"], false, "", "True\n", 0),
+        (&["-I", "-c", "import sys, mylib; print(sys.flags.isolated)"], false, "", "1\n", 0),
+        (&["-c", "import extra; print(extra.X)"], true, "", "42\n", 0),
+        (&["-E", "-c", "import extra"], true, "", "", 1),
+        (&["-c", "raise SystemExit(7)"], false, "", "", 7),
+    ];
+    for (args, with_path, stdin, expected, code) in cases {
+        let mut command = isolated(&program, args, &[]);
+        if with_path {
+            command.env("PYTHONPATH", &pythonpath);
+        }
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            (String::from_utf8_lossy(&out.stdout).as_ref(), out.status.code()),
+            (expected, Some(code)),
+            "{args:?}: {out:?}"
+        );
+        // And as the venv's python does it, where it can run.
+        if !with_path && !args.contains(&"-I") {
+            let mut python = Command::new(&python);
+            let mut child = python
+                .args(args)
+                .current_dir(root.join("alone"))
+                .env("PYTHONPATH", root.join("app"))
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(
+                (String::from_utf8_lossy(&out.stdout).as_ref(), out.status.code()),
+                (expected, Some(code)),
+                "python {args:?}"
+            );
+        }
+    }
 }

@@ -88,7 +88,13 @@ mod tests {
         let bale = bale();
         let framed = frame::frame(&bale, 3).unwrap();
         assert!(framed.len() > FRAME_HEAD, "the frame is larger than what is read of it");
-        let program = embed::append(b"\x7fELF runner", &bale, &EntryPoint::Module("app".into()), false, None);
+        let program = embed::append(
+            b"\x7fELF runner",
+            &bale,
+            &embed::Start::Entry(EntryPoint::Module("app".into())),
+            false,
+            None,
+        );
         for bytes in [&bale, &framed, &program] {
             assert!(on_disk(bytes));
         }

@@ -55,7 +55,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok((executable, map, embedded)) => {
-            let (kind, text) = entry_args(&embedded.entry);
+            let (kind, text) = start_args(&embedded.start);
             let kind = CString::new(kind).expect("a kind has no NUL");
             let text = CString::new(text).expect("embed::find refuses a NUL");
             let run_entry = CString::new(RUN_ENTRY).expect("run_entry.py holds no NUL");
@@ -132,10 +132,15 @@ fn prepare() -> Result<(std::path::PathBuf, memmap2::Mmap, bale_format::embed::E
     Ok((executable, map, embedded))
 }
 
-/// The entry point as `start.c` hands it to Python: a kind (`module`, `function`,
-/// `script`) and its text, both as data, read by `run_entry.py`.
-fn entry_args(entry: &bale_format::EntryPoint) -> (&'static str, String) {
+/// What the program does as `start.c` is told it: the entry point as a kind
+/// (`module`, `function`, `script`) and its text, both as data, read by
+/// `run_entry.py`; or `interpreter`, for a program that is a Python interpreter.
+fn start_args(start: &bale_format::embed::Start) -> (&'static str, String) {
     use bale_format::EntryPoint;
+    let entry = match start {
+        bale_format::embed::Start::Interpreter => return ("interpreter", String::new()),
+        bale_format::embed::Start::Entry(entry) => entry,
+    };
     let kind = match entry {
         EntryPoint::Module(_) => "module",
         EntryPoint::Function { .. } => "function",

@@ -11,7 +11,9 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 
 /* One private part of CPython's initialization: `PyConfig._init_main`, which stops
  * `Py_InitializeFromConfig` after the core phase; called again with it set, the
@@ -100,15 +102,49 @@ static int run(const char *program, const char *kind, const char *entry) {
     return code;
 }
 
+/* An interpreter program's sys.path: the folders of PYTHONPATH alone, as Python
+ * read it (none under -E or -I); the bale is its standard library and its
+ * site-packages, so the folders Python would derive from its prefix, which do not
+ * exist, are left out. Called after PyConfig_Read, which parsed the arguments. */
+static PyStatus interpreter_path(PyConfig *config) {
+    PyStatus status = PyStatus_Ok();
+    wchar_t *copy = NULL, **items = NULL;
+    Py_ssize_t count = 0;
+    if (config->use_environment && config->pythonpath_env != NULL && config->pythonpath_env[0] != L'\0') {
+        size_t size = wcslen(config->pythonpath_env) + 1;
+        copy = PyMem_RawMalloc(size * sizeof(wchar_t));
+        items = PyMem_RawMalloc(size * sizeof(wchar_t *)); /* at most one per character */
+        if (copy == NULL || items == NULL) {
+            PyMem_RawFree(copy);
+            PyMem_RawFree(items);
+            return PyStatus_NoMemory();
+        }
+        wmemcpy(copy, config->pythonpath_env, size);
+        wchar_t *state = NULL;
+        for (wchar_t *item = wcstok(copy, L":", &state); item != NULL; item = wcstok(NULL, L":", &state)) {
+            items[count++] = item;
+        }
+    }
+    status = PyConfig_SetWideStringList(config, &config->module_search_paths, count, items);
+    config->module_search_paths_set = 1;
+    PyMem_RawFree(copy);
+    PyMem_RawFree(items);
+    return status;
+}
+
 /* Runs the entry point (`kind`, `entry`) with `code` in an interpreter started as
  * described above, with `argv` as `sys.argv`, `executable` as `sys.executable` and
- * its `folder` as `sys.prefix`; gives the exit code, as `python -c` would. */
+ * its `folder` as `sys.prefix`; gives the exit code, as `python -c` would. `kind`
+ * `interpreter` makes the program a Python interpreter instead: `argv` is Python's
+ * command line (`-m`, `-c`, a script, stdin, `-u`, `-I`...), run as `python` runs it
+ * (`Py_RunMain`), with the bale installed first. */
 int bale_run(int argc, char **argv, const char *executable, const char *folder, const unsigned char *bale,
              size_t len, const char *code, const char *kind, const char *entry) {
     const char *program = argc > 0 ? argv[0] : "bale";
+    int interpreter = strcmp(kind, "interpreter") == 0;
     PyConfig config;
     PyConfig_InitPythonConfig(&config);
-    config.parse_argv = 0;          /* argv is the app's, not options for Python */
+    config.parse_argv = interpreter; /* an app's argv is the app's; an interpreter's, Python's */
     config.site_import = 0;         /* no site-packages: everything is in the bale */
     config.user_site_directory = 0;
     config.write_bytecode = 0;
@@ -125,6 +161,8 @@ int bale_run(int argc, char **argv, const char *executable, const char *folder, 
     for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes && !PyStatus_Exception(status); i++) {
         status = PyConfig_SetBytesString(&config, prefixes[i], folder);
     }
+    if (interpreter && !PyStatus_Exception(status)) status = PyConfig_Read(&config);
+    if (interpreter && !PyStatus_Exception(status)) status = interpreter_path(&config);
     if (!PyStatus_Exception(status) && PyImport_AppendInittab("bale", PyInit_bale) != 0) {
         status = PyStatus_Error("cannot register the bale importer");
     }
@@ -155,5 +193,5 @@ int bale_run(int argc, char **argv, const char *executable, const char *folder, 
     Py_DECREF(finder);
     if (done == NULL) return python_failed(program, "cannot install the bale's finder");
     Py_DECREF(done);
-    return run(code, kind, entry);
+    return interpreter ? Py_RunMain() : run(code, kind, entry);
 }

@@ -337,7 +337,7 @@ mod tests {
         let mut bale = std::io::Cursor::new(Vec::new());
         w.write(&mut bale, &bale_format::WriteOptions::default()).unwrap();
         let bale = bale.into_inner();
-        let entry = bale_format::EntryPoint::Module("main".into());
+        let entry = bale_format::embed::Start::Entry(bale_format::EntryPoint::Module("main".into()));
         let outputs = [
             ("old.bale", bale.clone()),
             ("old.bale.zst", bale_format::frame::frame(&bale, 3).unwrap()),
