@@ -28,7 +28,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { CHROMIUM_FLAGS } from "../examples/web/chromium.mjs";
+import { launchShared, measuredNetwork } from "../examples/web/chromium.mjs";
 import { serve } from "../examples/web/serve.mjs";
 import { medians as mediansOf } from "./medians.mjs";
 
@@ -47,27 +47,20 @@ const pages = fs.mkdtempSync(path.join(os.tmpdir(), "bale-pyscript-bench-"));
 const write = (name, text) => fs.writeFileSync(path.join(pages, name), text);
 const CORE = '<script type="module" src="./node_modules/@pyscript/core/dist/core.js"></script>';
 write("print.py", "import report\nreport.main([])\n");
-write(
-  "bale.html",
-  `<!doctype html>
+// A page that runs print.py in PyScript with `config`; `head` goes before PyScript's
+// core, `attributes` on its script.
+const page = (title, config, head = "", attributes = "") => `<!doctype html>
 <meta charset="utf-8">
-<title>rich-report in PyScript, from its bale</title>
-<script type="importmap">{ "imports": { "@pyscript/core": "./node_modules/@pyscript/core/dist/core.js" } }</script>
+<title>rich-report in PyScript, ${title}</title>
+${head}${CORE}
+<script type="py" src="print.py" config="${config}"${attributes}></script>
+`;
+const PLUGIN = `<script type="importmap">{ "imports": { "@pyscript/core": "./node_modules/@pyscript/core/dist/core.js" } }</script>
 <script type="module" src="./node_modules/bale-loader/pyscript.mjs"></script>
-${CORE}
-<script type="py" src="print.py" config="bale.toml" bale="app.bale.zst" bale-rest></script>
-`,
-);
+`;
+write("bale.html", page("from its bale", "bale.toml", PLUGIN, ' bale="app.bale.zst" bale-rest'));
 write("bale.toml", 'interpreter = "./node_modules/pyodide/pyodide.mjs"\n');
-write(
-  "packages.html",
-  `<!doctype html>
-<meta charset="utf-8">
-<title>rich-report in PyScript, from its wheels</title>
-${CORE}
-<script type="py" src="print.py" config="packages.toml"></script>
-`,
-);
+write("packages.html", page("from its wheels", "packages.toml"));
 write(
   "packages.toml",
   `interpreter = "./node_modules/pyodide/pyodide.mjs"
@@ -97,11 +90,7 @@ const server = await serve({
 });
 const origin = `http://127.0.0.1:${server.address().port}/`;
 
-const browser = await chromium.launch({
-  executablePath: process.env.BALE_CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: CHROMIUM_FLAGS,
-});
+const browser = await launchShared(chromium);
 
 // One start of a page: a new context, the cache disabled, the link set.
 async function start(page, link) {
@@ -124,10 +113,7 @@ async function start(page, link) {
       };
       addEventListener("py:progress", ({ detail }) => detail === "Loaded interpreter" && (seen.ready = performance.now()));
     });
-    const cdp = await context.newCDPSession(tab);
-    await cdp.send("Network.enable");
-    await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-    if (link) await cdp.send("Network.emulateNetworkConditions", { offline: false, ...link });
+    const cdp = await measuredNetwork(context, tab, link);
     // What came over the network, by path (a rest bale's ranged requests add up).
     const [urls, files] = [new Map(), {}];
     let downloaded = 0;

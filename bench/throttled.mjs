@@ -16,7 +16,7 @@
 import fs from "node:fs";
 import path from "node:path";
 
-import { CHROMIUM_FLAGS } from "../examples/web/chromium.mjs";
+import { launchShared, measuredNetwork } from "../examples/web/chromium.mjs";
 import { serve } from "../examples/web/serve.mjs";
 import { medians as mediansOf } from "./medians.mjs";
 
@@ -42,20 +42,13 @@ const results = { date: new Date().toISOString().slice(0, 10), runs: Number(runs
 
 // One browser for every start (its own start is not timed: the clock starts at each
 // page's navigation), a new context for each.
-const browser = await chromium.launch({
-  executablePath: process.env.BALE_CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: CHROMIUM_FLAGS,
-});
+const browser = await launchShared(chromium);
 
 async function start(query, link) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("Network.enable");
-    await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-    if (link) await cdp.send("Network.emulateNetworkConditions", { offline: false, ...link });
+    const cdp = await measuredNetwork(context, page, link);
     const errors = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(url(query), { timeout: 600_000 });

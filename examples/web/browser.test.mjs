@@ -72,9 +72,14 @@ test("starts rich-report from its wheels and files without a bale (the benchmark
   assert.ok(shown.downloaded > 0, "the page counts what it downloaded");
 });
 
-test("runs rich-report with an option its trace did not take: what the bale lacks comes from its rest bale", async () => {
+/** rich-report with an option its trace did not take (`--appendix rust`), on a page
+ * with `more` parameters: checks that it printed what python prints and that its rest
+ * bale served the misses by XMLHttpRequest; gives what the page showed, the misses,
+ * and the requests the server saw meanwhile. */
+async function reportFromRest(more = {}) {
   const before = requests.length;
   const shown = await open({
+    ...more,
     bale: "/bales/rich-report.bale",
     stdlib: "/bales/rich-report.stdlib.zip",
     rest: "1",
@@ -86,33 +91,24 @@ test("runs rich-report with an option its trace did not take: what the bale lack
   assert.equal(shown.output, expected, "the output is python's");
   const { misses } = JSON.parse(shown.timing);
   assert.equal(misses.via, "XMLHttpRequest");
+  return { shown, misses, log: requests.slice(before) };
+}
+
+test("runs rich-report with an option its trace did not take: what the bale lacks comes from its rest bale", async () => {
+  const { misses, log } = await reportFromRest();
   const paths = misses.misses.map((m) => m.path);
   assert.ok(paths.includes("pygments/lexers/rust.py") && paths.includes("report_extras.py"), paths.join("\n"));
   // The rest bale's index (one or two ranged requests), then one ranged GET per miss.
-  const rest = requests.slice(before).filter((l) => l.includes("/bales/rich-report.rest.bale"));
+  const rest = log.filter((l) => l.includes("/bales/rich-report.rest.bale"));
   assert.ok(rest.every((l) => /^GET \S+ bytes=\d+-\d+ 206 /.test(l)), rest.join("\n"));
   assert.ok(rest.length - misses.misses.length >= 1 && rest.length - misses.misses.length <= 2, rest.join("\n"));
 });
 
 test("runs rich-report in a module worker, what the bale lacks from its rest bale by synchronous XMLHttpRequest", async () => {
-  const before = requests.length;
-  const shown = await open({
-    worker: "1",
-    bale: "/bales/rich-report.bale",
-    stdlib: "/bales/rich-report.stdlib.zip",
-    rest: "1",
-    run: "script:report.py",
-    args: "--appendix rust",
-  });
-  assert.equal(shown.state, "done", `${shown.status}\n${shown.output}\n${shown.errors.join("\n")}`);
-  const expected = fs.readFileSync(path.join(BALE_TEST_BALES, "rich-report-appendix.txt"), "utf8");
-  assert.equal(shown.output, expected, "the output is python's");
-  const { misses } = JSON.parse(shown.timing);
-  assert.equal(misses.via, "XMLHttpRequest");
+  const { shown, misses, log } = await reportFromRest({ worker: "1" });
   assert.ok(misses.misses.some((m) => m.path === "report_extras.py"), JSON.stringify(misses));
   // The worker fetched the bale and Pyodide, and counted them itself.
   assert.ok(shown.downloaded > shown.pyodideDownloaded && shown.pyodideDownloaded > 0, JSON.stringify(shown));
-  const log = requests.slice(before);
   assert.ok(log.some((l) => l.startsWith("GET /worker.mjs ")), log.join("\n"));
   assert.ok(log.some((l) => /^GET \/bales\/rich-report\.rest\.bale bytes=/.test(l)), log.join("\n"));
 });

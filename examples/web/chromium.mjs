@@ -35,6 +35,23 @@ export async function launch(chromium) {
   };
 }
 
+// Chromium as the benchmarks start it once for all their pages (each page then gets a
+// new context): playwright-core's `chromium.launch` with the flags above.
+export function launchShared(chromium) {
+  return chromium.launch({ executablePath: process.env.BALE_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_FLAGS });
+}
+
+// A page's network as the benchmarks measure it: nothing from the HTTP cache, and
+// `link` emulated (latency and throughput as DevTools takes them), or none for
+// localhost. Gives the DevTools session, to count what came over it.
+export async function measuredNetwork(context, page, link) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  if (link) await cdp.send("Network.emulateNetworkConditions", { offline: false, ...link });
+  return cdp;
+}
+
 // Opens the page at `url`, waits until it says done or failed, and gives what it shows.
 export async function showPage(context, url) {
   const page = await context.newPage();

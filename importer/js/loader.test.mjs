@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 
 import { embeddedImporter } from "./embedded.mjs";
 import { loadBale } from "./loader.mjs";
+import { runReport } from "./testing.mjs";
 
 const { BALE_PYODIDE, BALE_IMPORTER, BALE_TEST_BALES } = process.env;
 const { loadPyodide } = await import(path.join(BALE_PYODIDE, "pyodide.mjs"));
@@ -265,17 +266,7 @@ async function runWithRest({ ranges = true, rest = true, bales } = {}) {
     const pyodide = await starting;
     const restRequests = async () => (await server.settled()).filter((l) => l.includes(".rest.bale"));
     const atStart = await restRequests();
-    const error = pyodide.runPython(`
-import sys, traceback
-sys.argv = ["/app.bale/report.py", "--appendix", "rust"]
-try:
-    exec(compile(open(sys.argv[0]).read(), sys.argv[0], "exec"), {"__name__": "__main__", "__file__": sys.argv[0]})
-    error = None
-except SystemExit as e:
-    error = None if not e.code else f"exit {e.code}"
-except BaseException as e:
-    error = "".join(traceback.format_exception_only(e))
-error`);
+    const error = pyodide.runPython(runReport("/app.bale/report.py"));
     const misses = finder.misses().toJs({ dict_converter: Object.fromEntries });
     const later = (await restRequests()).slice(atStart.length);
     return { pyodide, out: out.join("\n") + "\n", error, finder, misses, atStart, later };

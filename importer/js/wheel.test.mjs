@@ -13,6 +13,7 @@ import path from "node:path";
 import { test } from "node:test";
 
 import { loadBale } from "./loader.mjs";
+import { runReport } from "./testing.mjs";
 
 const { BALE_PYODIDES, BALE_IMPORTER, BALE_TEST_BALES, BALE_WHEEL } = process.env;
 const pyodides = BALE_PYODIDES.split(/\s+/).filter(Boolean);
@@ -20,17 +21,7 @@ const wheels = fs.readdirSync(BALE_TEST_BALES).filter((f) => /^(micropip|packagi
 const appendix = fs.readFileSync(path.join(BALE_TEST_BALES, "rich-report-appendix.txt"), "utf8");
 
 // Runs rich-report's `--appendix rust` from `/bale/rich-report.bale`; gives None or the error.
-const RUN_REPORT = `
-import sys, traceback
-sys.argv = ["/bale/rich-report.bale/report.py", "--appendix", "rust"]
-try:
-    exec(compile(open(sys.argv[0]).read(), sys.argv[0], "exec"), {"__name__": "__main__", "__file__": sys.argv[0]})
-    error = None
-except SystemExit as e:
-    error = None if not e.code else f"exit {e.code}"
-except BaseException as e:
-    error = "".join(traceback.format_exception_only(e))
-error`;
+const RUN_REPORT = runReport("/bale/rich-report.bale/report.py");
 
 async function withPyodide(dir, body) {
   const { spawnServer } = await import("../../examples/web/serve.mjs");
