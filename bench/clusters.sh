@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces bench/README.md's "Clusters": examples/numbers/fits.py (numpy, pandas),
 # one task per station, on Ray, Dask and Spark on this machine, from a bale against
-# each engine's own way of shipping the same environment (Ray: py_modules; Dask:
+# each engine's own way of shipping the same environment (Ray: pip; Dask:
 # UploadDirectory; Spark: a venv-pack archive). The workers' Python has neither numpy
 # nor pandas: everything the tasks import comes by the method measured. Everything
 # talks over loopback, in a network namespace of its own. Writes
@@ -22,13 +22,13 @@ mkdir -p "$out"
 engines="$out/engines"
 [ -f "$engines/pyvenv.cfg" ] || "$python" -m venv "$engines"
 "$engines/bin/pip" install -q --disable-pip-version-check ray==2.60.0 distributed==2026.8.0 pyspark==4.3.0 \
-    venv-pack==0.2.0
+    venv-pack==0.2.0 virtualenv  # virtualenv: for Ray's pip runtime env
 "$engines/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
 # The app's environment: numpy and pandas, the same Python.
 app="$out/app"
 [ -f "$app/pyvenv.cfg" ] || "$python" -m venv "$app"
 "$app/bin/pip" install -q --disable-pip-version-check -r examples/numbers/requirements.txt
-# The same as wheels, for Ray's py_modules (the measurements run with no network).
+# The same as wheels, for Ray's pip (the measurements run with no network).
 rm -rf "$out/wheels"
 "$app/bin/pip" download -q --disable-pip-version-check --only-binary :all: -d "$out/wheels" \
     -r examples/numbers/requirements.txt

@@ -110,7 +110,8 @@ method, bale_path, numbers, wheels = sys.argv[1:5]
 if method == "bale":
     env = {"bale": bale_path}
 else:
-    env = {"py_modules": [os.path.join(wheels, w) for w in sorted(os.listdir(wheels))], "working_dir": numbers}
+    requirements = open(os.path.join(numbers, "requirements.txt")).read().split()
+    env = {"pip": requirements, "working_dir": numbers}
 ray.init(address="127.0.0.1:6390", runtime_env=env, logging_level="ERROR")
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 head = next(n["NodeID"] for n in ray.nodes() if n["Alive"] and "node:__internal_head__" in n["Resources"])
@@ -134,8 +135,10 @@ print(json.dumps(seen))
 def ray_engine(method):
     root = tempfile.mkdtemp(prefix="bale-ray-", dir="/tmp")
     ray = os.path.join(BIN, "ray")
-    # Ray installs py_modules' wheels with pip, dependencies too: from the wheels here,
-    # as a cluster with a wheelhouse does (the measurements run with no network).
+    # Ray's pip installs the app's requirements into a virtualenv per node: from the
+    # wheels here, as a cluster with a wheelhouse does (the measurements run with no
+    # network). (Its py_modules with local wheels fails in Ray 2.60: the downloaded
+    # wheel loses its name, and pip refuses it.)
     plugins = {"RAY_RUNTIME_ENV_PLUGINS": '[{"class": "bale.ray.BalePlugin"}]', "HOME": root,
                "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": WHEELS}
     common = ["--node-ip-address=127.0.0.1", "--disable-usage-stats"]
@@ -148,8 +151,6 @@ def ray_engine(method):
     try:
         start("a", 8, "--head", "--port=6390", "--include-dashboard=false", f"--temp-dir={root}/t")
         start("b", 2, "--address=127.0.0.1:6390")
-        # py_modules takes wheels for compiled packages (folders would part numpy from
-        # numpy.libs): the app's requirements as wheels (bench/clusters.sh downloads them).
         args = [method, BALE, NUMBERS, WHEELS]
         env = {"RAY_RUNTIME_ENV_HOOK": "bale.ray.runtime_env_hook", "HOME": root}
         seen = {"cold": driver(RAY, *args, env=env)}
@@ -161,7 +162,9 @@ def ray_engine(method):
             sessions = [os.path.join(root, "t", s) for s in os.listdir(os.path.join(root, "t")) if s.startswith("session_2")]
             resources = os.path.join(sessions[0], "runtime_resources")
             seen["disk_per_node"] = du(resources) // 2  # both nodes share the session folder here
+            # What pip installs from: the wheels (from PyPI, or a wheelhouse), and working_dir.
             seen["shipped_per_node"] = sum(os.path.getsize(os.path.join(WHEELS, w)) for w in os.listdir(WHEELS))
+            seen["shipped_per_node"] += zipped(NUMBERS)
         return seen
     finally:
         subprocess.run([ray, "stop", "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -289,7 +292,7 @@ def spark_engine(method):
         shutil.rmtree(root, ignore_errors=True)
 
 
-ENGINE = {"ray": (ray_engine, "py_modules"), "dask": (dask_engine, "UploadDirectory"),
+ENGINE = {"ray": (ray_engine, "pip"), "dask": (dask_engine, "UploadDirectory"),
           "spark": (spark_engine, "venv-pack archive")}
 results = {}
 for engine in ENGINES:

@@ -53,10 +53,23 @@ fn run_isolated(program: &Path, args: &[&str]) -> Output {
 
 /// [`run_isolated`], hiding the folders `more` too.
 fn run_hiding(program: &Path, args: &[&str], more: &[PathBuf]) -> Output {
-    isolated(program, args, more)
-        .stdin(Stdio::null())
-        .output()
-        .expect("unshare (util-linux) runs the program in a mount namespace")
+    not_busy(|| isolated(program, args, more).stdin(Stdio::null()).output())
+}
+
+/// What `run` gives, run again while the system refuses a program this test process
+/// has just written ("text file busy"): another test's thread may fork while the file
+/// is still open for writing here, and its child keeps it open until it execs.
+fn not_busy(mut run: impl FnMut() -> std::io::Result<Output>) -> Output {
+    for _ in 0..200 {
+        match run() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {}
+            // The same, met by the shell of `unshare ... sh -c 'exec PROGRAM'`.
+            Ok(out) if out.status.code() == Some(126) && String::from_utf8_lossy(&out.stderr).contains("busy") => {}
+            result => return result.expect("the program runs"),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the program stayed busy for 4 s")
 }
 
 /// The command [`run_hiding`] runs.
@@ -297,7 +310,7 @@ fn a_damaged_program_stops_at_start() {
         let path = dir.path().join(format!("damaged-{at}"));
         std::fs::write(&path, &damaged).unwrap();
         set_mode(&path, 0o755);
-        let out = Command::new(&path).output().unwrap();
+        let out = not_busy(|| Command::new(&path).output());
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(3), "flip at {at}: {stderr}");
         assert!(stderr.contains("is damaged") && stderr.contains("cannot run"), "{stderr}");
@@ -515,13 +528,13 @@ fn an_interpreter_program_takes_pythons_command_lines() {
         (&["-c", "raise SystemExit(7)"], false, "", "", 7),
     ];
     for (args, with_path, stdin, expected, code) in cases {
-        let mut command = isolated(&program, args, &[]);
-        if with_path {
-            command.env("PYTHONPATH", &pythonpath);
-        }
-        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = not_busy(|| {
+            let mut command = isolated(&program, args, &[]);
+            if with_path {
+                command.env("PYTHONPATH", &pythonpath);
+            }
+            with_stdin(&mut command, stdin)
+        });
         assert_eq!(
             (String::from_utf8_lossy(&out.stdout).as_ref(), out.status.code()),
             (expected, Some(code)),
@@ -530,17 +543,8 @@ fn an_interpreter_program_takes_pythons_command_lines() {
         // And as the venv's python does it, where it can run.
         if !with_path && !args.contains(&"-I") {
             let mut python = Command::new(&python);
-            let mut child = python
-                .args(args)
-                .current_dir(root.join("alone"))
-                .env("PYTHONPATH", root.join("app"))
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
-            let out = child.wait_with_output().unwrap();
+            python.args(args).current_dir(root.join("alone")).env("PYTHONPATH", root.join("app"));
+            let out = with_stdin(&mut python, stdin).unwrap();
             assert_eq!(
                 (String::from_utf8_lossy(&out.stdout).as_ref(), out.status.code()),
                 (expected, Some(code)),
@@ -548,4 +552,11 @@ fn an_interpreter_program_takes_pythons_command_lines() {
             );
         }
     }
+}
+
+/// Runs `command` with `stdin` as its standard input, and gives what it printed.
+fn with_stdin(command: &mut Command, stdin: &str) -> std::io::Result<Output> {
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    std::io::Write::write_all(&mut child.stdin.take().expect("piped"), stdin.as_bytes())?;
+    child.wait_with_output()
 }
