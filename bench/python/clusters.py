@@ -33,7 +33,8 @@ BALE = os.path.join(OUT, "numbers.bale")
 PROGRAM = os.path.join(OUT, "pyapp")
 APP_SITE = next(os.path.join(OUT, "app", "lib", d, "site-packages") for d in os.listdir(os.path.join(OUT, "app", "lib")))
 # What fits.py imports beyond the standard library, as the app's site-packages has it.
-PACKAGES = ["numpy", "numpy.libs", "pandas", "dateutil", "pytz", "tzdata", "six.py"]
+PACKAGES = [p for p in ("numpy", "numpy.libs", "pandas", "dateutil", "pytz", "tzdata", "six.py")
+            if os.path.exists(os.path.join(APP_SITE, p))]
 WHEELS = os.path.join(OUT, "wheels")
 BIN = os.path.dirname(sys.executable)
 
@@ -59,13 +60,16 @@ def zipped(folder):
 
 
 def site_copy(name):
-    """A folder holding only what fits.py imports from the app's site-packages."""
+    """A folder holding fits.py, its data and what it imports from the app's
+    site-packages."""
     target = os.path.join(OUT, name)
     if not os.path.exists(target):
         os.makedirs(target + ".part")
         for p in PACKAGES:
             copy = shutil.copytree if os.path.isdir(os.path.join(APP_SITE, p)) else shutil.copy2
             copy(os.path.join(APP_SITE, p), os.path.join(target + ".part", p))
+        shutil.copy2(os.path.join(NUMBERS, "fits.py"), target + ".part")
+        shutil.copytree(os.path.join(NUMBERS, "data"), os.path.join(target + ".part", "data"))
         os.replace(target + ".part", target)
     return target
 
@@ -149,19 +153,19 @@ def ray_engine(method):
                        stdout=subprocess.DEVNULL)
 
     try:
+        # One node: nodes started on one machine share Ray's session folder, where two
+        # agents would build the same pip environment at once and fail.
         start("a", 8, "--head", "--port=6390", "--include-dashboard=false", f"--temp-dir={root}/t")
-        start("b", 2, "--address=127.0.0.1:6390")
         args = [method, BALE, NUMBERS, WHEELS]
         env = {"RAY_RUNTIME_ENV_HOOK": "bale.ray.runtime_env_hook", "HOME": root}
         seen = {"cold": driver(RAY, *args, env=env)}
         seen["warm"] = driver(RAY, *args, env=env)
         if method == "bale":
-            seen["disk_per_node"] = du(os.path.join(root, "store-b"))
+            seen["disk_per_node"] = du(os.path.join(root, "store-a"))
             seen["shipped_per_node"] = os.path.getsize(BALE)
         else:
             sessions = [os.path.join(root, "t", s) for s in os.listdir(os.path.join(root, "t")) if s.startswith("session_2")]
-            resources = os.path.join(sessions[0], "runtime_resources")
-            seen["disk_per_node"] = du(resources) // 2  # both nodes share the session folder here
+            seen["disk_per_node"] = du(os.path.join(sessions[0], "runtime_resources"))
             # What pip installs from: the wheels (from PyPI, or a wheelhouse), and working_dir.
             seen["shipped_per_node"] = sum(os.path.getsize(os.path.join(WHEELS, w)) for w in os.listdir(WHEELS))
             seen["shipped_per_node"] += zipped(NUMBERS)
@@ -184,11 +188,15 @@ if method == "bale":
     bale.install(bale_path)
 else:
     from distributed.diagnostics.plugin import UploadDirectory
-    client.register_plugin(UploadDirectory(site, update_path=True))
-    client.register_plugin(UploadDirectory(numbers, update_path=True))
-    sys.path[:0] = [numbers, site]
-import fits
+    # The app and what it imports, one folder: workers restart to have it on sys.path.
+    client.register_plugin(UploadDirectory(site, restart=True, update_path=True))
 node_a = [w for w, info in client.scheduler_info()["workers"].items() if "/node-a/" in info["local_directory"]]
+
+# Defined here, so sent by value: the scheduler, which deserialises tasks, has no
+# numpy (with UploadDirectory it has not the app either; the bale it has).
+def fit(station):
+    import fits
+    return fits.fit(station)
 
 def hold(n):
     import os, time, pandas
@@ -197,7 +205,7 @@ def hold(n):
 """ + MEASURE + """
 def submit(f, *a):
     return client.submit(f, *a, pure=False, workers=node_a if f is hold else None)
-seen = measure(submit, client.gather, started, fits.fit, hold)
+seen = measure(submit, client.gather, started, fit, hold)
 print(json.dumps(seen))
 """
 
@@ -227,8 +235,7 @@ def dask_engine(method):
         seen["warm"] = driver(DASK, *args)
         seen["disk_per_node"] = du(os.path.join(root, "node-b"))
         # UploadDirectory sends its zip to every worker's nanny: node b has 2.
-        seen["shipped_per_node"] = (os.path.getsize(BALE) if method == "bale" else
-                                    2 * (zipped(site) + zipped(NUMBERS)))
+        seen["shipped_per_node"] = os.path.getsize(BALE) if method == "bale" else 2 * zipped(site)
         return seen
     finally:
         for process in reversed(started):
@@ -263,6 +270,7 @@ def hold(n):
 """ + MEASURE + """
 seen = measure(lambda f, *a: (f, a), lambda calls: sc.parallelize(calls, len(calls)).map(lambda c: c[0](*c[1])).collect(),
                started, fit, hold)
+seen["application"] = sc.applicationId
 spark.stop()
 print(json.dumps(seen))
 """
@@ -277,24 +285,32 @@ def spark_engine(method):
         shutil.copytree(os.path.join(NUMBERS, "data"), os.path.join(APP_SITE, "data"), dirs_exist_ok=True)
         subprocess.run([os.path.join(BIN, "venv-pack"), "-p", os.path.join(OUT, "app"), "-o", archive], check=True,
                        stdout=subprocess.DEVNULL)
-    env = {"SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOCAL_DIRS": os.path.join(root, "scratch"), "HOME": root,
-           "SPARK_WORKER_DIR": os.path.join(root, "work")}
+    env = {"SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOCAL_DIRS": os.path.join(root, "scratch"), "HOME": root}
+    # A local cluster's executors work in pyspark's own folder, one per application.
+    import pyspark
+
+    work = os.path.join(os.path.dirname(pyspark.__file__), "work")
+    seen = {}
     try:
-        seen = {"cold": driver(SPARK, method, PROGRAM, archive, NUMBERS, env=env)}
+        seen["cold"] = driver(SPARK, method, PROGRAM, archive, NUMBERS, env=env)
         seen["warm"] = driver(SPARK, method, PROGRAM, archive, NUMBERS, env=env)
-        shipped = os.path.getsize(PROGRAM if method == "bale" else archive)
-        seen["shipped_per_node"] = shipped
-        executors = [os.path.join(dp, d) for dp, ds, _ in os.walk(os.path.join(root, "work")) for d in ds
-                     if dp.count(os.sep) == os.path.join(root, "work").count(os.sep) + 1]
-        seen["disk_per_node"] = du(executors[0]) if executors else None
+        seen["shipped_per_node"] = os.path.getsize(PROGRAM if method == "bale" else archive)
+        seen["disk_per_node"] = du(os.path.join(work, seen["cold"]["application"], "0"))
         return seen
     finally:
         shutil.rmtree(root, ignore_errors=True)
+        for run in ("cold", "warm"):
+            if run in seen:
+                shutil.rmtree(os.path.join(work, seen[run]["application"]), ignore_errors=True)
 
 
 ENGINE = {"ray": (ray_engine, "pip"), "dask": (dask_engine, "UploadDirectory"),
           "spark": (spark_engine, "venv-pack archive")}
+# Engines measured before, kept: `bench/clusters.sh spark` measures Spark again alone.
 results = {}
+if os.path.exists(RESULT):
+    with open(RESULT) as f:
+        results = {k: v for k, v in json.load(f).items() if k.split()[0] not in ENGINES}
 for engine in ENGINES:
     run, own = ENGINE[engine]
     for method in ("bale", own):

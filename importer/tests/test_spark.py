@@ -17,7 +17,7 @@ import sys
 import pytest
 from conftest import BALE, readme_block, write_tree
 
-pytest.importorskip("pyspark")
+pyspark = pytest.importorskip("pyspark")
 
 APP = {
     "taskapp/__init__.py": "import os, sys\n\ndef work(n):\n    return __file__, sys.executable, os.getcwd(), n * n\n",
@@ -39,20 +39,19 @@ spark = (SparkSession.builder.master("local-cluster[2,1,1024]")
          .getOrCreate())
 spark.sparkContext.setLogLevel("ERROR")
 results = spark.sparkContext.parallelize(range(8), 4).map(lambda n: __import__("taskapp").work(n)).collect()
+application = spark.sparkContext.applicationId
 spark.stop()
-print(json.dumps(results))
+print(json.dumps({"results": results, "application": application}))
 """
 
 
 def spark_env(tmp_path):
-    """Loopback only, Java found, and Spark's scratch space and executors' working
-    folders (by default in pyspark's own folder) under the test's folder."""
+    """Loopback only, Java found, and Spark's scratch space under the test's folder."""
     if not shutil.which("java"):
         pytest.fail("the Spark tests need Java (17 or later)")
     scratch = tmp_path / "spark-scratch"
     scratch.mkdir(exist_ok=True)
-    return {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOCAL_DIRS": str(scratch),
-            "SPARK_WORKER_DIR": str(tmp_path / "spark-work"), "HOME": str(tmp_path)}
+    return {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOCAL_DIRS": str(scratch), "HOME": str(tmp_path)}
 
 
 def in_loopback_namespace(command, **kwargs):
@@ -81,7 +80,11 @@ def test_executors_run_their_python_workers_with_the_program(tmp_path):
     program = interpreter_program(tmp_path)
     done = in_loopback_namespace([sys.executable, "-c", DRIVER, str(program)], cwd=tmp_path, env=spark_env(tmp_path))
     assert done.returncode == 0, done.stderr[-4000:]
-    results = json.loads(done.stdout.splitlines()[-1])
+    seen = json.loads(done.stdout.splitlines()[-1])
+    # A local cluster's executors work in pyspark's own folder, whatever SPARK_WORKER_DIR
+    # says: removed, so that runs do not pile up copies of the program there.
+    shutil.rmtree(os.path.join(os.path.dirname(pyspark.__file__), "work", seen["application"]), ignore_errors=True)
+    results = seen["results"]
     assert [r[3] for r in results] == [n * n for n in range(8)]
     # Each worker was the program, fetched into its executor's working folder (not the
     # driver's), and imported the app from the bale inside it.
