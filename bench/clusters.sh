@@ -36,6 +36,7 @@ log "packing examples/numbers/fits.py, and its interpreter program"
 "$bale" pack -q --app examples/numbers/fits.py --venv "$app" -o "$out/numbers.bale" >/dev/null
 "$bale" pack -q --app examples/numbers/fits.py --venv "$app" --stdlib all -o "$out/numbers-all.bale" >/dev/null
 "$bale" exe "$out/numbers-all.bale" --interpreter -o "$out/pyapp" >/dev/null
+"$bale" exe "$out/numbers-all.bale" --interpreter --keep-compression -o "$out/pyapp-compressed" >/dev/null
 log "measuring ${*:-ray dask spark}"
 unshare --net --pid --fork --mount-proc sh -c 'ip link set lo up && exec "$@"' sh \
     "$engines/bin/python" bench/python/clusters.py "$out" "$TARGET/clusters-bench.json" "${@:-ray dask spark}"

@@ -31,6 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 NUMBERS = os.path.join(ROOT, "examples", "numbers")
 BALE = os.path.join(OUT, "numbers.bale")
 PROGRAM = os.path.join(OUT, "pyapp")
+PROGRAM_COMPRESSED = os.path.join(OUT, "pyapp-compressed")  # `bale exe --keep-compression`
 APP_SITE = next(os.path.join(OUT, "app", "lib", d, "site-packages") for d in os.listdir(os.path.join(OUT, "app", "lib")))
 # What fits.py imports beyond the standard library, as the app's site-packages has it.
 PACKAGES = [p for p in ("numpy", "numpy.libs", "pandas", "dateutil", "pytz", "tzdata", "six.py")
@@ -250,8 +251,8 @@ started = time.perf_counter()
 from pyspark.sql import SparkSession
 method, program, archive, numbers = sys.argv[1:5]
 builder = SparkSession.builder.master("local-cluster[2,8,2048]").config("spark.ui.enabled", "false")
-if method == "bale":
-    os.environ["PYSPARK_PYTHON"] = "./pyapp"
+if method.startswith("bale"):
+    os.environ["PYSPARK_PYTHON"] = "./" + os.path.basename(program)
     builder = builder.config("spark.files", program)
 else:
     os.environ["PYSPARK_PYTHON"] = "./env/bin/python"
@@ -291,10 +292,11 @@ def spark_engine(method):
 
     work = os.path.join(os.path.dirname(pyspark.__file__), "work")
     seen = {}
+    program = PROGRAM_COMPRESSED if method == "bale compressed" else PROGRAM
     try:
-        seen["cold"] = driver(SPARK, method, PROGRAM, archive, NUMBERS, env=env)
-        seen["warm"] = driver(SPARK, method, PROGRAM, archive, NUMBERS, env=env)
-        seen["shipped_per_node"] = os.path.getsize(PROGRAM if method == "bale" else archive)
+        seen["cold"] = driver(SPARK, method, program, archive, NUMBERS, env=env)
+        seen["warm"] = driver(SPARK, method, program, archive, NUMBERS, env=env)
+        seen["shipped_per_node"] = os.path.getsize(program if method.startswith("bale") else archive)
         seen["disk_per_node"] = du(os.path.join(work, seen["cold"]["application"], "0"))
         return seen
     finally:
@@ -304,16 +306,16 @@ def spark_engine(method):
                 shutil.rmtree(os.path.join(work, seen[run]["application"]), ignore_errors=True)
 
 
-ENGINE = {"ray": (ray_engine, "pip"), "dask": (dask_engine, "UploadDirectory"),
-          "spark": (spark_engine, "venv-pack archive")}
+ENGINE = {"ray": (ray_engine, ["bale", "pip"]), "dask": (dask_engine, ["bale", "UploadDirectory"]),
+          "spark": (spark_engine, ["bale", "bale compressed", "venv-pack archive"])}
 # Engines measured before, kept: `bench/clusters.sh spark` measures Spark again alone.
 results = {}
 if os.path.exists(RESULT):
     with open(RESULT) as f:
         results = {k: v for k, v in json.load(f).items() if k.split()[0] not in ENGINES}
 for engine in ENGINES:
-    run, own = ENGINE[engine]
-    for method in ("bale", own):
+    run, methods = ENGINE[engine]
+    for method in methods:
         print(f"{engine}: {method}", file=sys.stderr)
         results[f"{engine} {method}"] = run(method)
 with open(RESULT, "w") as f:
