@@ -51,7 +51,15 @@ def runtime_env_hook(runtime_env):
     described, payloads = _describe(runtime_env["bale"])
     import ray._private.worker
 
-    ray._private.worker._post_init_hooks.append(lambda: _put(described, payloads))
+    waiting = [payloads]
+
+    def put_once():
+        # Once: a later ray.init of this process has a hook of its own, and the bytes
+        # need not stay in memory. (It stays in Ray's list, which Ray is iterating.)
+        if waiting:
+            _put(described, waiting.pop())
+
+    ray._private.worker._post_init_hooks.append(put_once)
     return {**runtime_env, "bale": described}
 
 
