@@ -33,6 +33,18 @@ def readme_block(label):
                           capture_output=True, text=True, check=True).stdout
 
 
+def in_loopback_namespace(command, *, own_processes=False, **kwargs):
+    """Runs `command` in a new network namespace whose only address is 127.0.0.1, as the
+    cluster tests run their engines (which would otherwise reach this machine's other
+    addresses); with `own_processes`, in a process namespace of its own too, whose
+    processes end with it."""
+    if not shutil.which("unshare") or not shutil.which("ip"):
+        pytest.fail("the cluster tests need unshare (util-linux) and ip (iproute2)")
+    own = ["--pid", "--fork", "--mount-proc"] if own_processes else []
+    return subprocess.run(["unshare", "--net", *own, "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *command],
+                          capture_output=True, text=True, timeout=600, **kwargs)
+
+
 def other_python():
     """Another CPython of this machine than the one running the tests: pyenv's (3.10
     to 3.13), or the system's (3.14 and 3.15 in the Debian root the tests run those

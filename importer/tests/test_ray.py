@@ -9,12 +9,11 @@ another Python is refused before any task runs. Runs where `ray` is installed
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
-from conftest import other_python, pack, readme_block, write_tree
+from conftest import in_loopback_namespace, other_python, pack, readme_block, write_tree
 
 pytest.importorskip("ray")
 
@@ -85,17 +84,14 @@ print(json.dumps(seen))
 """
 
 
-def in_loopback_namespace(command, home, env=None, **kwargs):
-    """Runs `command` in a new network namespace whose only address is 127.0.0.1, and a
-    process namespace of its own: `ray stop` there stops only this test's Ray, and
-    whatever it leaves ends with it. `home` is its HOME: Ray keeps an authentication
-    token in ~/.ray, which a test must neither read nor leave behind."""
-    if not shutil.which("unshare") or not shutil.which("ip"):
-        pytest.fail("the Ray tests need unshare (util-linux) and ip (iproute2)")
+def in_ray_namespace(command, home, env=None, **kwargs):
+    """Runs `command` in loopback only and a process namespace of its own: `ray stop`
+    there stops only this test's Ray, and whatever it leaves ends with it. `home` is its
+    HOME: Ray keeps an authentication token in ~/.ray, which a test must neither read
+    nor leave behind."""
     home.mkdir(exist_ok=True)
     env = {**(env or os.environ), "HOME": str(home)}
-    return subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount-proc", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *command],
-                          capture_output=True, text=True, timeout=600, env=env, **kwargs)
+    return in_loopback_namespace(command, own_processes=True, env=env, **kwargs)
 
 
 def test_every_worker_imports_from_one_bale_per_node(tmp_path):
@@ -103,7 +99,7 @@ def test_every_worker_imports_from_one_bale_per_node(tmp_path):
     app = pack([tree], tmp_path / "taskapp.bale")
     other = pack([tree], tmp_path / "other.bale", python=other_python())
     nodes = tmp_path / "nodes"
-    done = in_loopback_namespace(
+    done = in_ray_namespace(
         [sys.executable, "-c", NODES, str(nodes), "-c", DRIVER, str(nodes), str(app), str(other)], tmp_path / "home")
     assert done.returncode == 0, done.stderr[-4000:]
     seen = json.loads(done.stdout.splitlines()[-1])
@@ -133,7 +129,7 @@ def test_readmes_blocks_run_as_written(tmp_path):
          tmp_path / "app.bale")
     (tmp_path / "work.py").write_text(readme_block("ray"))
     path = f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"
-    done = in_loopback_namespace(["sh", "-c", readme_block("ray-run")], tmp_path / "home", cwd=tmp_path,
+    done = in_ray_namespace(["sh", "-c", readme_block("ray-run")], tmp_path / "home", cwd=tmp_path,
                                  env={**os.environ, "PATH": path})
     assert done.returncode == 0, done.stderr[-4000:]
     assert done.stdout.splitlines()[-1] == "[0, 1, 4, 9]"

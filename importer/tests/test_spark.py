@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BALE, readme_block, write_tree
+from conftest import BALE, in_loopback_namespace, readme_block, write_tree
 
 pyspark = pytest.importorskip("pyspark")
 
@@ -52,14 +52,6 @@ def spark_env(tmp_path):
     scratch = tmp_path / "spark-scratch"
     scratch.mkdir(exist_ok=True)
     return {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOCAL_DIRS": str(scratch), "HOME": str(tmp_path)}
-
-
-def in_loopback_namespace(command, **kwargs):
-    """Runs `command` in a network namespace whose only address is 127.0.0.1."""
-    if not shutil.which("unshare") or not shutil.which("ip"):
-        pytest.fail("the Spark tests need unshare (util-linux) and ip (iproute2)")
-    return subprocess.run(["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *command],
-                          capture_output=True, text=True, timeout=600, **kwargs)
 
 
 def interpreter_program(tmp_path, name="pyapp"):
