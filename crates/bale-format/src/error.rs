@@ -123,4 +123,7 @@ pub enum Corruption {
     /// The trailer that finds the bale inside a program (`bale exe`).
     #[error("the program's bale trailer: {0}")]
     Trailer(&'static str),
+    /// A parts file (format-spec §15), or what it rebuilds.
+    #[error("parts file: {0}")]
+    Parts(String),
 }

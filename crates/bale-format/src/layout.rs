@@ -621,3 +621,30 @@ mod tests {
         assert_eq!(bucket::SLOTS * bucket::SLOT_SIZE, bucket::COUNT);
     }
 }
+
+/// A bale's parts file (format-spec §15): what a reader holding an earlier bale
+/// fetches, entry by entry, to rebuild a newer one.
+pub mod parts {
+    /// `\x89BALP\r\n\n`: the bale signature with P (parts) for E, so neither file is
+    /// taken for the other.
+    pub const MAGIC: [u8; 8] = *b"\x89BALP\r\n\n";
+    pub const VERSION: u16 = 1;
+    pub const HEADER_SIZE: usize = 64;
+    /// Header fields, by offset.
+    pub const H_VERSION: usize = 8;
+    pub const H_PAYLOAD_COUNT: usize = 12;
+    pub const H_BALE_SIZE: usize = 16;
+    pub const H_BALE_HASH: usize = 24;
+    pub const H_INDEX_END: usize = 32;
+    pub const H_HEAD_SIZE: usize = 40;
+    pub const H_HEAD_HASH: usize = 48;
+    pub const H_HASH: usize = 56;
+    /// A part table entry: where the part is, its size, its form.
+    pub const E_OFFSET: usize = 0;
+    pub const E_SIZE: usize = 8;
+    pub const E_FORM: usize = 12;
+    pub const ENTRY_SIZE: usize = 16;
+    /// Part forms: the payload's stored bytes as they are, or a zlib stream of them.
+    pub const STORED: u8 = 0;
+    pub const DEFLATED: u8 = 1;
+}

@@ -38,6 +38,7 @@ pub mod layout;
 #[cfg(feature = "mmap")]
 mod mmap;
 pub mod name;
+pub mod parts;
 mod reader;
 pub mod sniff;
 #[cfg(any(test, feature = "testing"))]
