@@ -51,6 +51,7 @@ fn as_json(s: &AppSummary) -> serde_json::Value {
         "reduction": s.reduction,
         "stdlib_zip": s.side_file,
         "rest": s.rest,
+        "parts": s.parts,
         "runs": s.runs.iter().map(|r| json!({"args": r.args, "exit": r.code, "seconds": r.time.as_secs_f64()})).collect::<Vec<_>>(),
         "unresolved_imports": s.unresolved,
         "validation": s.validation,
@@ -153,7 +154,7 @@ fn print_transfer(t: &Transfer, on_disk: u64, framed: bool) {
     }
 }
 
-/// The files written beside the bale: the stdlib zip, the rest bale.
+/// The files written beside the bale: the stdlib zip, the rest bale, the parts file.
 fn print_side_files(s: &AppSummary) {
     if let Some(z) = &s.side_file {
         println!(
@@ -174,6 +175,16 @@ fn print_side_files(s: &AppSummary) {
             r.files,
             human(r.size),
             human(r.index)
+        );
+    }
+    if let Some(p) = &s.parts {
+        println!(
+            "wrote {}: upload it beside the bale; a returning visitor's loader fetches from it only what a new \
+             version changed ({}; its index {}); the bale's integrity: {}",
+            p.path.display(),
+            human(p.size),
+            human(p.head),
+            p.integrity
         );
     }
 }

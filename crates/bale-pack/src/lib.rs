@@ -22,6 +22,7 @@ mod error;
 mod options;
 mod output;
 mod pack;
+pub mod parts;
 pub mod portable;
 pub mod process;
 mod progress;

@@ -58,6 +58,8 @@ pub struct AppSummary {
     pub side_file: Option<SideFile>,
     /// The rest bale, with `--rest`.
     pub rest: Option<RestBale>,
+    /// The parts file, for a bale for the web: what returning visitors update from.
+    pub parts: Option<crate::parts::PartsFile>,
     /// Names the static analysis could not resolve (imports of optional packages).
     pub unresolved: Vec<String>,
     pub validation: Option<Validation>,
@@ -91,6 +93,11 @@ pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progre
     let output = AtomicFile::create(&options.pack.output)?;
     let rest_output = match options.rest {
         true => Some(AtomicFile::create(&rest::rest_path(&options.pack.output))?),
+        false => None,
+    };
+    // A page's returning visitors update their stored copy from it.
+    let parts_output = match target.over_the_web() {
+        true => Some(AtomicFile::create(&crate::parts::parts_path(&options.pack.output))?),
         false => None,
     };
     options.entry.check()?;
@@ -132,13 +139,25 @@ pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progre
     let rest_name = rest.as_ref().map(|r| (crate::target::file_name(&r.path), r.header_hash));
     let summary = pack(output, &selection, &env, options, rest_name, target, progress)?;
     written_files.add(Some(&summary.output));
+    let parts = match parts_output {
+        Some(out) => {
+            progress.step("writing the parts file", None);
+            Some(crate::parts::write_parts(&summary.output, out)?)
+        }
+        None => None,
+    };
+    written_files.add(parts.as_ref().map(|p| p.path.as_path()));
     let side_file = match split.as_deref_mut() {
         Some(split) => Some(split.write(target.python(), &options.pack, progress)?),
         None => None,
     };
     written_files.add(side_file.as_ref().map(|s| s.path.as_path()));
-    let written =
-        Written { bale: &summary.output, side: side_file.as_ref(), rest: rest.as_ref().map(|r| r.path.as_path()) };
+    let written = Written {
+        bale: &summary.output,
+        side: side_file.as_ref(),
+        rest: rest.as_ref().map(|r| r.path.as_path()),
+        parts: parts.as_ref(),
+    };
 
     progress.step("measuring", None);
     let bale = bale_format::Bale::open_path(&summary.output)?;
@@ -162,6 +181,7 @@ pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progre
         reduction,
         side_file,
         rest,
+        parts,
         unresolved,
         validation,
         start_timing,

@@ -125,6 +125,8 @@ pub struct Written<'a> {
     pub side: Option<&'a SideFile>,
     /// The rest bale, beside the bale (`--rest`).
     pub rest: Option<&'a Path>,
+    /// The parts file, beside a bale for the web.
+    pub parts: Option<&'a crate::parts::PartsFile>,
 }
 
 /// How a user starts the app from what was written, for the summary's last line.
@@ -133,9 +135,9 @@ pub enum RunHint {
     /// `bale run BALE [-m MODULE | SCRIPT]`.
     Command { bale: PathBuf, entry: EntryPoint },
     /// JavaScript for a page: Pyodide started (with the trimmed standard library, if
-    /// any), the bale loaded (with its rest bale, if any: `{ rest: true }`), the app
-    /// run by Python code.
-    Page { bale: String, stdlib: Option<String>, rest: bool, python: String },
+    /// any), the bale loaded (with its rest bale, if any: `{ rest: true }`, and the
+    /// bale's `integrity`, if known), the app run by Python code.
+    Page { bale: String, stdlib: Option<String>, rest: bool, integrity: Option<String>, python: String },
 }
 
 /// The steps of `bale pack --app` that depend on where the bale will run.
@@ -212,14 +214,24 @@ impl std::fmt::Display for RunHint {
                     EntryPoint::Function { .. } => write!(f, "bale run {bale} --entry {entry}"),
                 }
             }
-            RunHint::Page { bale, stdlib, rest, python } => {
+            RunHint::Page { bale, stdlib, rest, integrity, python } => {
                 // Every string goes in as a JSON string, which is a JavaScript literal.
                 let options =
                     stdlib.as_ref().map_or(String::new(), |s| serde_json::json!({ "stdLibURL": s }).to_string());
-                let rest = if *rest { ", { rest: true }" } else { "" };
+                let mut named = Vec::new();
+                if *rest {
+                    named.push("rest: true".to_owned());
+                }
+                if let Some(integrity) = integrity {
+                    named.push(format!("integrity: {}", serde_json::Value::from(integrity.as_str())));
+                }
+                let named = match named.is_empty() {
+                    true => String::new(),
+                    false => format!(", {{ {} }}", named.join(", ")),
+                };
                 write!(
                     f,
-                    "const pyodide = loadPyodide({options}); await loadBale(pyodide, {}{rest}); (await pyodide).runPython({});",
+                    "const pyodide = loadPyodide({options}); await loadBale(pyodide, {}{named}); (await pyodide).runPython({});",
                     serde_json::Value::from(bale.as_str()),
                     serde_json::Value::from(python.as_str()),
                 )
@@ -260,6 +272,7 @@ mod tests {
             bale: "app.bale.zst".into(),
             stdlib: Some("app.stdlib.zip".into()),
             rest,
+            integrity: None,
             python: "import app".into(),
         };
         let with = hint(true).to_string();

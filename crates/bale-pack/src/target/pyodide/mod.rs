@@ -182,6 +182,12 @@ impl Target for Pyodide {
         };
         // An app's `sys.exit(0)` is no error in a page.
         let python = format!("try:\n    {run}\nexcept SystemExit as e:\n    if e.code:\n        raise\n");
-        RunHint::Page { bale, stdlib: written.side.map(|z| file_name(&z.path)), rest: written.rest.is_some(), python }
+        RunHint::Page {
+            bale,
+            stdlib: written.side.map(|z| file_name(&z.path)),
+            rest: written.rest.is_some(),
+            integrity: written.parts.map(|p| p.integrity.clone()),
+            python,
+        }
     }
 }
