@@ -36,7 +36,7 @@ log "the importer for Pyodide and the runners"
 wasm=$(scripts/build-pyodide.sh | sed -n 1p)
 runners=$(scripts/build-runners.sh 3.10 3.11 3.12 3.13 3.14 3.15)
 
-cp importer/js/loader.mjs importer/js/loader.d.mts importer/js/pyscript.mjs importer/js/embedded.mjs importer/js/rest.mjs importer/js/xxh3.mjs \
+cp importer/js/loader.mjs importer/js/loader.d.mts importer/js/pyscript.mjs importer/js/embedded.mjs importer/js/rest.mjs importer/js/update.mjs importer/js/xxh3.mjs \
     importer/js/package.json importer/js/README.md "$build/web/"
 cp "$wasm" "$build/web/bale.abi3.so"
 

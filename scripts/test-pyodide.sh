@@ -30,6 +30,22 @@ mkdir -p "$out/mixed-app" && cp -r examples/hello/hello "$out/wordstats-app/word
 mkdir -p "$out/quickstart" && cp examples/rich-report/report.py "$out/quickstart/app.py"
 "$bale" pack -q --app "$out/quickstart/app.py" -r examples/rich-report/requirements.txt --target pyodide --rest \
     -o "$out/quickstart/app.bale.zst"
+# Three deploys of that app for returning visitors (importer/js/update.test.mjs and
+# examples/web/visits.test.mjs): a, as README packs it; b, one line of the app
+# changed; c, pygments bumped too. Each with its parts file and what pack said.
+for deploy in a b c; do mkdir -p "$out/deploys/$deploy"; done
+cp "$out/quickstart"/app.* "$out/deploys/a/"
+"$bale" inspect --json "$out/deploys/a/app.bale.zst" >"$out/deploys/a/inspect.json"
+sed '/^import sys$/a DEPLOYED = 2  # a line a deploy changed' "$out/quickstart/app.py" >"$out/deploys/b/app.py"
+cp "$out/deploys/b/app.py" "$out/deploys/c/app.py"
+sed 's/^pygments==.*/pygments==2.20.0/' examples/rich-report/requirements.txt >"$out/deploys/c/requirements.txt"
+for deploy in b c; do
+    requirements=examples/rich-report/requirements.txt
+    [ -f "$out/deploys/$deploy/requirements.txt" ] && requirements="$out/deploys/$deploy/requirements.txt"
+    "$bale" pack -q --app "$out/deploys/$deploy/app.py" -r "$requirements" --target pyodide --rest \
+        -o "$out/deploys/$deploy/app.bale.zst"
+    "$bale" inspect --json "$out/deploys/$deploy/app.bale.zst" >"$out/deploys/$deploy/inspect.json"
+done
 "$bale" pack -q --app examples/hello -m hello --target pyodide --embed-importer --compress none \
     --stdlib none -o "$out/hello-embedded.bale"
 "$bale" pack -q --app examples/hello -m hello --target pyodide --stdlib none -o "$out/hello.bale.zst"
@@ -65,6 +81,8 @@ BALE_PYODIDES="$pyodides" BALE_TEST_BALES="$out" BALE_WHEEL="$wheel" node --test
 
 log "loader tests in Pyodide"
 BALE_TEST_BALES="$out" node --test importer/js/loader.test.mjs
+log "returning visitors in Pyodide on Node: a stored bale, deploys that change the app and bump pygments"
+BALE_TEST_BALES="$out" node --test importer/js/update.test.mjs
 log "fuzzing the loader in Pyodide (${BALE_LOADER_FUZZ_CASES:-1000} cases; bench/README.md has a longer run)"
 BALE_TEST_BALES="$out" BALE_FUZZ_CASES="${BALE_LOADER_FUZZ_CASES:-1000}" node --test importer/js/fuzz.test.mjs
 

@@ -8,7 +8,7 @@
 // moments, in ms from the page's navigation (a worker's: from its own start), when
 // Pyodide was ready, the app's files were in place, the app printed its first line,
 // and it ended.
-import { loadBale } from "/loader/loader.mjs";
+import { loadBale, storing } from "/loader/loader.mjs";
 
 async function fetchBytes(url) {
   const response = await fetch(url);
@@ -43,7 +43,7 @@ export async function run(query, write) {
     const rest = query.get("rest") === "1" ? true : (query.get("rest") ?? undefined);
     const finder = query.has("pip")
       ? await fromPython(await starting, bale, rest, list("pip"))
-      : await loadBale(starting, bale, { importer: "/loader/bale.abi3.so", path: "/app.bale", rest });
+      : await loadBale(starting, bale, { importer: "/loader/bale.abi3.so", path: "/app.bale", rest, ...keeping(query) });
     root = finder.path;
     pyodide = await starting;
     if (rest) {
@@ -105,7 +105,20 @@ del bale_run
   times.total = times.end - start;
   // The last byte of anything downloaded, from the navigation.
   times.lastByte = Math.max(...performance.getEntriesByType("resource").map((e) => e.responseEnd));
+  // What the loader keeps for the next visit is written in the background: done
+  // before the page says it is.
+  await storing();
   return times;
+}
+
+// What the loader keeps for a returning visitor: `integrity=` (the bale's hash, as
+// `bale pack` prints it), `cache=0` (keep nothing), `parts=0` (no parts file).
+function keeping(query) {
+  const options = {};
+  if (query.has("integrity")) options.integrity = query.get("integrity");
+  if (query.get("cache") === "0") options.cache = false;
+  if (query.get("parts") === "0") options.parts = false;
+  return options;
 }
 
 // Bytes over the wire (compressed as sent) of everything this page or worker fetched,

@@ -5,7 +5,8 @@
 //
 // Query: bale=URL (the bale), stdlib=URL (its stdlib zip, optional), rest=URL or
 // rest=1 (its rest bale, or the one beside it: what the bale lacks is fetched from it
-// when first needed), run=script:FILE or run=module:NAME, args=ARGS (space-separated),
+// when first needed), integrity=HASH, cache=0 and parts=0 (what the loader keeps for
+// a returning visitor: see app.mjs), run=script:FILE or run=module:NAME, args=ARGS (space-separated),
 // worker=1 (Pyodide and the bale in a module worker, the page kept responsive, as
 // Pyodide's documentation recommends), pip=URL,URL... (micropip's wheels, then bale's
 // Pyodide wheel: micropip installs bale, and Python loads the bale with `await

@@ -16,7 +16,7 @@ import { serve } from "./serve.mjs";
 
 const { BALE_PYODIDE, BALE_IMPORTER, BALE_TEST_BALES, BALE_PLAYWRIGHT, BALE_WHEEL } = process.env;
 const { chromium } = await import(path.join(BALE_PLAYWRIGHT, "index.mjs"));
-const loaderFiles = ["loader.mjs", "rest.mjs", "embedded.mjs", "xxh3.mjs"];
+const loaderFiles = ["loader.mjs", "rest.mjs", "update.mjs", "embedded.mjs", "xxh3.mjs"];
 
 const site = fs.mkdtempSync(path.join(os.tmpdir(), "bale-readme-site-"));
 let server, browser, page;

@@ -1,13 +1,16 @@
 // A static server for the web example, on localhost:
-//   node examples/web/serve.mjs --pyodide DIR --importer FILE --bales DIR [--port N] [--log 1] [--ranges 0]
+//   node examples/web/serve.mjs --pyodide DIR --importer FILE --bales DIR [--port N] [--log 1] [--ranges 0] [--validators 1]
 // Serves this folder at /, the `pyodide` npm package's folder at /pyodide/, the loader
 // and the importer (the WebAssembly build, as bale.abi3.so) at /loader/, DIR's
 // bales at /bales/ and the repository's examples/ at /examples/ (the app files a
 // start from wheels writes). Files go out compressed as a production server would send them:
 // brotli (or gzip) when the browser accepts it, except what is compressed already
 // (wheels, and zips that are not stored). A Range request (the loader's, for a rest
-// bale) is answered with those bytes alone, uncompressed, unless `ranges: false`
-// (a server that ignores them). `log`, if given, gets one line per request; `mounts`,
+// bale, the parts of a parts file) is answered with those bytes alone, uncompressed,
+// several ranges as multipart/byteranges, unless `ranges: false` (a server that
+// ignores them). `validators`: each file gets an ETag and `Cache-Control: no-cache`
+// (a browser revalidates, and a request whose If-None-Match matches gets 304), as
+// a production server sends them; without, `no-store` and no validator. `log`, if given, gets one line per request; `mounts`,
 // more [URL prefix, folder] pairs, served before these (other pages' tests);
 // `isolated`, the headers that make a page cross-origin isolated (COOP and COEP), which
 // SharedArrayBuffer needs: PyScript's workers reach the page's DOM through it. Prints
@@ -20,7 +23,7 @@ import zlib from "node:zlib";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export function serve({ pyodide, importer, bales, port = 0, ranges = true, log, mounts: extra = [], isolated = false }) {
+export function serve({ pyodide, importer, bales, port = 0, ranges = true, validators = false, log, mounts: extra = [], isolated = false }) {
   const mounts = [
     ...extra,
     ["/pyodide/", pyodide],
@@ -34,30 +37,45 @@ export function serve({ pyodide, importer, bales, port = 0, ranges = true, log, 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://localhost");
     const file = resolve(mounts, decodeURIComponent(url.pathname));
-    const range = ranges && /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
-    const done = (status, length) => log?.(`${req.method} ${url.pathname}${range ? ` ${range[0]}` : ""} ${status} ${length}`);
+    const asked = ranges && /^bytes=\d+-\d*(,\s*\d+-\d*)*$/.test(req.headers.range ?? "") ? req.headers.range : undefined;
+    const done = (status, length) => log?.(`${req.method} ${url.pathname}${asked ? ` ${asked}` : ""} ${status} ${length}`);
     if (!file || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
       res.writeHead(404, "Not Found").end();
       done(404, 0);
       return;
     }
-    const size = fs.statSync(file).size;
+    const stat = fs.statSync(file);
+    const size = stat.size;
     const headers = { "Content-Type": type(file, read(file, 0, 4)), "Cache-Control": "no-store", "Accept-Ranges": ranges ? "bytes" : "none" };
     if (isolated) Object.assign(headers, { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" });
-    if (range) {
-      const start = Number(range[1]);
-      const end = Math.min(range[2] ? Number(range[2]) : size - 1, size - 1);
-      if (start >= size || end < start) {
+    if (validators) {
+      headers.ETag = `"${size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+      headers["Cache-Control"] = "no-cache";
+      if (req.headers["if-none-match"]?.split(/\s*,\s*/).includes(headers.ETag)) {
+        res.writeHead(304, { ETag: headers.ETag, "Cache-Control": "no-cache" }).end();
+        done(304, 0);
+        return;
+      }
+    }
+    if (asked) {
+      const spans = asked
+        .slice("bytes=".length)
+        .split(",")
+        .map((r) => r.trim().split("-"))
+        .map(([a, b]) => [Number(a), Math.min(b ? Number(b) : size - 1, size - 1)])
+        .filter(([a, b]) => a < size && a <= b);
+      if (!spans.length) {
         res.writeHead(416, { "Content-Range": `bytes */${size}` }).end();
         done(416, 0);
         return;
       }
-      headers["Content-Range"] = `bytes ${start}-${end}/${size}`;
-      headers["Content-Length"] = end - start + 1;
       // Those bytes alone, as a production server sends them: a miss's request costs
       // what it asks for, not the whole file.
-      res.writeHead(206, headers).end(req.method === "HEAD" ? undefined : read(file, start, end - start + 1));
-      done(206, end - start + 1);
+      const body = spans.length === 1 ? read(file, spans[0][0], spans[0][1] - spans[0][0] + 1) : multipart(file, size, spans, headers);
+      if (spans.length === 1) headers["Content-Range"] = `bytes ${spans[0][0]}-${spans[0][1]}/${size}`;
+      headers["Content-Length"] = body.length;
+      res.writeHead(206, headers).end(req.method === "HEAD" ? undefined : body);
+      done(206, body.length);
       return;
     }
     let body = fs.readFileSync(file);
@@ -131,6 +149,19 @@ function resolve(mounts, urlPath) {
   return null;
 }
 
+// Several ranges in one answer, as multipart/byteranges (RFC 9110 §14.6); sets the
+// Content-Type that names the boundary.
+function multipart(file, size, spans, headers) {
+  const boundary = "bale-byteranges-3d6b";
+  const parts = spans.flatMap(([a, b]) => [
+    Buffer.from(`--${boundary}\r\nContent-Type: ${headers["Content-Type"]}\r\nContent-Range: bytes ${a}-${b}/${size}\r\n\r\n`),
+    read(file, a, b - a + 1),
+    Buffer.from("\r\n"),
+  ]);
+  headers["Content-Type"] = `multipart/byteranges; boundary=${boundary}`;
+  return Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]);
+}
+
 // `length` bytes of `file` from `start` (fewer at its end).
 function read(file, start, length) {
   const fd = fs.openSync(file, "r");
@@ -166,6 +197,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const log = args.log === "1" ? (line) => console.log(line) : undefined;
-  const server = await serve({ ...args, port: Number(args.port ?? 8000), ranges: args.ranges !== "0", log });
+  const server = await serve({ ...args, port: Number(args.port ?? 8000), ranges: args.ranges !== "0", validators: args.validators === "1", log });
   console.log(`serving on http://127.0.0.1:${server.address().port}/`);
 }

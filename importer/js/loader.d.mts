@@ -30,6 +30,40 @@ export interface LoadBaleOptions {
    * (a synchronous XMLHttpRequest in a browser, a worker thread in Node).
    */
   rest?: string | URL | true;
+  /**
+   * Where the loader keeps the bale it verified for the next visit: the Cache API's
+   * cache of this name (default `"bale"`, where the page has the Cache API: a secure
+   * context, on the main thread or in a worker), a store of the page's own, or
+   * `false` for none. A later visit asks the server only whether the bale changed
+   * (the first 64 bytes of its parts file, conditionally) and, after a deploy, fetches
+   * only the payloads the stored bale lacks; a full or unavailable store, a server
+   * that ignores Range or a missing parts file fall back to the whole download, said
+   * once on the console. Old versions are removed from the store.
+   */
+  cache?: boolean | string | BaleStore;
+  /**
+   * The bale's expected hash, as `fetch` and `<script>` take one (`sha256-BASE64`;
+   * sha384 and sha512 too; several, space-separated, match if any does): the hash of
+   * the bale itself, decoded if framed, as `bale pack` prints it and `bale inspect`
+   * shows it. A bale that does not match is never imported: a download is refused, a
+   * stored copy is updated or fetched again. With it, a visit whose stored copy
+   * matches sends no request at all (and works offline).
+   */
+  integrity?: string;
+  /**
+   * The parts file a later visit updates the stored bale from (`bale pack` writes
+   * `NAME.parts` beside `NAME.bale.zst`): its URL, the one beside the bale (default),
+   * or `false` for none (a changed bale is then downloaded whole).
+   */
+  parts?: string | URL | boolean;
+}
+
+/** A store for `cache`: bytes by key. `put` may throw (a full store): the loader says so and goes on. */
+export interface BaleStore {
+  get(key: string): Promise<Uint8Array | undefined>;
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  delete(key: string): Promise<void>;
+  keys(): Promise<string[]>;
 }
 
 /** A miss: what the bale lacked and its rest bale served. */
@@ -69,3 +103,6 @@ export function loadBale(
   source: BaleSource,
   options?: LoadBaleOptions,
 ): Promise<BaleFinder>;
+
+/** Resolves once the bales loaded so far are kept in the store (written after `loadBale` resolves). */
+export function storing(): Promise<void>;

@@ -37,7 +37,12 @@ const ABIS = ["2025_0", "2026_0"];
  */
 export async function loadBale(pyodide, source, options = {}) {
   const name = options.path ?? (typeof source === "string" || source instanceof URL ? String(source) : "bale");
-  const fetched = bytes(source);
+  // What was kept of it on an earlier visit, brought up to date (update.mjs), or the
+  // download; with an integrity named, checked against it.
+  const visiting = keeps(source, options)
+    ? import("./update.mjs").then((u) => ((updates = u), u.visit(urlOf(source), options, () => bytes(source))))
+    : undefined;
+  const fetched = visiting ? visiting.then((v) => v.data) : bytes(source);
   // The importer too, unless this Pyodide (given itself) has it already; and the rest
   // bale's index, when asked for.
   const installed = options.importer === "installed";
@@ -52,6 +57,7 @@ export async function loadBale(pyodide, source, options = {}) {
   checkAbi(pyodide);
   if (installed && !importers.has(pyodide)) importers.set(pyodide, Promise.resolve(installedImporter(pyodide)));
   let data = await fetched;
+  const visit = await visiting;
   const target = pythonTarget(pyodide);
   // A framed bale (one zstd frame, for transport) is decoded by the importer, into a
   // Python bytes object that the finder then reads in place.
@@ -71,6 +77,9 @@ export async function loadBale(pyodide, source, options = {}) {
   }
   try {
     checkHeader(data, name, target);
+    // A fresh download is checked, and kept, as decoded: a copy, as Python's memory
+    // may move while that happens.
+    if (visit?.fresh) await visit.accept(data.slice());
   } catch (e) {
     py?.destroy();
     throw e;
@@ -101,6 +110,31 @@ export async function loadBale(pyodide, source, options = {}) {
   }
   markLoaded(pyodide, path);
   return finder;
+}
+
+// update.mjs, once loaded: what it is still writing to the store.
+let updates;
+
+/**
+ * Resolves once the bales loaded so far are kept for the next visit (the store is
+ * written in the background, after `loadBale` resolves).
+ */
+export function storing() {
+  return updates ? updates.storing() : Promise.resolve();
+}
+
+// Whether the loader keeps the bale for the next visit (a URL, where the Cache API is
+// or a store is given, unless `cache: false`), or checks its integrity.
+function keeps(source, options) {
+  if (options.integrity) return true;
+  const url = urlOf(source);
+  const store = options.cache ?? (globalThis.caches ? true : false);
+  return Boolean(store) && /^https?:$/.test(url?.protocol ?? "");
+}
+
+function urlOf(source) {
+  if (typeof source !== "string" && !(source instanceof URL)) return undefined;
+  return new URL(source, globalThis.location?.href ?? `file://${globalThis.process?.cwd()}/`);
 }
 
 // Pyodide loads the packages of its own distribution that `import` statements name
@@ -184,7 +218,7 @@ async function bytes(source) {
 async function open(source) {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  const url = new URL(source, globalThis.location?.href ?? `file://${globalThis.process?.cwd()}/`);
+  const url = urlOf(source);
   if (url.protocol === "file:") {
     // Named through a variable, so that bundlers for the browser leave it alone.
     const fs = "node:fs/promises";

@@ -58,7 +58,7 @@ def complete(importer_wheel, command, web, out):
     dist_info = next(n.split("/")[0] for n, _, _ in entries if n.split("/")[0].endswith(".dist-info"))
     data_dir = dist_info.replace(".dist-info", ".data")
     entries.append((f"{data_dir}/scripts/bale", Path(command).read_bytes(), True))
-    for name in ["loader.mjs", "loader.d.mts", "pyscript.mjs", "embedded.mjs", "rest.mjs", "xxh3.mjs", "bale.abi3.so", "package.json"]:
+    for name in ["loader.mjs", "loader.d.mts", "pyscript.mjs", "embedded.mjs", "rest.mjs", "update.mjs", "xxh3.mjs", "bale.abi3.so", "package.json"]:
         entries.append((f"bale/_data/web/{name}", (Path(web) / name).read_bytes(), False))
     write_wheel(Path(out) / Path(importer_wheel).name, entries)
 

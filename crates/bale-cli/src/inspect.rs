@@ -12,12 +12,17 @@ pub fn run(path: &Path, json: bool) -> anyhow::Result<()> {
     let r = report(&bale).map_err(|e| anyhow::Error::new(e).context(path.display().to_string()))?;
     // The report's `file_size` is the bale's own; a framed bale is smaller on disk.
     let on_disk = std::fs::metadata(path).map_or(r.file_size, |m| m.len());
+    // What a page names as `integrity`: the bale's own hash, whichever form it travels in.
+    let integrity = bale_pack::parts::integrity(bale.bytes());
     if json {
         let mut value = serde_json::to_value(&r)?;
         value["file_size_on_disk"] = on_disk.into();
+        value["integrity"] = integrity.into();
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print_report(path, &r, on_disk);
+        println!();
+        println!("integrity (loadBale's option): {integrity}");
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "a test: a failure is a panic")]
 
 use bale_format::Codec;
-use bale_format::layout::{self, bucket, file, header, key, module, payload, tree};
+use bale_format::layout::{self, bucket, file, header, key, module, parts, payload, tree};
 
 const BEGIN: &str = "// layout: generated from crates/bale-format/src/layout.rs";
 const END: &str = "// layout: end";
@@ -69,6 +69,33 @@ fn constants(file: &str) -> Vec<(&'static str, u64)> {
             ("P_SIZE", n(payload::RECORD_SIZE)),
             ("B_SIZE", n(bucket::SIZE)),
         ],
+        "update.mjs" => vec![
+            ("HEADER_SIZE", n(layout::HEADER_SIZE)),
+            ("H_FILE_SIZE", n(header::FILE_SIZE)),
+            ("H_PAYLOAD_COUNT", n(header::PAYLOAD_COUNT)),
+            ("H_PAYLOADS", n(header::PAYLOADS_OFFSET)),
+            ("H_HASH", n(header::HEADER_HASH)),
+            ("P_SIZE", n(payload::RECORD_SIZE)),
+            ("P_OFFSET", n(payload::OFFSET)),
+            ("P_STORED_SIZE", n(payload::STORED_SIZE)),
+            ("P_HASH", n(payload::HASH)),
+            ("P_CHECK", n(payload::CHECK)),
+            ("PARTS_VERSION", u64::from(parts::VERSION)),
+            ("PARTS_HEADER_SIZE", n(parts::HEADER_SIZE)),
+            ("PH_VERSION", n(parts::H_VERSION)),
+            ("PH_PAYLOAD_COUNT", n(parts::H_PAYLOAD_COUNT)),
+            ("PH_BALE_SIZE", n(parts::H_BALE_SIZE)),
+            ("PH_BALE_HASH", n(parts::H_BALE_HASH)),
+            ("PH_INDEX_END", n(parts::H_INDEX_END)),
+            ("PH_HEAD_SIZE", n(parts::H_HEAD_SIZE)),
+            ("PH_HEAD_HASH", n(parts::H_HEAD_HASH)),
+            ("PH_HASH", n(parts::H_HASH)),
+            ("E_OFFSET", n(parts::E_OFFSET)),
+            ("E_SIZE", n(parts::E_SIZE)),
+            ("E_FORM", n(parts::E_FORM)),
+            ("E_SIZE_OF", n(parts::ENTRY_SIZE)),
+            ("DEFLATED", u64::from(parts::DEFLATED)),
+        ],
         other => panic!("no constants for {other}"),
     }
 }
@@ -76,9 +103,12 @@ fn constants(file: &str) -> Vec<(&'static str, u64)> {
 /// The block of `file`, as JavaScript.
 fn block(file: &str) -> String {
     let mut out = format!("{BEGIN}\n// (BALE_BLESS=1 cargo test -p bale-loader writes it again).\n");
-    if file == "loader.mjs" || file == "rest.mjs" {
-        let magic: Vec<String> = layout::MAGIC.iter().map(|b| format!("0x{b:02x}")).collect();
-        out += &format!("const MAGIC = [{}];\n", magic.join(", "));
+    let bytes = |b: &[u8]| b.iter().map(|b| format!("0x{b:02x}")).collect::<Vec<_>>().join(", ");
+    if file == "loader.mjs" || file == "rest.mjs" || file == "update.mjs" {
+        out += &format!("const MAGIC = [{}];\n", bytes(&layout::MAGIC));
+    }
+    if file == "update.mjs" {
+        out += &format!("const PARTS_MAGIC = [{}];\n", bytes(&parts::MAGIC));
     }
     for (name, value) in constants(file) {
         out += &format!("const {name} = {value};\n");
@@ -109,4 +139,5 @@ fn the_loaders_offsets_are_the_formats() {
     check("loader.mjs");
     check("embedded.mjs");
     check("rest.mjs");
+    check("update.mjs");
 }

@@ -10,14 +10,18 @@ import sys
 _loader = None
 
 
-async def load(source, *, rest=None, path=None, files=True):
+async def load(source, *, rest=None, path=None, files=True, integrity=None, cache=None):
     """Fetches the bale at `source` (a URL, relative to the page; or its bytes),
     checks it, installs it first on `sys.meta_path` and returns its finder.
 
     `rest`: the rest bale (`bale pack --app ... --rest`): `True` for the one beside
     the bale, or its URL; fetched by HTTP Range requests when the app first lacks
     something. `path`: the virtual path the bale is mounted at (default
-    `/bale/NAME.bale`). `files`: serve `open` and `os.listdir` under that path."""
+    `/bale/NAME.bale`). `files`: serve `open` and `os.listdir` under that path.
+    `integrity`: the bale's expected hash (`sha256-...`, as `bale pack` prints it):
+    any other bale is refused. `cache`: where the bale is kept for the next visit
+    (the Cache API's cache of that name; `False` for nowhere; default `"bale"` where
+    the page has the Cache API), so that a later visit fetches only what changed."""
     if sys.platform != "emscripten":
         raise RuntimeError("bale.load fetches a bale inside Pyodide; here, install one with bale.install(path)")
     import js
@@ -29,6 +33,10 @@ async def load(source, *, rest=None, path=None, files=True):
         options["path"] = path
     if rest is not None and rest is not False:
         options["rest"] = rest if rest is True else str(rest)
+    if integrity is not None:
+        options["integrity"] = str(integrity)
+    if cache is not None:
+        options["cache"] = cache if isinstance(cache, bool) else str(cache)
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = to_js(bytes(source))
     loader = await _loaded()
