@@ -46,9 +46,11 @@ const E_SIZE_OF = 16;
 const DEFLATED = 1;
 // layout: end
 
-// The first request of an update, when the page names an integrity (no probe came
-// first): the parts file's header and, for most apps, its whole head.
-const FIRST = 64 * 1024;
+// With an integrity named and a stored copy that lacks it, the first request guesses
+// the new head's size from the last one's (a deploy changes it little), so that one
+// request brings the header and head; bytes past the head are the first parts, used
+// if they are among those missing.
+const HEAD_GUESS = 1.05;
 // Missing parts closer than this are fetched in one range: a few bytes more, a range
 // fewer.
 const GAP = 1024;
@@ -115,14 +117,16 @@ export async function visit(url, options, download) {
   }
   if (!update.bale) {
     // The same bale: the server's validator is kept, for a 304 next time.
-    if (update.etag && update.etag !== pointer.partsETag) keep(store, key, { ...pointer, partsETag: update.etag }, stored.bytes, pointer);
+    if (update.etag !== pointer.partsETag || update.head !== pointer.head) {
+      keep(store, key, { ...pointer, partsETag: update.etag, head: update.head }, stored.bytes, pointer);
+    }
     return kept(stored.bytes);
   }
   if (integrity && !(await matches(update.bale, integrity))) {
     return fresh(`the bale rebuilt from ${partsURL} does not match the integrity the page names: downloading ${url} whole`);
   }
   const sha = await digest(update.bale, "SHA-256");
-  keep(store, key, { sha, partsETag: update.etag, ranges: update.ranges ?? pointer.ranges }, update.bale, pointer);
+  keep(store, key, { sha, partsETag: update.etag, head: update.head, ranges: update.ranges ?? pointer.ranges }, update.bale, pointer);
   return kept(update.bale);
 }
 
@@ -137,17 +141,18 @@ async function accept(bale, { store, key, integrity, pointer, url }) {
   keep(store, key, { sha, ranges: pointer?.ranges }, bale, pointer);
 }
 
-// Whether the server has a newer bale than `stored`: `{ etag }` if not, else `{ bale,
-// etag, ranges }`, the new bale rebuilt. Throws Offline when the server cannot be reached, and an Error saying
+// Whether the server has a newer bale than `stored`: `{ etag, head }` if not, else
+// `{ bale, etag, head, ranges }`, the new bale rebuilt. Throws Offline when the server cannot be reached, and an Error saying
 // why when it cannot update (the caller downloads the bale whole).
 async function newer(partsURL, stored, pointer, integrity) {
   // With an integrity named the stored copy is known to be old: the probe is skipped,
-  // and the first request brings the header with (most of) the head.
-  const first = await range(partsURL, 0, integrity ? FIRST : PARTS_HEADER_SIZE, integrity ? undefined : pointer.partsETag);
-  if (first.status === 304) return { etag: pointer.partsETag };
+  // and the first request brings the header with the head, if its size is guessed.
+  const guess = integrity && pointer.head ? Math.ceil(pointer.head * HEAD_GUESS) : PARTS_HEADER_SIZE;
+  const first = await range(partsURL, 0, guess, integrity ? undefined : pointer.partsETag);
+  if (first.status === 304) return { etag: pointer.partsETag, head: pointer.head };
   const header = partsHeader(first.bytes, partsURL);
-  if (header.baleHash === headerHash(stored.bytes) && header.baleSize === stored.bytes.length) return { etag: first.etag };
   const headEnd = PARTS_HEADER_SIZE + header.headSize;
+  if (header.baleHash === headerHash(stored.bytes) && header.baleSize === stored.bytes.length) return { etag: first.etag, head: headEnd };
   let head = first.bytes.subarray(PARTS_HEADER_SIZE, headEnd);
   if (head.length < header.headSize) {
     const more = await range(partsURL, PARTS_HEADER_SIZE + head.length, header.headSize - head.length);
@@ -177,7 +182,7 @@ async function newer(partsURL, stored, pointer, integrity) {
     missing.get(start).payloads.push(record);
   }
   const wanted = [...missing.values()].filter((p) => p.end > p.start).sort((a, b) => a.start - b.start);
-  const fetched = await fetchRanges(partsURL, merge(wanted), pointer);
+  const fetched = await fetchRanges(partsURL, merge(wanted), pointer, { start: 0, bytes: first.bytes });
   for (const part of missing.values()) {
     const raw = part.end > part.start ? fetched.take(part.start, part.end) : new Uint8Array(0);
     for (const record of part.payloads) {
@@ -188,7 +193,7 @@ async function newer(partsURL, stored, pointer, integrity) {
       bale.set(bytes, record.offset);
     }
   }
-  return { bale, etag: first.etag, ranges: fetched.ranges };
+  return { bale, etag: first.etag, head: headEnd, ranges: fetched.ranges };
 }
 
 // Adjacent missing parts as ranges: [start, end) each, parts closer than GAP joined.
@@ -205,8 +210,11 @@ function merge(parts) {
 // Fetches `ranges` of `url`, many per request where the server answers
 // multipart/byteranges (else one each, remembered for the next visit in `ranges`);
 // gives `take(start, end)` for any part inside them.
-async function fetchRanges(url, ranges, pointer) {
-  const chunks = [];
+async function fetchRanges(url, ranges, pointer, have) {
+  const chunks = [have];
+  // What came already is not asked again.
+  const end = have.start + have.bytes.length;
+  ranges = ranges.filter(([s, e]) => !(s >= have.start && e <= end)).map(([s, e]) => [s < end && s >= have.start ? end : s, e]);
   let many = pointer?.ranges !== "single";
   const batches = [];
   for (let i = 0; i < ranges.length; i += many ? RANGES : 1) batches.push(ranges.slice(i, i + (many ? RANGES : 1)));
@@ -428,7 +436,8 @@ async function openStore(option) {
 }
 
 // The store holds `bale/SHA` (a bale, by its SHA-256 in hex) and `url/URL` (what the
-// bale at URL was last: `{ sha, bale, partsETag, ranges }`, JSON).
+// bale at URL was last, JSON: `{ sha, partsETag, head, ranges }`: its hash, the parts
+// file's ETag and head size, and whether its server takes many ranges at once).
 const pointerKey = (url) => `url/${encodeURIComponent(url.origin + url.pathname)}`;
 
 async function readPointer(store, key) {
