@@ -86,10 +86,10 @@ BALE_TEST_BALES="$out" node --test importer/js/update.test.mjs
 log "fuzzing the loader in Pyodide (${BALE_LOADER_FUZZ_CASES:-1000} cases; bench/README.md has a longer run)"
 BALE_TEST_BALES="$out" BALE_FUZZ_CASES="${BALE_LOADER_FUZZ_CASES:-1000}" node --test importer/js/fuzz.test.mjs
 
-log "the web example in headless Chromium"
+log "the web example in headless Chromium, and returning visitors with one profile across deploys"
 BALE_PLAYWRIGHT=$(browser_tools)
 BALE_TEST_BALES="$out" BALE_PLAYWRIGHT="$BALE_PLAYWRIGHT" BALE_WHEEL="$wheel" \
-    node --test examples/web/browser.test.mjs examples/web/readme.test.mjs
+    node --test examples/web/browser.test.mjs examples/web/readme.test.mjs examples/web/visits.test.mjs
 
 log "PyScript 0.7.31 with the bale plugin in headless Chromium, on the main thread and in a worker"
 BALE_TEST_BALES="$out" BALE_PLAYWRIGHT="$BALE_PLAYWRIGHT" BALE_PYSCRIPT=$(pyscript_core) \

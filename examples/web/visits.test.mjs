@@ -18,6 +18,8 @@ const { chromium } = await import(path.join(BALE_PLAYWRIGHT, "index.mjs"));
 const deploys = path.join(BALE_TEST_BALES, "deploys");
 const integrity = (name) => JSON.parse(fs.readFileSync(path.join(deploys, name, "inspect.json"), "utf8")).integrity;
 const size = (name, file) => fs.statSync(path.join(deploys, name, file)).size;
+// A visit that downloaded the bale whole (the server compresses it a little more).
+const whole = (v, name) => v.bale > 0.9 * size(name, "app.bale.zst");
 
 const site = fs.mkdtempSync(path.join(os.tmpdir(), "bale-visits-site-"));
 const profiles = [];
@@ -36,7 +38,7 @@ async function server(options = {}) {
   const log = [];
   const s = await serve({ pyodide: BALE_PYODIDE, importer: BALE_IMPORTER, bales: site, log: (l) => log.push(l), ...options });
   servers.push(s);
-  return { base: `http://127.0.0.1:${s.address().port}`, log };
+  return { base: `http://127.0.0.1:${s.address().port}`, port: s.address().port, log, close: () => new Promise((r) => s.close(r)) };
 }
 
 // A browser profile that lasts across restarts: `visit(query)` starts Chromium on it,
@@ -54,11 +56,13 @@ function visitor() {
       });
       try {
         const page = await context.newPage();
+        if (prepare) {
+          await page.goto(`${site.base}/pyodide/package.json`); // the site's origin, nothing run
+          await prepare(context, page);
+        }
         const console = [];
         page.on("console", (m) => console.push(m.text()));
         page.on("pageerror", (e) => console.push(e.message));
-        await page.goto(`${site.base}/index.html`); // the origin, for `prepare`
-        await prepare?.(context, page);
         const first = site.log.length;
         const params = new URLSearchParams({ bale: "/bales/app.bale.zst", stdlib: "/bales/app.stdlib.zip", run: "script:app.py", ...query });
         await page.goto(`${site.base}/?${params}`);
@@ -85,7 +89,7 @@ test("first visit, the same again after a restart, an app-only deploy, a pygment
   const s = await server();
   const first = await visits.visit(s, {});
   assert.match(first.output, /Release notes/);
-  assert.equal(first.bale, size("a", "app.bale.zst"), first.requests.join("\n"));
+  assert.ok(whole(first, "a"), first.requests.join("\n"));
 
   const same = await visits.visit(s, {});
   assert.match(same.output, /Release notes/);
@@ -117,7 +121,7 @@ test("in a module worker, the stored bale serves the next visit too", async () =
   const v = visitor();
   const first = await v.visit(s, { worker: "1" });
   assert.match(first.output, /Release notes/);
-  assert.equal(first.bale, size("a", "app.bale.zst"));
+  assert.ok(whole(first, "a"));
   const again = await v.visit(s, { worker: "1" });
   assert.equal(again.bale, 0, again.requests.join("\n"));
 });
@@ -140,14 +144,16 @@ test("a damaged stored copy is detected and fetched again; a server without Rang
   const damaged = await v.visit(s, {}, { before: flip });
   assert.match(damaged.output, /Release notes/);
   assert.match(damaged.console.join("\n"), /stored bale is damaged/);
-  assert.equal(damaged.bale, size("a", "app.bale.zst"));
+  assert.ok(whole(damaged, "a"));
 
-  const noRange = await server({ ranges: false });
+  // The same origin (the store is the origin's), now from a server that ignores Range.
+  await s.close();
+  const rangeless = await server({ ranges: false, port: s.port });
   deploy("b");
-  const whole = await v.visit(noRange, {});
-  assert.match(whole.output, /Release notes/);
-  assert.equal(whole.bale, size("b", "app.bale.zst"));
-  assert.equal(whole.console.filter((l) => /ignores Range requests/.test(l)).length, 1, whole.console.join("\n"));
+  const noRange = await v.visit(rangeless, {});
+  assert.match(noRange.output, /Release notes/);
+  assert.ok(whole(noRange, "b"));
+  assert.equal(noRange.console.filter((l) => /ignores Range requests/.test(l)).length, 1, `${noRange.console.join("\n")}\n${noRange.requests.join("\n")}`);
 });
 
 test("a full store: the page runs, and says once that nothing was kept", async () => {

@@ -99,7 +99,9 @@ export async function visit(url, options, download) {
   }
   const fresh = async (why) => {
     if (why) sayOnce(why);
-    return { data: await download(), fresh: true, accept: (bale) => accept(bale, { store, key, integrity, pointer, url }) };
+    // What the store holds intact, if anything: a damaged copy is written again.
+    const held = stored && pointer;
+    return { data: await download(), fresh: true, accept: (bale) => accept(bale, { store, key, integrity, pointer, held, url }) };
   };
   if (!stored) return fresh();
   const kept = (data) => ({ data, fresh: false, accept: async () => {} });
@@ -132,13 +134,13 @@ export async function visit(url, options, download) {
 
 // The decoded bale of a fresh download (a copy the store may keep): refused if it does
 // not match the integrity named, else stored (in the background) for the next visit.
-async function accept(bale, { store, key, integrity, pointer, url }) {
+async function accept(bale, { store, key, integrity, pointer, held, url }) {
   if (integrity && !(await matches(bale, integrity))) {
     throw new Error(`loadBale: ${url ?? "the bale"}: it does not match the integrity the page names (${integrity.text})`);
   }
   if (!store) return;
   const sha = await digest(bale, "SHA-256");
-  keep(store, key, { sha, ranges: pointer?.ranges }, bale, pointer);
+  keep(store, key, { sha, ranges: pointer?.ranges }, bale, held);
 }
 
 // Whether the server has a newer bale than `stored`: `{ etag, head }` if not, else
@@ -427,7 +429,8 @@ async function openStore(option) {
       },
       put: (key, bytes) => cache.put(at(key), new Response(bytes)),
       delete: (key) => cache.delete(at(key)),
-      keys: async () => (await cache.keys()).map((r) => decodeURIComponent(new URL(r.url).pathname.replace(/^\/\.bale-store\//, ""))),
+      // Keys are URL-safe as made (`pointerKey` encodes the URL): the path is the key.
+      keys: async () => (await cache.keys()).map((r) => new URL(r.url).pathname.replace(/^\/\.bale-store\//, "")),
     };
   } catch (e) {
     sayOnce(`the browser's storage is unavailable (${e.message}): nothing is kept for the next visit`);
@@ -464,8 +467,9 @@ async function readStored(store, pointer) {
   return { bytes };
 }
 
-// Stores `bale` under its hash and points `key` at it, in the background, then removes
-// every stored bale no pointer names. A full store is said once, never a failure.
+// Stores `bale` under its hash (unless `old`, what the store holds intact, is it) and
+// points `key` at it, in the background, then removes every stored bale no pointer
+// names. A full store is said once, never a failure.
 function keep(store, key, pointer, bale, old) {
   const write = (async () => {
     try {

@@ -185,6 +185,9 @@ test("a damaged stored copy is found, dropped and fetched again", async () => {
   assert.match(again.out, /Release notes/);
   assert.match(again.warnings.join("\n"), /stored bale is damaged/);
   assert.ok(whole(again, "a"));
+  // Kept again, intact: the next visit downloads nothing of the bale.
+  const then = await visit(site, store);
+  assert.equal(then.bale, 0, then.requests.join("\n"));
 });
 
 test("a server that ignores Range, or no parts file: the bale downloaded whole, said once; a full store: said once", async () => {
