@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::PackError;
 use crate::output::AtomicFile;
+use crate::progress::Progress;
 
 /// The parts file written beside a bale.
 #[derive(Clone, Debug, Serialize)]
@@ -37,7 +38,8 @@ pub fn parts_path(bale: &Path) -> PathBuf {
 }
 
 /// Writes the parts file of the bale at `bale` (framed or not) to `out`.
-pub fn write_parts(bale: &Path, out: AtomicFile) -> Result<PartsFile, PackError> {
+pub fn write_parts(bale: &Path, out: AtomicFile, progress: &dyn Progress) -> Result<PartsFile, PackError> {
+    progress.step("writing the parts file", None);
     let data = std::fs::read(bale).map_err(|e| PackError::io(bale, e))?;
     let data = match frame::is_framed(&data) {
         true => frame::unframe(&data)?,

@@ -69,35 +69,41 @@ fn constants(file: &str) -> Vec<(&'static str, u64)> {
             ("P_SIZE", n(payload::RECORD_SIZE)),
             ("B_SIZE", n(bucket::SIZE)),
         ],
-        "update.mjs" => vec![
-            ("HEADER_SIZE", n(layout::HEADER_SIZE)),
-            ("H_FILE_SIZE", n(header::FILE_SIZE)),
-            ("H_PAYLOAD_COUNT", n(header::PAYLOAD_COUNT)),
-            ("H_PAYLOADS", n(header::PAYLOADS_OFFSET)),
-            ("H_HASH", n(header::HEADER_HASH)),
-            ("P_SIZE", n(payload::RECORD_SIZE)),
-            ("P_OFFSET", n(payload::OFFSET)),
-            ("P_STORED_SIZE", n(payload::STORED_SIZE)),
-            ("P_HASH", n(payload::HASH)),
-            ("P_CHECK", n(payload::CHECK)),
-            ("PARTS_VERSION", u64::from(parts::VERSION)),
-            ("PARTS_HEADER_SIZE", n(parts::HEADER_SIZE)),
-            ("PH_VERSION", n(parts::H_VERSION)),
-            ("PH_PAYLOAD_COUNT", n(parts::H_PAYLOAD_COUNT)),
-            ("PH_BALE_SIZE", n(parts::H_BALE_SIZE)),
-            ("PH_BALE_HASH", n(parts::H_BALE_HASH)),
-            ("PH_INDEX_END", n(parts::H_INDEX_END)),
-            ("PH_HEAD_SIZE", n(parts::H_HEAD_SIZE)),
-            ("PH_HEAD_HASH", n(parts::H_HEAD_HASH)),
-            ("PH_HASH", n(parts::H_HASH)),
-            ("E_OFFSET", n(parts::E_OFFSET)),
-            ("E_SIZE", n(parts::E_SIZE)),
-            ("E_FORM", n(parts::E_FORM)),
-            ("E_SIZE_OF", n(parts::ENTRY_SIZE)),
-            ("DEFLATED", u64::from(parts::DEFLATED)),
-        ],
+        "update.mjs" => update_constants(),
         other => panic!("no constants for {other}"),
     }
+}
+
+/// update.mjs reads a parts file (format-spec §15) and a bale's payload records.
+fn update_constants() -> Vec<(&'static str, u64)> {
+    let n = |v: usize| v as u64;
+    vec![
+        ("HEADER_SIZE", n(layout::HEADER_SIZE)),
+        ("H_FILE_SIZE", n(header::FILE_SIZE)),
+        ("H_PAYLOAD_COUNT", n(header::PAYLOAD_COUNT)),
+        ("H_PAYLOADS", n(header::PAYLOADS_OFFSET)),
+        ("H_HASH", n(header::HEADER_HASH)),
+        ("P_SIZE", n(payload::RECORD_SIZE)),
+        ("P_OFFSET", n(payload::OFFSET)),
+        ("P_STORED_SIZE", n(payload::STORED_SIZE)),
+        ("P_HASH", n(payload::HASH)),
+        ("P_CHECK", n(payload::CHECK)),
+        ("PARTS_VERSION", u64::from(parts::VERSION)),
+        ("PARTS_HEADER_SIZE", n(parts::HEADER_SIZE)),
+        ("PH_VERSION", n(parts::H_VERSION)),
+        ("PH_PAYLOAD_COUNT", n(parts::H_PAYLOAD_COUNT)),
+        ("PH_BALE_SIZE", n(parts::H_BALE_SIZE)),
+        ("PH_BALE_HASH", n(parts::H_BALE_HASH)),
+        ("PH_INDEX_END", n(parts::H_INDEX_END)),
+        ("PH_HEAD_SIZE", n(parts::H_HEAD_SIZE)),
+        ("PH_HEAD_HASH", n(parts::H_HEAD_HASH)),
+        ("PH_HASH", n(parts::H_HASH)),
+        ("E_OFFSET", n(parts::E_OFFSET)),
+        ("E_SIZE", n(parts::E_SIZE)),
+        ("E_FORM", n(parts::E_FORM)),
+        ("E_SIZE_OF", n(parts::ENTRY_SIZE)),
+        ("DEFLATED", u64::from(parts::DEFLATED)),
+    ]
 }
 
 /// The block of `file`, as JavaScript.

@@ -96,10 +96,10 @@ pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progre
         false => None,
     };
     // A page's returning visitors update their stored copy from it.
-    let parts_output = match target.over_the_web() {
-        true => Some(AtomicFile::create(&crate::parts::parts_path(&options.pack.output))?),
-        false => None,
-    };
+    let parts_output = target
+        .over_the_web()
+        .then(|| AtomicFile::create(&crate::parts::parts_path(&options.pack.output)))
+        .transpose()?;
     options.entry.check()?;
     let mut misses = Vec::new();
     for file in &options.include_from {
@@ -111,22 +111,7 @@ pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progre
     let (records, trace) = trace_runs(&env, options, split.as_deref(), progress)?;
     let (statically, unresolved) = analyse(&env, options, &trace, split.as_deref(), progress)?;
 
-    progress.step("choosing files", None);
-    let choice = Choice {
-        app: options.entry.root(),
-        detect: options.detect,
-        stdlib: options.stdlib,
-        include: &options.pack.include,
-        exclude: &options.pack.exclude,
-        misses: &misses,
-    };
-    let mut selection = select::select(&trace, &statically, &choice)?;
-    for w in &selection.warnings {
-        progress.warn(w);
-    }
-    if let Some(split) = split.as_deref_mut() {
-        split.split(&mut selection);
-    }
+    let selection = choose(options, (&trace, &statically, &misses), split.as_deref_mut(), progress)?;
 
     // What is written from here is removed again if the pack then fails.
     let mut written_files = WrittenFiles::default();
@@ -139,13 +124,7 @@ pub fn pack_app(options: &AppOptions, target: &dyn Target, progress: &dyn Progre
     let rest_name = rest.as_ref().map(|r| (crate::target::file_name(&r.path), r.header_hash));
     let summary = pack(output, &selection, &env, options, rest_name, target, progress)?;
     written_files.add(Some(&summary.output));
-    let parts = match parts_output {
-        Some(out) => {
-            progress.step("writing the parts file", None);
-            Some(crate::parts::write_parts(&summary.output, out)?)
-        }
-        None => None,
-    };
+    let parts = parts_output.map(|out| crate::parts::write_parts(&summary.output, out, progress)).transpose()?;
     written_files.add(parts.as_ref().map(|p| p.path.as_path()));
     let side_file = match split.as_deref_mut() {
         Some(split) => Some(split.write(target.python(), &options.pack, progress)?),
@@ -214,6 +193,33 @@ impl Drop for WrittenFiles {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// The files the bale holds: what the runs touched and the analysis found, with the
+/// user's includes and excludes, less what goes beside the bale.
+fn choose(
+    options: &AppOptions,
+    (trace, statically, misses): (&Trace, &[SeenModule], &[misses::Miss]),
+    split: Option<&mut (dyn StdlibSplit + 'static)>,
+    progress: &dyn Progress,
+) -> Result<Selection, PackError> {
+    progress.step("choosing files", None);
+    let choice = Choice {
+        app: options.entry.root(),
+        detect: options.detect,
+        stdlib: options.stdlib,
+        include: &options.pack.include,
+        exclude: &options.pack.exclude,
+        misses,
+    };
+    let mut selection = select::select(trace, statically, &choice)?;
+    for w in &selection.warnings {
+        progress.warn(w);
+    }
+    if let Some(split) = split {
+        split.split(&mut selection);
+    }
+    Ok(selection)
 }
 
 /// Runs the app once per `--run` (once with no arguments if none), traced, and merges
