@@ -18,19 +18,13 @@ import path from "node:path";
 
 import { launchShared, measuredNetwork } from "../examples/web/chromium.mjs";
 import { serve } from "../examples/web/serve.mjs";
+import { LINKS } from "./links.mjs";
 import { medians as mediansOf } from "./medians.mjs";
 
 const [dir, runs, resultPath] = process.argv.slice(2);
 const { BALE_PYODIDE, BALE_IMPORTER, BALE_PLAYWRIGHT } = process.env;
 const { chromium } = await import(path.join(BALE_PLAYWRIGHT, "index.mjs"));
 
-const kbit = (n) => (n * 1000) / 8; // bytes per second
-export const LINKS = {
-  localhost: null,
-  cable: { latency: 20, downloadThroughput: kbit(50000), uploadThroughput: kbit(10000) },
-  "4G": { latency: 170, downloadThroughput: kbit(9000), uploadThroughput: kbit(9000) },
-  "slow 4G": { latency: 150, downloadThroughput: kbit(1600), uploadThroughput: kbit(750) },
-};
 const APPS = [
   { name: "rich-report", script: "report.py", expect: /Release notes/ },
   { name: "sympy-solve", script: "solve.py", expect: /roots of x\*\*3/ },

@@ -8,13 +8,14 @@
 // (wheels, and zips that are not stored). A Range request (the loader's, for a rest
 // bale, the parts of a parts file) is answered with those bytes alone, uncompressed,
 // several ranges as multipart/byteranges, unless `ranges: false` (a server that
-// ignores them). `validators`: each file gets an ETag and `Cache-Control: no-cache`
+// ignores them). `validators`: each file gets an ETag (from its content) and `Cache-Control: no-cache`
 // (a browser revalidates, and a request whose If-None-Match matches gets 304), as
 // a production server sends them; without, `no-store` and no validator. `log`, if given, gets one line per request; `mounts`,
 // more [URL prefix, folder] pairs, served before these (other pages' tests);
 // `isolated`, the headers that make a page cross-origin isolated (COOP and COEP), which
 // SharedArrayBuffer needs: PyScript's workers reach the page's DOM through it. Prints
 // the URL, then serves until killed.
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -49,7 +50,7 @@ export function serve({ pyodide, importer, bales, port = 0, ranges = true, valid
     const headers = { "Content-Type": type(file, read(file, 0, 4)), "Cache-Control": "no-store", "Accept-Ranges": ranges ? "bytes" : "none" };
     if (isolated) Object.assign(headers, { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" });
     if (validators) {
-      headers.ETag = `"${size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+      headers.ETag = etag(file, stat);
       headers["Cache-Control"] = "no-cache";
       if (req.headers["if-none-match"]?.split(/\s*,\s*/).includes(headers.ETag)) {
         res.writeHead(304, { ETag: headers.ETag, "Cache-Control": "no-cache" }).end();
@@ -147,6 +148,15 @@ function resolve(mounts, urlPath) {
     return file.startsWith(path.resolve(dir) + path.sep) ? file : null;
   }
   return null;
+}
+
+// A file's ETag, from its content (as S3's or a CDN's): a deploy that copies an
+// unchanged file again keeps its ETag. Computed once per file version.
+const etags = new Map();
+function etag(file, stat) {
+  const key = `${file}:${stat.size}:${stat.mtimeMs}`;
+  if (!etags.has(key)) etags.set(key, `"${createHash("sha256").update(fs.readFileSync(file)).digest("hex").slice(0, 32)}"`);
+  return etags.get(key);
 }
 
 // Several ranges in one answer, as multipart/byteranges (RFC 9110 §14.6); sets the
