@@ -74,10 +74,9 @@ export function storing() {
 
 /**
  * The bale at `url` (a URL, or undefined for bytes at hand) for this visit: `{ data,
- * fresh, accept(bale) }`. `data` is a bale
- * from the store (`fresh` false: verified against its hash, rebuilt from the parts
- * file if the server has a newer one) or the download of `url` as it is (`fresh`
- * true: framed or not, the loader decodes it). `accept(bale)` is given the decoded
+ * fresh, accept(bale) }`. `data` is a bale from the store (`fresh` false: verified
+ * against its hash, rebuilt from the parts file if the server has a newer one) or
+ * the download of `url` as it is (`fresh` true: framed or not, the loader decodes it). `accept(bale)` is given the decoded
  * bale before anything of it is used: it checks the integrity named (rejecting a bale
  * that does not match) and stores a fresh one for the next visit.
  */
@@ -118,6 +117,8 @@ export async function visit(url, options, download) {
     return fresh(`${e.message}: downloading ${url} whole`);
   }
   if (!update.bale) {
+    // The server has the stored bale, but the page names another: never imported.
+    if (integrity) return fresh(`${partsURL} names the stored bale, not the integrity the page names: downloading ${url} whole`);
     // The same bale: the server's validator is kept, for a 304 next time.
     if (update.etag !== pointer.partsETag || update.head !== pointer.head) {
       keep(store, key, { ...pointer, partsETag: update.etag, head: update.head }, stored.bytes, pointer);
@@ -144,8 +145,9 @@ async function accept(bale, { store, key, integrity, pointer, held, url }) {
 }
 
 // Whether the server has a newer bale than `stored`: `{ etag, head }` if not, else
-// `{ bale, etag, head, ranges }`, the new bale rebuilt. Throws Offline when the server cannot be reached, and an Error saying
-// why when it cannot update (the caller downloads the bale whole).
+// `{ bale, etag, head, ranges }`, the new bale rebuilt. Throws Offline when the server
+// cannot be reached, and an Error saying why when it cannot update (the caller then
+// downloads the bale whole).
 async function newer(partsURL, stored, pointer, integrity) {
   // With an integrity named the stored copy is known to be old: the probe is skipped,
   // and the first request brings the header with the head, if its size is guessed.
@@ -187,9 +189,11 @@ async function newer(partsURL, stored, pointer, integrity) {
   const fetched = await fetchRanges(partsURL, merge(wanted), pointer, { start: 0, bytes: first.bytes });
   for (const part of missing.values()) {
     const raw = part.end > part.start ? fetched.take(part.start, part.end) : new Uint8Array(0);
+    const [first] = part.payloads;
+    const bytes = part.deflated ? await inflate(raw, first.storedSize, `${partsURL}: payload ${first.id}`) : raw;
+    // Each payload checked before it is placed: records sharing a part share its bytes.
     for (const record of part.payloads) {
-      const bytes = part.deflated ? await inflate(raw, record.storedSize, `${partsURL}: payload ${record.id}`) : raw;
-      if (bytes.length !== record.storedSize || (record.storedSize > 0 && xxh3(bytes) !== record.hash)) {
+      if (bytes.length !== record.storedSize || xxh3(bytes) !== record.hash) {
         throw new Error(`${partsURL}: payload ${record.id}: checksum mismatch`);
       }
       bale.set(bytes, record.offset);

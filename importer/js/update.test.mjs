@@ -219,4 +219,8 @@ test("a bale that does not match the integrity named is refused, never imported"
     /does not match the integrity the page names/,
   );
   assert.equal(pyodide.runPython("import sys; any(type(f).__name__ == 'BaleFinder' for f in sys.meta_path)"), false);
+  // Nor a stored copy that the server still has, when the page names another.
+  const store = memoryStore();
+  await visit(site, store);
+  await assert.rejects(visit(site, store, { integrity: integrity("a") }), /does not match the integrity the page names/);
 });
