@@ -99,6 +99,9 @@ export function serve({ pyodide, importer, bales, port = 0, ranges = true, valid
     res.writeHead(200, headers).end(req.method === "HEAD" ? undefined : body);
     done(200, body.length);
   });
+  // Idle connections kept a minute, as nginx keeps them (75 s): Node's default of 5 s
+  // races a client reusing the connection after a Pyodide start on a busy machine.
+  server.keepAliveTimeout = 60_000;
   return new Promise((done) => server.listen(port, "127.0.0.1", () => done(server)));
 }
 
