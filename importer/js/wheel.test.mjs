@@ -44,6 +44,16 @@ for (const dir of pyodides) {
       await pyodide.loadPackage(wheels.map((w) => `${base}/bales/${w}`));
       await pyodide.runPythonAsync(`import micropip; await micropip.install(${JSON.stringify(`${base}/bales/${path.basename(BALE_WHEEL)}`)})`);
       assert.equal(pyodide.runPython("import bale; bale.__version__"), pyodide.runPython("import importlib.metadata as m; m.version('bale')"));
+      // A bale that is not the one the page names is refused, before anything is installed.
+      const refused = await pyodide.runPythonAsync(`
+import bale
+try:
+    await bale.load(${JSON.stringify(`${base}/bales/rich-report.bale`)}, integrity="sha256-${"A".repeat(43)}=")
+    refused = None
+except Exception as e:
+    refused = str(e)
+refused`);
+      assert.match(String(refused), /does not match the integrity the page names/);
       out.length = 0;
       const via = await pyodide.runPythonAsync(`
 import bale
