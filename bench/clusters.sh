@@ -2,11 +2,11 @@
 # Reproduces bench/README.md's "Clusters": examples/numbers/fits.py (numpy, pandas),
 # one task per station, on Ray, Dask and Spark on this machine, from a bale against
 # each engine's own way of shipping the same environment (Ray: pip; Dask:
-# UploadDirectory; Spark: a venv-pack archive). The workers' Python has neither numpy
+# UploadDirectory; Spark: a venv-pack archive and a PEX). The workers' Python has neither numpy
 # nor pandas: everything the tasks import comes by the method measured. Everything
 # talks over loopback, in a network namespace of its own. Writes
 # target/clusters-bench.json and prints a table.
-#   bench/clusters.sh [ENGINE ...]     (default: ray dask spark)
+#   bench/clusters.sh [ENGINE[:METHOD] ...]     (default: ray dask spark)
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 ensure_apt util-linux iproute2
@@ -22,7 +22,7 @@ mkdir -p "$out"
 engines="$out/engines"
 [ -f "$engines/pyvenv.cfg" ] || "$python" -m venv "$engines"
 "$engines/bin/pip" install -q --disable-pip-version-check ray==2.60.0 distributed==2026.8.0 pyspark==4.3.0 \
-    venv-pack==0.2.0 virtualenv  # virtualenv: for Ray's pip runtime env
+    venv-pack==0.2.0 pex==2.105.2 virtualenv  # virtualenv: for Ray's pip runtime env
 "$engines/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
 # The app's environment: numpy and pandas, the same Python.
 app="$out/app"
@@ -32,6 +32,11 @@ app="$out/app"
 rm -rf "$out/wheels"
 "$app/bin/pip" download -q --disable-pip-version-check --only-binary :all: -d "$out/wheels" \
     -r examples/numbers/requirements.txt
+# Spark's PEX way: the app (fits.py and its data) and its requirements in one PEX,
+# run by the workers' Python.
+rm -rf "$out/pex-src" && mkdir -p "$out/pex-src" && cp -r examples/numbers/fits.py examples/numbers/data "$out/pex-src/"
+"$engines/bin/pex" --no-pypi -f "$out/wheels" -r examples/numbers/requirements.txt -D "$out/pex-src" \
+    --python-shebang "$engines/bin/python" -o "$out/app.pex"
 log "packing examples/numbers/fits.py, and its interpreter program"
 "$bale" pack -q --app examples/numbers/fits.py --venv "$app" -o "$out/numbers.bale" >/dev/null
 "$bale" pack -q --app examples/numbers/fits.py --venv "$app" --stdlib all -o "$out/numbers-all.bale" >/dev/null

@@ -32,6 +32,7 @@ NUMBERS = os.path.join(ROOT, "examples", "numbers")
 BALE = os.path.join(OUT, "numbers.bale")
 PROGRAM = os.path.join(OUT, "pyapp")
 PROGRAM_COMPRESSED = os.path.join(OUT, "pyapp-compressed")  # `bale exe --keep-compression`
+PEX = os.path.join(OUT, "app.pex")  # the app and its requirements, for Spark's PEX way
 APP_SITE = next(os.path.join(OUT, "app", "lib", d, "site-packages") for d in os.listdir(os.path.join(OUT, "app", "lib")))
 # What fits.py imports beyond the standard library, as the app's site-packages has it.
 PACKAGES = [p for p in ("numpy", "numpy.libs", "pandas", "dateutil", "pytz", "tzdata", "six.py")
@@ -254,6 +255,12 @@ builder = SparkSession.builder.master("local-cluster[2,8,2048]").config("spark.u
 if method.startswith("bale"):
     os.environ["PYSPARK_PYTHON"] = "./" + os.path.basename(program)
     builder = builder.config("spark.files", program)
+elif method == "pex":
+    # Spark's guide: the PEX through spark.files, run as the workers' Python. Its
+    # requirements unpack into PEX_ROOT on first use; pyspark's zips come on PYTHONPATH,
+    # which a PEX ignores unless told (PEX_INHERIT_PATH).
+    os.environ["PYSPARK_PYTHON"] = "./" + os.path.basename(program)
+    builder = builder.config("spark.files", program).config("spark.executorEnv.PEX_INHERIT_PATH", "prefer")
 else:
     os.environ["PYSPARK_PYTHON"] = "./env/bin/python"
     builder = builder.config("spark.archives", archive + "#env")
@@ -292,12 +299,17 @@ def spark_engine(method):
 
     work = os.path.join(os.path.dirname(pyspark.__file__), "work")
     seen = {}
-    program = PROGRAM_COMPRESSED if method == "bale compressed" else PROGRAM
+    program = {"bale compressed": PROGRAM_COMPRESSED, "pex": PEX}.get(method, PROGRAM)
+    # The executors' PEX_ROOT (under their HOME): where a PEX unpacks, kept between drivers.
+    pex_root = os.path.join(root, ".pex")
     try:
         seen["cold"] = driver(SPARK, method, program, archive, NUMBERS, env=env)
         seen["warm"] = driver(SPARK, method, program, archive, NUMBERS, env=env)
-        seen["shipped_per_node"] = os.path.getsize(program if method.startswith("bale") else archive)
+        seen["shipped_per_node"] = os.path.getsize(archive if method == "venv-pack archive" else program)
         seen["disk_per_node"] = du(os.path.join(work, seen["cold"]["application"], "0"))
+        if method == "pex":
+            # Both executors share one PEX_ROOT here, as the processes of one node do.
+            seen["disk_per_node"] += du(pex_root)
         return seen
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -307,14 +319,17 @@ def spark_engine(method):
 
 
 ENGINE = {"ray": (ray_engine, ["bale", "pip"]), "dask": (dask_engine, ["bale", "UploadDirectory"]),
-          "spark": (spark_engine, ["bale", "bale compressed", "venv-pack archive"])}
-# Engines measured before, kept: `bench/clusters.sh spark` measures Spark again alone.
+          "spark": (spark_engine, ["bale", "bale compressed", "venv-pack archive", "pex"])}
+# What each argument measures: an engine (every method) or ENGINE:METHOD.
+wanted = [(e.split(":")[0], [e.split(":", 1)[1]] if ":" in e else ENGINE[e][1]) for e in ENGINES]
+# What was measured before is kept: `bench/clusters.sh spark` measures Spark again alone.
 results = {}
 if os.path.exists(RESULT):
     with open(RESULT) as f:
-        results = {k: v for k, v in json.load(f).items() if k.split()[0] not in ENGINES}
-for engine in ENGINES:
-    run, methods = ENGINE[engine]
+        measuring = {f"{engine} {method}" for engine, methods in wanted for method in methods}
+        results = {k: v for k, v in json.load(f).items() if k not in measuring}
+for engine, methods in wanted:
+    run = ENGINE[engine][0]
     for method in methods:
         print(f"{engine}: {method}", file=sys.stderr)
         results[f"{engine} {method}"] = run(method)
