@@ -2,7 +2,7 @@
 # Reproduces bench/README.md's "Clusters": examples/numbers/fits.py (numpy, pandas),
 # one task per station, on Ray, Dask and Spark on this machine, from a bale against
 # each engine's own way of shipping the same environment (Ray: pip; Dask:
-# UploadDirectory; Spark: a venv-pack archive and a PEX). The workers' Python has neither numpy
+# UploadDirectory and PipInstall; Spark: a venv-pack archive and a PEX). The workers' Python has neither numpy
 # nor pandas: everything the tasks import comes by the method measured. Everything
 # talks over loopback, in a network namespace of its own. Writes
 # target/clusters-bench.json and prints a table.
@@ -24,6 +24,9 @@ engines="$out/engines"
 "$engines/bin/pip" install -q --disable-pip-version-check ray==2.60.0 distributed==2026.8.0 pyspark==4.3.0 \
     venv-pack==0.2.0 pex==2.105.2 virtualenv  # virtualenv: for Ray's pip runtime env
 "$engines/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
+# Dask alone, for its PipInstall to install into (a copy per run).
+[ -f "$out/dask-clean/pyvenv.cfg" ] || "$python" -m venv "$out/dask-clean"
+"$out/dask-clean/bin/pip" install -q --disable-pip-version-check distributed==2026.8.0
 # The app's environment: numpy and pandas, the same Python.
 app="$out/app"
 [ -f "$app/pyvenv.cfg" ] || "$python" -m venv "$app"

@@ -33,6 +33,7 @@ BALE = os.path.join(OUT, "numbers.bale")
 PROGRAM = os.path.join(OUT, "pyapp")
 PROGRAM_COMPRESSED = os.path.join(OUT, "pyapp-compressed")  # `bale exe --keep-compression`
 PEX = os.path.join(OUT, "app.pex")  # the app and its requirements, for Spark's PEX way
+DASK_CLEAN = os.path.join(OUT, "dask-clean")  # Dask alone: what Dask's PipInstall installs into
 APP_SITE = next(os.path.join(OUT, "app", "lib", d, "site-packages") for d in os.listdir(os.path.join(OUT, "app", "lib")))
 # What fits.py imports beyond the standard library, as the app's site-packages has it.
 PACKAGES = [p for p in ("numpy", "numpy.libs", "pandas", "dateutil", "pytz", "tzdata", "six.py")
@@ -76,9 +77,9 @@ def site_copy(name):
     return target
 
 
-def driver(code, *args, env=None):
+def driver(code, *args, env=None, python=sys.executable):
     """Runs a driver script; gives what it printed last, as JSON."""
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
+    done = subprocess.run([python, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=1800)
     if done.returncode != 0:
         raise SystemExit(f"driver failed:\n{done.stderr[-6000:]}")
@@ -188,6 +189,14 @@ if method == "bale":
     from bale.dask import BalePlugin
     client.register_plugin(BalePlugin(bale_path))
     bale.install(bale_path)
+elif method == "PipInstall":
+    from distributed.diagnostics.plugin import PipInstall, UploadDirectory
+    # The requirements installed by pip in every worker's environment (from the wheels
+    # here, as a cluster with a wheelhouse does), then the app's folder.
+    requirements = open(os.path.join(numbers, "requirements.txt")).read().split()
+    wheels = os.environ["BENCH_WHEELS"]
+    client.register_plugin(PipInstall(requirements, pip_options=["--no-index", "--find-links", wheels], restart_workers=True))
+    client.register_plugin(UploadDirectory(numbers, restart=True, update_path=True))
 else:
     from distributed.diagnostics.plugin import UploadDirectory
     # The app and what it imports, one folder: workers restart to have it on sys.path.
@@ -216,9 +225,15 @@ def dask_engine(method):
     root = tempfile.mkdtemp(prefix="bale-dask-")
     scheduler_file = os.path.join(root, "scheduler.json")
     started = []
+    # PipInstall installs into the workers' own environment: a copy of a clean one
+    # (Dask alone), so that nothing it installs outlives the run.
+    python = sys.executable
+    if method == "PipInstall":
+        shutil.copytree(DASK_CLEAN, os.path.join(root, "env"), symlinks=True)
+        python = os.path.join(root, "env", "bin", "python")
 
     def start(*args):
-        started.append(subprocess.Popen([sys.executable, "-m", *args, "--scheduler-file", scheduler_file, "--host",
+        started.append(subprocess.Popen([python, "-m", *args, "--scheduler-file", scheduler_file, "--host",
                                          "127.0.0.1", "--no-dashboard"], stderr=subprocess.DEVNULL))
 
     try:
@@ -228,16 +243,23 @@ def dask_engine(method):
         for name, workers in (("a", 8), ("b", 2)):
             start("distributed.cli.dask_worker", "--nworkers", str(workers), "--nthreads", "1", "--local-directory",
                   os.path.join(root, f"node-{name}"))
-        subprocess.run([sys.executable, "-c", "import sys; from distributed import Client; "
+        subprocess.run([python, "-c", "import sys; from distributed import Client; "
                         "Client(scheduler_file=sys.argv[1]).wait_for_workers(10, timeout=300)", scheduler_file],
                        check=True)
         site = site_copy("dask-site")
         args = [method, BALE, NUMBERS, site, scheduler_file]
-        seen = {"cold": driver(DASK, *args)}
-        seen["warm"] = driver(DASK, *args)
+        env = {"BENCH_WHEELS": WHEELS}
+        seen = {"cold": driver(DASK, *args, env=env, python=python)}
+        seen["warm"] = driver(DASK, *args, env=env, python=python)
         seen["disk_per_node"] = du(os.path.join(root, "node-b"))
         # UploadDirectory sends its zip to every worker's nanny: node b has 2.
         seen["shipped_per_node"] = os.path.getsize(BALE) if method == "bale" else 2 * zipped(site)
+        if method == "PipInstall":
+            # What pip installs from, and the app's folder to each nanny; on disk, what
+            # pip installed into the environment (one per node on a real cluster).
+            seen["shipped_per_node"] = sum(os.path.getsize(os.path.join(WHEELS, w)) for w in os.listdir(WHEELS))
+            seen["shipped_per_node"] += 2 * zipped(NUMBERS)
+            seen["disk_per_node"] += du(os.path.join(root, "env")) - du(DASK_CLEAN)
         return seen
     finally:
         for process in reversed(started):
@@ -318,7 +340,7 @@ def spark_engine(method):
                 shutil.rmtree(os.path.join(work, seen[run]["application"]), ignore_errors=True)
 
 
-ENGINE = {"ray": (ray_engine, ["bale", "pip"]), "dask": (dask_engine, ["bale", "UploadDirectory"]),
+ENGINE = {"ray": (ray_engine, ["bale", "pip"]), "dask": (dask_engine, ["bale", "UploadDirectory", "PipInstall"]),
           "spark": (spark_engine, ["bale", "bale compressed", "venv-pack archive", "pex"])}
 # What each argument measures: an engine (every method) or ENGINE:METHOD.
 wanted = [(e.split(":")[0], [e.split(":", 1)[1]] if ":" in e else ENGINE[e][1]) for e in ENGINES]
