@@ -280,9 +280,11 @@ if method.startswith("bale"):
 elif method == "pex":
     # Spark's guide: the PEX through spark.files, run as the workers' Python. Its
     # requirements unpack into PEX_ROOT on first use; pyspark's zips come on PYTHONPATH,
-    # which a PEX ignores unless told (PEX_INHERIT_PATH).
+    # which a PEX ignores unless told (PEX_INHERIT_PATH). PEX_ROOT named, as a cluster
+    # whose home folders are not writable needs it (pex#905).
     os.environ["PYSPARK_PYTHON"] = "./" + os.path.basename(program)
-    builder = builder.config("spark.files", program).config("spark.executorEnv.PEX_INHERIT_PATH", "prefer")
+    builder = (builder.config("spark.files", program).config("spark.executorEnv.PEX_INHERIT_PATH", "prefer")
+               .config("spark.executorEnv.PEX_ROOT", os.environ["BENCH_PEX_ROOT"]))
 else:
     os.environ["PYSPARK_PYTHON"] = "./env/bin/python"
     builder = builder.config("spark.archives", archive + "#env")
@@ -315,15 +317,16 @@ def spark_engine(method):
         shutil.copytree(os.path.join(NUMBERS, "data"), os.path.join(APP_SITE, "data"), dirs_exist_ok=True)
         subprocess.run([os.path.join(BIN, "venv-pack"), "-p", os.path.join(OUT, "app"), "-o", archive], check=True,
                        stdout=subprocess.DEVNULL)
-    env = {"SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOCAL_DIRS": os.path.join(root, "scratch"), "HOME": root}
+    env = {"SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOCAL_DIRS": os.path.join(root, "scratch"), "HOME": root,
+           "BENCH_PEX_ROOT": os.path.join(root, ".pex")}
     # A local cluster's executors work in pyspark's own folder, one per application.
     import pyspark
 
     work = os.path.join(os.path.dirname(pyspark.__file__), "work")
     seen = {}
     program = {"bale compressed": PROGRAM_COMPRESSED, "pex": PEX}.get(method, PROGRAM)
-    # The executors' PEX_ROOT (under their HOME): where a PEX unpacks, kept between drivers.
-    pex_root = os.path.join(root, ".pex")
+    # The executors' PEX_ROOT: where a PEX unpacks, kept between drivers.
+    pex_root = env["BENCH_PEX_ROOT"]
     try:
         seen["cold"] = driver(SPARK, method, program, archive, NUMBERS, env=env)
         seen["warm"] = driver(SPARK, method, program, archive, NUMBERS, env=env)
