@@ -39,9 +39,7 @@ export async function loadBale(pyodide, source, options = {}) {
   const name = options.path ?? (typeof source === "string" || source instanceof URL ? String(source) : "bale");
   // What was kept of it on an earlier visit, brought up to date (update.mjs), or the
   // download; with an integrity named, checked against it.
-  const visiting = keeps(source, options)
-    ? import("./update.mjs").then((u) => ((updates = u), u.visit(urlOf(source), options, () => bytes(source))))
-    : undefined;
+  const visiting = keeps(source, options) ? startVisit(source, options) : undefined;
   const fetched = visiting ? visiting.then((v) => v.data) : bytes(source);
   // The importer too, unless this Pyodide (given itself) has it already; and the rest
   // bale's index, when asked for.
@@ -126,10 +124,32 @@ export function storing() {
 // Whether the loader keeps the bale for the next visit (a URL, where the Cache API is
 // or a store is given, unless `cache: false`), or checks its integrity.
 function keeps(source, options) {
-  if (options.integrity) return true;
+  return Boolean(options.integrity) || Boolean(store(source, options));
+}
+
+function store(source, options) {
+  const cache = options.cache ?? (globalThis.caches ? true : false);
+  return /^https?:$/.test(urlOf(source)?.protocol ?? "") && cache;
+}
+
+// The visit, through update.mjs. A first visit's download starts at once, not once
+// update.mjs has come: only a bale the store may hold (its pointer, as update.mjs
+// writes it) is looked for first.
+async function startVisit(source, options) {
   const url = urlOf(source);
-  const store = options.cache ?? (globalThis.caches ? true : false);
-  return Boolean(store) && /^https?:$/.test(url?.protocol ?? "");
+  const update = import("./update.mjs").then((u) => (updates = u));
+  update.catch(() => {});
+  const cache = store(source, options);
+  let held = typeof cache === "object";
+  try {
+    const pointer = `/.bale-store/url/${encodeURIComponent(url.origin + url.pathname)}`;
+    held ||= Boolean(cache && (await (await caches.open(cache === true ? "bale" : cache)).match(new URL(pointer, location.origin))));
+  } catch {
+    held = true; // update.mjs says why
+  }
+  const fetched = held ? undefined : bytes(source);
+  fetched?.catch(() => {});
+  return (await update).visit(url, options, () => fetched ?? bytes(source));
 }
 
 function urlOf(source) {

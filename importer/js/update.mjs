@@ -445,6 +445,8 @@ async function openStore(option) {
 // The store holds `bale/SHA` (a bale, by its SHA-256 in hex) and `url/URL` (what the
 // bale at URL was last, JSON: `{ sha, partsETag, head, ranges }`: its hash, the parts
 // file's ETag and head size, and whether its server takes many ranges at once).
+// loader.mjs looks for that key in the Cache API itself, before this module has come:
+// keep the two alike.
 const pointerKey = (url) => `url/${encodeURIComponent(url.origin + url.pathname)}`;
 
 async function readPointer(store, key) {
