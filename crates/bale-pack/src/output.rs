@@ -7,6 +7,16 @@ use std::path::{Path, PathBuf};
 
 use crate::error::PackError;
 
+/// A file that ships beside `bale`: `NAME.SUFFIX` for `NAME.bale` and `NAME.bale.zst`
+/// (`app.SUFFIX` for a bale named `.bale`), as the stdlib zip, the rest bale and the
+/// parts file are named.
+pub fn beside(bale: &Path, suffix: &str) -> PathBuf {
+    let name = bale.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = name.strip_suffix(".zst").unwrap_or(&name);
+    let stem = stem.strip_suffix(".bale").unwrap_or(stem);
+    bale.with_file_name(format!("{}.{suffix}", if stem.is_empty() { "app" } else { stem }))
+}
+
 /// A file written under a temporary name in the destination's folder, and renamed
 /// over the destination only once complete. Dropped before that, it leaves nothing.
 pub struct AtomicFile {

@@ -31,10 +31,7 @@ pub struct PartsFile {
 /// Where the parts file of `bale` goes: beside it, `NAME.parts` for `NAME.bale` and
 /// `NAME.bale.zst`.
 pub fn parts_path(bale: &Path) -> PathBuf {
-    let name = bale.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let stem = name.strip_suffix(".zst").unwrap_or(&name);
-    let stem = stem.strip_suffix(".bale").unwrap_or(stem);
-    bale.with_file_name(format!("{}.parts", if stem.is_empty() { "app" } else { stem }))
+    crate::output::beside(bale, "parts")
 }
 
 /// Writes the parts file of the bale at `bale` (framed or not) to `out`.

@@ -30,10 +30,7 @@ impl Rest {
 /// Where the rest bale of `bale` goes: beside it, `NAME.rest.bale` for `NAME.bale`
 /// and `NAME.bale.zst`.
 pub fn rest_path(bale: &Path) -> PathBuf {
-    let name = bale.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let stem = name.strip_suffix(".zst").unwrap_or(&name);
-    let stem = stem.strip_suffix(".bale").unwrap_or(stem);
-    bale.with_file_name(format!("{}.rest.bale", if stem.is_empty() { "app" } else { stem }))
+    crate::output::beside(bale, "rest.bale")
 }
 
 impl Selection {

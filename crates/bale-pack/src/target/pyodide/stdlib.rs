@@ -230,10 +230,7 @@ fn unchecked(mut pyc: Vec<u8>) -> Vec<u8> {
 /// Where the trimmed standard library goes: next to the bale, `NAME.stdlib.zip` for
 /// `NAME.bale` and `NAME.bale.zst`.
 pub fn zip_path(bale: &Path) -> PathBuf {
-    let name = bale.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let stem = name.strip_suffix(".zst").unwrap_or(&name);
-    let stem = stem.strip_suffix(".bale").unwrap_or(stem);
-    bale.with_file_name(format!("{}.stdlib.zip", if stem.is_empty() { "app" } else { stem }))
+    crate::output::beside(bale, "stdlib.zip")
 }
 
 #[cfg(test)]
