@@ -17,7 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { CHROMIUM_FLAGS } from "../examples/web/chromium.mjs";
+import { launchProfile } from "../examples/web/chromium.mjs";
 import { serve } from "../examples/web/serve.mjs";
 import { updateNeeds } from "../importer/js/testing.mjs";
 import { LINKS } from "./links.mjs";
@@ -61,11 +61,7 @@ function deploy(site, form, d) {
 }
 
 async function visit(profile, server, query, link) {
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.BALE_CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_FLAGS,
-  });
+  const context = await launchProfile(chromium, profile);
   try {
     const page = await context.newPage();
     if (link) {

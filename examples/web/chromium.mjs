@@ -21,11 +21,7 @@ export const CHROMIUM_FLAGS = [
 // driven by playwright-core (`chromium`, its export). `close()` also removes the profile.
 export async function launch(chromium) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "bale-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.BALE_CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_FLAGS,
-  });
+  const context = await launchProfile(chromium, profile);
   return {
     context,
     async close() {
@@ -33,6 +29,16 @@ export async function launch(chromium) {
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+// Chromium on the profile in folder `profile`, kept as it is: a returning visitor's
+// browser, started again for each visit.
+export function launchProfile(chromium, profile) {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: process.env.BALE_CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
 }
 
 // Chromium as the benchmarks start it once for all their pages (each page then gets a

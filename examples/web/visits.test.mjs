@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
-import { CHROMIUM_FLAGS } from "./chromium.mjs";
+import { launchProfile } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 
 const { BALE_PYODIDE, BALE_IMPORTER, BALE_TEST_BALES, BALE_PLAYWRIGHT } = process.env;
@@ -49,11 +49,7 @@ function visitor() {
   return {
     profile,
     async visit(site, query, { before: prepare } = {}) {
-      const context = await chromium.launchPersistentContext(profile, {
-        executablePath: process.env.BALE_CHROMIUM ?? "/usr/bin/chromium",
-        headless: true,
-        args: CHROMIUM_FLAGS,
-      });
+      const context = await launchProfile(chromium, profile);
       try {
         const page = await context.newPage();
         if (prepare) {
